@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# cprdump: build, test, install. GNU make; dependencies found with pkg-config.
+
+PKGS      := glib-2.0 json-c libzstd smartcols
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+WARN      := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wno-missing-field-initializers
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS) -Iformats -Icprdump $(PKG_CFLAGS) \
+             -DCPRDUMP_VERSION=\"$(VERSION)\"
+VERSION   := 0.1.0
+BUILD     ?= build
+
+FORMAT_SRCS := $(wildcard formats/*.c)
+CLI_SRCS    := $(wildcard cprdump/*.c)
+FORMAT_OBJS := $(FORMAT_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_SRCS   := $(wildcard tests/unit/test-*.c)
+UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check clean
+all: $(BUILD)/cprdump
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libformats.a: $(FORMAT_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/cprdump: $(CLI_OBJS) $(BUILD)/libformats.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libformats.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+check: all $(UNIT_BINS)
+	@CPRDUMP=$(BUILD)/cprdump BUILD=$(BUILD) tests/run-all.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Input sources: a path, standard input ("-"), or an fd read with pread from
+ * offset 0 (inherited fd, or a live process's memfd). zstd is recognised by its
+ * frame magic, whatever the name, and decompressed as a stream, so decoders only
+ * ever see decompressed bytes and offsets count decompressed bytes.
+ */
+#ifndef CPRDUMP_INPUT_H
+#define CPRDUMP_INPUT_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "reader.h"
+
+typedef struct Input Input;
+
+/* The largest CPR state cprdump loads into memory (real ones are < 64 KiB). */
+#define INPUT_SLURP_MAX (256u << 20)
+
+Input *input_open_path(const char *path, GError **errp);
+/* Reads fd with pread from offset 0; never moves its file offset. */
+Input *input_open_fd(int fd, bool own, const char *label, GError **errp);
+void input_free(Input *in);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Input, input_free)
+
+const char *input_label(const Input *in);
+bool input_is_zstd(const Input *in);
+/* Size of the underlying file when known (compressed size for zstd), or -1. */
+int64_t input_file_size(const Input *in);
+
+/* Peeks at the first decompressed bytes without consuming them. */
+size_t input_peek(Input *in, const uint8_t **buf, size_t want);
+/* Reads the whole (decompressed) input; fails over max bytes. */
+GBytes *input_slurp(Input *in, size_t max, GError **errp);
+/* A pull source for the streaming decoders. */
+void input_source(Input *in, FmtSource *src);
+/* After an FmtError of kind FMT_ERR_IO: what the input layer saw. */
+const GError *input_error(const Input *in);
+
+#endif

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "table.h"
+
+#include <glib.h>
+#include <libsmartcols.h>
+#include <string.h>
+
+#include "escape.h"
+
+void cell_int(Cell *c, int64_t v)
+{
+    c->t = CELL_INT;
+    c->i = v;
+}
+
+void cell_str(Cell *c, const char *s)
+{
+    c->t = s ? CELL_STR : CELL_NULL;
+    c->s = s;
+}
+
+void cell_take(Cell *c, char *s)
+{
+    c->owned = s;
+    cell_str(c, s);
+}
+
+void cell_null(Cell *c, const char *human)
+{
+    c->t = CELL_NULL;
+    c->null_text = human;
+}
+
+void cell_bool(Cell *c, int v)
+{
+    c->t = CELL_BOOL;
+    c->i = v != 0;
+}
+
+static char *cell_human(const ColDesc *col, const Cell *c)
+{
+    switch (c->t) {
+    case CELL_NULL:
+        return g_strdup(c->null_text ? c->null_text : "-");
+    case CELL_BOOL:
+        return g_strdup(c->i ? "yes" : "no");
+    case CELL_STR:
+        return text_escape(c->s);
+    case CELL_INT:
+        break;
+    }
+    switch (col->fmt) {
+    case COL_HEX:
+        return g_strdup_printf("0x%" G_GINT64_MODIFIER "x", (uint64_t)c->i);
+    case COL_SIZE:
+        return g_format_size_full((guint64)c->i, G_FORMAT_SIZE_IEC_UNITS);
+    default:
+        return g_strdup_printf("%" G_GINT64_FORMAT, c->i);
+    }
+}
+
+static json_object *cell_json(const ColDesc *col, const Cell *c)
+{
+    switch (c->t) {
+    case CELL_NULL:
+        return NULL;
+    case CELL_BOOL:
+        return json_object_new_boolean((json_bool)c->i);
+    case CELL_STR:
+        return json_text(c->s);
+    case CELL_INT:
+        break;
+    }
+    return col->fmt == COL_DEC ? json_object_new_int64(c->i)
+                               : json_u64((uint64_t)c->i);
+}
+
+static void get_cell(const ColDesc *col, const void *row, const void *ctx,
+                     Cell *c)
+{
+    memset(c, 0, sizeof(*c));
+    col->get(row, ctx, c);
+}
+
+static void emit_json(Out *o, const char *key, const ColDesc *cols,
+                      size_t ncols, const char *rows, size_t stride,
+                      size_t nrows, const void *ctx)
+{
+    json_object *arr = json_object_new_array();
+
+    for (size_t r = 0; r < nrows; r++) {
+        json_object *obj = json_object_new_object();
+        for (size_t i = 0; i < ncols; i++) {
+            Cell c;
+            get_cell(&cols[i], rows + r * stride, ctx, &c);
+            json_object_object_add(obj, cols[i].key, cell_json(&cols[i], &c));
+            g_free(c.owned);
+        }
+        json_object_array_add(arr, obj);
+    }
+    out_json(o, key, arr);
+}
+
+static void emit_human(Out *o, const ColDesc *cols, size_t ncols,
+                       const char *rows, size_t stride, size_t nrows,
+                       const void *ctx)
+{
+    struct libscols_table *tb = scols_new_table();
+
+    scols_table_set_stream(tb, out_fp(o));
+    for (size_t i = 0; i < ncols; i++) {
+        if (!cols[i].json_only) {
+            scols_table_new_column(tb, cols[i].header, 0,
+                                   cols[i].right ? SCOLS_FL_RIGHT : 0);
+        }
+    }
+    for (size_t r = 0; r < nrows; r++) {
+        struct libscols_line *ln = scols_table_new_line(tb, NULL);
+        for (size_t i = 0, n = 0; i < ncols; i++) {
+            Cell c;
+            if (cols[i].json_only) {
+                continue;
+            }
+            get_cell(&cols[i], rows + r * stride, ctx, &c);
+            scols_line_refer_data(ln, n++, cell_human(&cols[i], &c));
+            g_free(c.owned);
+        }
+    }
+    scols_print_table(tb);
+    scols_unref_table(tb);
+}
+
+void table_emit(Out *o, const char *key, const ColDesc *cols, size_t ncols,
+                const void *rows, size_t stride, size_t nrows,
+                const void *ctx)
+{
+    if (out_is_json(o)) {
+        emit_json(o, key, cols, ncols, rows, stride, nrows, ctx);
+    } else if (nrows) {
+        emit_human(o, cols, ncols, rows, stride, nrows, ctx);
+    }
+}
