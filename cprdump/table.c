@@ -108,6 +108,7 @@ static void emit_human(Out *o, const ColDesc *cols, size_t ncols,
     struct libscols_table *tb = scols_new_table();
 
     scols_table_set_stream(tb, out_fp(o));
+    scols_table_enable_noencoding(tb, 1); /* cells are escaped already */
     for (size_t i = 0; i < ncols; i++) {
         if (!cols[i].json_only) {
             scols_table_new_column(tb, cols[i].header, 0,

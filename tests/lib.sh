@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # TAP helpers for shell tests. Source it; call tap_done at the end.
 # $CPRDUMP is the binary under test; $FIX the real QEMU fixtures.
-: "${CPRDUMP:=build/cprdump}"
-FIX=${CPRDUMP_FIXTURES:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/../shared/fixtures/qemu}
-SYN=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/fixtures/synthetic
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+: "${CPRDUMP:=$REPO/build/cprdump}"
+CPRDUMP=$(realpath "$CPRDUMP")
+FIX=${CPRDUMP_FIXTURES:-$(realpath "$REPO/../shared/fixtures/qemu")}
+SYN=$REPO/tests/fixtures/synthetic
 TMP=$(mktemp -d /tmp/cprdump-t.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 _n=0
@@ -28,7 +30,7 @@ run_cprdump() {
 
 # jq-like: jget JSON PYEXPR   (d is the document)
 jget() {
-    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$2" <<<"$1"
 }
 
 expect_eq() { # desc got want

@@ -17,9 +17,9 @@ mkdir -p "$logs"
 passed=0 failed=0
 
 run_producer() { # name cmd...
-    local name=$1 log="$logs/$1.tap" rc p f
+    local name=$1 log="$logs/${1//\//_}.tap" rc p f
     shift
-    "$@" >"$log" 2>"$logs/$name.stderr"
+    "$@" >"$log" 2>"${log%.tap}.stderr"
     rc=$?
     p=$(grep -cE '^ok ' "$log")
     f=$(grep -cE '^not ok ' "$log")
@@ -35,7 +35,7 @@ run_producer() { # name cmd...
         f=1
         echo "not ok - $name ran no test" >>"$log"
     fi
-    grep -E '^not ok ' "$log" | grep -v '# TODO' | sed "s/^/[$name] /"
+    grep -E '^not ok ' "$log" | grep -v '# TODO' | sed "s|^|[$name] |"
     printf '%-28s %4d passed, %d failed\n' "$name" "$p" "$f"
     passed=$((passed + p))
     failed=$((failed + f))
@@ -47,7 +47,7 @@ done
 for t in tests/cli/*.sh; do
     [ -f "$t" ] && run_producer "cli/$(basename "$t" .sh)" bash "$t"
 done
-for t in tests/truth/*.py; do
+for t in tests/truth/[!_]*.py; do
     [ -f "$t" ] && run_producer "truth/$(basename "$t" .py)" python3 "$t"
 done
 if [ -x tests/qemu/run.sh ] && [ "${CPRDUMP_NO_QEMU:-0}" != 1 ]; then
