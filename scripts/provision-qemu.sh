@@ -37,6 +37,7 @@ undo_mounts() {
     MOUNTS=()
 }
 trap undo_mounts EXIT
+trap 'exit 130' INT TERM   # so that the EXIT trap runs
 
 bind_mount() {
     mkdir -p "$2"
