@@ -58,9 +58,12 @@ ensure_debootstrap() {
 }
 
 bootstrap_tree() {
-    local tree=$1
-    log "debootstrap --variant=minbase trixie $tree $MIRROR"
-    debootstrap --variant=minbase trixie "$tree" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1 \
+    local tree=$1 script=()
+    # an old debootstrap without a trixie script: sid's works for trixie
+    [ -e /usr/share/debootstrap/scripts/trixie ] || script=(/usr/share/debootstrap/scripts/sid)
+    log "debootstrap --variant=minbase trixie $tree $MIRROR ${script[*]}"
+    debootstrap --variant=minbase trixie "$tree" "$MIRROR" "${script[@]}" \
+        >"$CACHE/debootstrap.log" 2>&1 \
         || die "debootstrap failed, see $CACHE/debootstrap.log (tail: $(tail -3 "$CACHE/debootstrap.log" | tr '\n' ' '))"
 }
 

@@ -21,7 +21,8 @@ def cprdump_json(cprdump, path):
     except (OSError, subprocess.TimeoutExpired) as e:
         return None, str(e)
     if r.returncode != 0:
-        return None, "exit %d: %s" % (r.returncode, r.stderr.decode(errors="replace")[:200])
+        msg = " ".join(r.stderr.decode(errors="replace").split())
+        return None, "exit %d: %s" % (r.returncode, msg[:200])
     try:
         return json.loads(r.stdout), None
     except ValueError as e:
