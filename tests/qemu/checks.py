@@ -1,0 +1,241 @@
+"""Checks of one generated run against QEMU's own report (truth.json, trace, fds.txt),
+with cprdump's decoding. Each check yields (ok, description, directive)."""
+import json
+import os
+import subprocess
+
+TODO_STREAM = "TODO stream decoder"
+
+
+EXIT_FORMAT = 4  # cprdump: not a known format (yet)
+
+
+def label(s):
+    return "stream" if s["kind"] == "normal" else s["kind"]
+
+
+def cprdump_json(cprdump, path):
+    """Run `cprdump --json path`; return (doc, error); error starts with "exit N"."""
+    try:
+        r = subprocess.run([cprdump, "--json", path], capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, str(e)
+    if r.returncode != 0:
+        msg = " ".join(r.stderr.decode(errors="replace").split())
+        return None, "exit %d: %s" % (r.returncode, msg[:200])
+    try:
+        return json.loads(r.stdout), None
+    except ValueError as e:
+        return None, "not JSON: %s" % e
+
+
+def fmt_records(recs):
+    def one(r):
+        key = r["name"] if r["id"] == 0 else "%s#%d" % (r["name"], r["id"])
+        return key if r.get("fd") is None else "%s:%d" % (key, r["fd"])
+    return "{%s}" % ", ".join(sorted(one(r) for r in recs))
+
+
+def as_set(recs):
+    return {(r["name"], r["id"], r.get("fd")) for r in recs}
+
+
+def file_size(out, name):
+    p = os.path.join(out, name)
+    return os.path.getsize(p) if os.path.isfile(p) else -1
+
+
+def head(out, name, n=4):
+    try:
+        with open(os.path.join(out, name), "rb") as f:
+            return f.read(n)
+    except OSError:
+        return b""
+
+
+# ---- CPR runs -----------------------------------------------------------------------
+
+def check_update(s, out, t):
+    ok = (t["harness_error"] is None and t["migrate_error"] is None and
+          t["incoming"] == {"status": "completed"} and t["new_status"] is not None)
+    why = t["harness_error"] or t["migrate_error"] or t["incoming"]
+    desc = "%s %s: new QEMU %s incoming migration completed, status %s" % (
+        s["kind"], s["name"], s["qemu"], (t["new_status"] or {}).get("status"))
+    return ok, desc if ok else "%s (got: %s)" % (desc, why), None
+
+
+def check_state_file(s, out, t):
+    size, magic = file_size(out, "state.bin"), head(out, "state.bin")
+    ok = magic == b"QCPR" and os.path.isfile(os.path.join(out, "truth.json"))
+    return ok, "%s %s: state.bin %d bytes, magic %r, truth.json written" % (
+        s["kind"], s["name"], size, magic.decode(errors="replace")), None
+
+
+def check_records(s, out, t, doc, err):
+    trace = t["trace_cpr_save_fd"]
+    if s["kind"] == "cpr-transfer":
+        trace = [{"name": r["name"], "id": r["id"], "fd": None} for r in trace]
+    desc = "%s %s: %d records equal trace %s%s" % (
+        s["kind"], s["name"], len(trace), fmt_records(trace),
+        "" if trace else " (no fd in the bytes: mode not decidable)")
+    if doc is None:
+        return False, "%s (cprdump: %s)" % (desc, err), None
+    state = doc.get("cpr-state") or {}
+    got = [{"name": r.get("name"), "id": r.get("id"), "fd": r.get("fd")}
+           for r in state.get("fds", [])]
+    ok = (as_set(got) == as_set(trace) and len(got) == len(trace)
+          and len(trace) + len(s["unrecorded"]) == len(t["ramblocks"])
+          and (state.get("mode") == s["kind"] or not trace))
+    if not ok:
+        desc += " (cprdump mode %s, records %s)" % (state.get("mode"), fmt_records(got))
+    return ok, desc, None
+
+
+def check_unrecorded(s, out, t):
+    """Which of QEMU's RAM blocks have no fd record (anonymous RAM is not carried)."""
+    names = {r["name"] for r in t["trace_cpr_save_fd"]}
+    missing = sorted(b["name"] for b in t["ramblocks"] if b["name"] not in names)
+    want = sorted(s.get("unrecorded", []))
+    sizes = {b["name"]: b["used"] for b in t["ramblocks"]}
+    what = ", ".join("%s (%d bytes)" % (n, sizes[n]) for n in want) or "none"
+    desc = "%s %s: %d info-ramblock blocks, those without a CPR record: %s" % (
+        s["kind"], s["name"], len(t["ramblocks"]), what)
+    ok = missing == want and len(t["ramblocks"]) > 0
+    return ok, desc if ok else "%s (got %s)" % (desc, missing), None
+
+
+def parse_fds_txt(text):
+    table = {}
+    for line in text.splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) == 3:
+            table[int(parts[0])] = (int(parts[1], 8), parts[2])
+    return table
+
+
+def check_exec_inherited(s, out, t, doc):
+    """cpr-exec: each decoded fd is open, close-on-exec cleared, in the fd table the new
+    QEMU inherited (recorded by wrap.sh); the state memfd's offset is the state size."""
+    table = parse_fds_txt(t.get("wrapper_fds_txt", ""))
+    fds = [r.get("fd") for r in ((doc or {}).get("cpr-state") or {}).get("fds", [])]
+    bad = [fd for fd in fds if fd not in table or table[fd][0] & 0o2000000
+           or not table[fd][1].startswith("/memfd:")]
+    envfd = t.get("wrapper_envfd", "").strip()
+    env_link = table.get(int(envfd), (0, ""))[1] if envfd.isdigit() else ""
+    pos = t.get("wrapper_state_fdinfo", "").split("\t")[1:2]
+    size = file_size(out, "state.bin")
+    ok = (len(fds) == len(t["trace_cpr_save_fd"]) and not bad and env_link.startswith("/memfd:QEMU_CPR_EXEC_STATE")
+          and pos and pos[0].split()[0] == str(size))
+    desc = ("cpr-exec %s: %d decoded fds inherited as /memfd: without FD_CLOEXEC (fds.txt);"
+            " state memfd fd %s at pos %d = state.bin size" % (s["name"], len(fds), envfd, size))
+    return bool(ok), desc if ok else "%s (bad fds %s, env link %r, pos %s)" % (
+        desc, bad, env_link, pos), None
+
+
+def check_relay(s, out, t, doc):
+    """cpr-transfer: one SCM_RIGHTS memfd per record, each riding on a 0x20 byte; where
+    cprdump gives "fd-offset", those offsets are exactly the bytes that carried fds."""
+    rights = t.get("relay_scm_rights") or []
+    with open(os.path.join(out, "state.bin"), "rb") as f:
+        data = f.read()
+    offsets = sorted(r["offset"] for r in rights)
+    on_space = all(o < len(data) and data[o] == 0x20 for o in offsets)
+    memfd = all(r["link"].startswith("/memfd:") for r in rights)
+    recs = ((doc or {}).get("cpr-state") or {}).get("fds", [])
+    decoded = sorted(r["fd-offset"] for r in recs if "fd-offset" in r)
+    n = len(t["trace_cpr_save_fd"])
+    ok = (len(rights) == n and n > 0 and on_space and memfd and not t.get("relay_errors")
+          and decoded in ([], offsets))
+    desc = ("cpr-transfer %s: relay passed %d SCM_RIGHTS memfds for %d records, each on a "
+            "0x20 byte at offsets %s%s" % (s["name"], len(rights), n, offsets,
+                                           " = cprdump fd-offsets" if decoded else ""))
+    return ok, desc if ok else "%s (relay errors %s, cprdump fd-offsets %s)" % (
+        desc, t.get("relay_errors"), decoded), None
+
+
+def check_new_found(s, out, t):
+    """The new QEMU looked up every saved (name, id) and found an fd (cpr_find_fd >= 0)."""
+    found = {(r["name"], r["id"]) for r in t.get("trace_new_cpr_find_fd", []) if r["fd"] >= 0}
+    saved = {(r["name"], r["id"]) for r in t["trace_cpr_save_fd"]}
+    ok = len(saved) + len(s["unrecorded"]) == len(t["ramblocks"]) and saved <= found
+    desc = "%s %s: new QEMU's cpr_find_fd found all %d saved records" % (
+        s["kind"], s["name"], len(saved))
+    return ok, desc if ok else "%s (missing %s)" % (desc, sorted(saved - found)), None
+
+
+# ---- streams ------------------------------------------------------------------------
+
+def size_vs_transferred(s, size, ram):
+    """QEMU's byte counter against the file: 11.1 counts every byte of the stream;
+    7.2 counts less than the stream (the file is at least that big); mapped-ram files
+    have holes and are bigger."""
+    if "mapped-ram" in s["caps"]:
+        return size > ram.get("transferred", 0), ">"
+    if s["qemu"] == "7.2":
+        return size >= ram.get("transferred", 0) > 0, ">="
+    return ram.get("transferred") == size, "="
+
+
+def check_stream_file(s, out, t):
+    size, magic = file_size(out, "main.bin"), head(out, "main.bin")
+    qm = t.get("query_migrate_old") or {}
+    ram = qm.get("ram", {})
+    ok = magic == b"QEVM" and os.path.isfile(os.path.join(out, "truth.json"))
+    if s["kind"] == "normal":
+        size_ok, rel = size_vs_transferred(s, size, ram)
+        ok = ok and qm.get("status") == "completed" and t["harness_error"] is None and size_ok
+        desc = ("stream %s: QEMU %s migration %s completed, normal=%s duplicate=%s, main.bin "
+                "%d bytes %s transferred=%s, magic QEVM" % (
+                    s["name"], s["qemu"], "+".join(s["caps"]) or "default", ram.get("normal"),
+                    ram.get("duplicate"), size, rel, ram.get("transferred")))
+    else:
+        desc = "%s %s: main.bin %d bytes, magic QEVM" % (s["kind"], s["name"], size)
+    return ok, desc if ok else "%s (got magic %r, %s)" % (
+        desc, magic, t["harness_error"] or t["migrate_error"]), None
+
+
+def check_stream_blocks(s, out, t, doc, err):
+    want = sorted((b["name"], b["used"]) for b in t["ramblocks"])
+    desc = "%s %s: cprdump lists the %d RAM blocks of info ramblock {%s}" % (
+        label(s), s["name"], len(want), ", ".join("%s=%d" % w for w in want))
+    if doc is None:
+        if err.startswith("exit %d:" % EXIT_FORMAT):
+            return False, "%s (cprdump exit %d: not a known format yet)" % (
+                desc, EXIT_FORMAT), TODO_STREAM
+        return False, "%s (cprdump: %s)" % (desc, err), None
+    if not doc.get("stream"):
+        return False, desc, TODO_STREAM
+    blocks = (doc["stream"].get("ram") or {}).get("blocks") or []
+    got = sorted((b.get("idstr"), b.get("used-length")) for b in blocks)
+    ok = got == want and len(want) > 0
+    return ok, desc if ok else "%s (got %s)" % (desc, got), None
+
+
+def check_refused(s, out, t):
+    err = t["migrate_error"] or ""
+    ok = s["refused"] in err and t["harness_error"] is None
+    desc = "%s %s: QEMU %s refuses the update: %r" % (s["kind"], s["name"], s["qemu"],
+                                                     s["refused"])
+    return ok, desc if ok else "%s (got %r, %s)" % (desc, err, t["harness_error"]), None
+
+
+def check_run(s, out, t, cprdump):
+    """All checks of one run, in order."""
+    if s["refused"]:
+        return [check_refused(s, out, t)]
+    results = []
+    if s["kind"] != "normal":
+        results.append(check_update(s, out, t))
+        results.append(check_state_file(s, out, t))
+        doc, err = cprdump_json(cprdump, os.path.join(out, "state.bin"))
+        results.append(check_records(s, out, t, doc, err))
+        results.append(check_unrecorded(s, out, t))
+        results.append(check_new_found(s, out, t))
+        if s["kind"] == "cpr-exec":
+            results.append(check_exec_inherited(s, out, t, doc))
+        else:
+            results.append(check_relay(s, out, t, doc))
+    results.append(check_stream_file(s, out, t))
+    doc, err = cprdump_json(cprdump, os.path.join(out, "main.bin"))
+    results.append(check_stream_blocks(s, out, t, doc, err))
+    return results

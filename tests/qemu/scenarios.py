@@ -1,0 +1,322 @@
+"""Real-QEMU runs: each scenario drives QEMU over QMP and leaves, in its own directory,
+the files of a fixture (state.bin, main.bin, trace-*.log, fds.txt, envfd, state.fdinfo,
+truth.json), as described in shared/fixtures/qemu/README.md."""
+import json
+import os
+import re
+import shutil
+import time
+
+from qmp import QMP, QMPError, Procs, parse_ramblocks, wait_for_path, wait_migration
+from relay import Relay
+
+TOOLS = os.path.dirname(os.path.abspath(__file__))
+STEP_TIMEOUT = 30  # seconds for any single wait; a scenario stays well under 60 s
+
+
+# ---- scenario table -----------------------------------------------------------------
+
+MEMFD_256 = ["-object", "memory-backend-memfd,id=ram0,size=256M,share=on", "-m", "256"]
+NUMA_DIMM = ["-m", "256,slots=2,maxmem=1G",
+             "-object", "memory-backend-memfd,id=m0,size=128M,share=on",
+             "-object", "memory-backend-memfd,id=m1,size=128M,share=on",
+             "-numa", "node,nodeid=0,memdev=m0", "-numa", "node,nodeid=1,memdev=m1",
+             "-object", "memory-backend-memfd,id=m2,size=128M,share=on",
+             "-device", "pc-dimm,id=dimm0,memdev=m2"]
+DEVICES = ["-smp", "2", "-device", "VGA",
+           "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0",
+           "-netdev", "user,id=n1", "-device", "e1000,netdev=n1"]
+
+
+def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=None):
+    """unrecorded: RAM blocks QEMU carries no fd for (anonymous guest RAM);
+    refused: QEMU is expected to refuse the migration with this message."""
+    return {"name": name, "kind": kind, "qemu": qemu, "machine": machine,
+            "args": list(args), "run_seconds": run, "caps": list(caps),
+            "unrecorded": list(unrecorded), "refused": refused}
+
+
+Q35_BLOCKS = ["pc.ram", "pc.bios", "pc.rom", "/rom@etc/acpi/tables",
+              "/rom@etc/table-loader", "/rom@etc/acpi/rsdp"]
+
+
+SCENARIOS = [
+    sc("exec-q35-memfd", "cpr-exec", "11.1", "q35,aux-ram-share=on,memory-backend=ram0", MEMFD_256),
+    sc("exec-q35-anon", "cpr-exec", "11.1", "q35,aux-ram-share=on", ["-m", "128"],
+       unrecorded=["pc.ram"]),
+    sc("exec-q35-noaux", "cpr-exec", "11.1", "q35", ["-m", "128"], unrecorded=Q35_BLOCKS),
+    sc("transfer-q35-anon", "cpr-transfer", "11.1", "q35,aux-ram-share=on", ["-m", "128"],
+       refused="Memory region pc.ram is not compatible with CPR"),
+    sc("exec-pc-devices", "cpr-exec", "11.1", "pc,aux-ram-share=on,memory-backend=ram0",
+       MEMFD_256 + DEVICES, run=1),
+    sc("exec-numa-dimm", "cpr-exec", "11.1", "q35,aux-ram-share=on", NUMA_DIMM),
+    sc("transfer-q35-memfd", "cpr-transfer", "11.1", "q35,aux-ram-share=on,memory-backend=ram0",
+       MEMFD_256),
+    sc("transfer-pc-devices", "cpr-transfer", "11.1", "pc,aux-ram-share=on,memory-backend=ram0",
+       MEMFD_256 + DEVICES, run=1),
+    sc("stream-q35-run", "normal", "11.1", "q35", ["-m", "256", "-device", "VGA"], run=1),
+    sc("stream-pc-xignore", "normal", "11.1", "pc,memory-backend=ram0", MEMFD_256,
+       caps=["x-ignore-shared"]),
+    sc("stream-q35-mapped-ram", "normal", "11.1", "q35", ["-m", "256", "-device", "VGA"], run=1,
+       caps=["mapped-ram"]),
+    sc("stream72-pc-vga-run", "normal", "7.2", "pc", ["-m", "256", "-device", "VGA"], run=1),
+    sc("stream72-pc-xignore", "normal", "7.2", "pc,memory-backend=ram0", MEMFD_256,
+       caps=["x-ignore-shared"]),
+]
+
+
+# ---- QEMU command lines ---------------------------------------------------------------
+
+def kvm_usable():
+    try:
+        os.close(os.open("/dev/kvm", os.O_RDWR))
+        return True
+    except OSError:
+        return False
+
+
+ACCEL = os.environ.get("CPRDUMP_QEMU_ACCEL") or ("kvm" if kvm_usable() else "tcg")
+
+
+def qemu_prefix(version):
+    """The command that starts QEMU: 11.1 through its tree's own dynamic loader."""
+    if version == "7.2":
+        return [os.environ.get("QEMU72_BIN", "/usr/bin/qemu-system-x86_64")]
+    e = os.environ
+    fw = e["QEMU11_FIRMWARE"].split(":")
+    return ([e["QEMU11_LOADER"], "--library-path", e["QEMU11_LIBPATH"], e["QEMU11_BIN"]]
+            + [x for d in fw for x in ("-L", d)])
+
+
+def qemu_env(out):
+    env = dict(os.environ, CPRDUMP_RUN_OUT=out)
+    if "QEMU11_MODULE_DIR" in env:
+        env["QEMU_MODULE_DIR"] = env["QEMU11_MODULE_DIR"]
+    return env
+
+
+def qemu_argv(s, out, which):
+    return (qemu_prefix(s["qemu"]) +
+            ["-nodefaults", "-display", "none", "-S", "-accel", ACCEL, "-machine", s["machine"]]
+            + s["args"] +
+            ["-qmp", "unix:%s/qmp-%s.sock,server=on,wait=off" % (out, which),
+             "-trace", "cpr_*", "-D", "%s/trace-%s.log" % (out, which)])
+
+
+def shown_argv(argv, s, out):
+    """argv as in the fixtures: the QEMU prefix shown as qemu-system-x86_64, paths as
+    $OUT and $TOOLS."""
+    pre = qemu_prefix(s["qemu"])
+    if argv is None:
+        return None
+    text = json.dumps(argv)
+    text = text.replace(json.dumps(pre)[1:-1], '"qemu-system-x86_64"')
+    return json.loads(text.replace(out, "$OUT").replace(TOOLS, "$TOOLS"))
+
+
+# ---- QEMU's own reports -------------------------------------------------------------
+
+TRACE_PREFIX = r"^(?:\d+@[\d.]+:)?"
+SAVE_RE = re.compile(TRACE_PREFIX + r"cpr_save_fd (.*), id (-?\d+), fd (-?\d+)$")
+DELETE_RE = re.compile(TRACE_PREFIX + r"cpr_delete_fd (.*), id (-?\d+)$")
+FIND_RE = re.compile(TRACE_PREFIX + r"cpr_find_fd (.*), id (-?\d+) returns (-?\d+)$")
+
+
+def trace_saved_fds(path):
+    """cpr_save_fd records in save order, minus those removed by cpr_delete_fd."""
+    recs = []
+    for line in read_text(path).splitlines():
+        m = SAVE_RE.match(line)
+        if m:
+            recs.append({"name": m[1], "id": int(m[2]), "fd": int(m[3])})
+        m = DELETE_RE.match(line)
+        if m:
+            recs = [r for r in recs if (r["name"], r["id"]) != (m[1], int(m[2]))]
+    return recs
+
+
+def trace_found_fds(path):
+    return [{"name": m[1], "id": int(m[2]), "fd": int(m[3])}
+            for m in map(FIND_RE.match, read_text(path).splitlines()) if m]
+
+
+def read_text(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def producer(q):
+    v = q.greeting["QMP"]["version"]
+    return "QEMU emulator version %d.%d.%d (%s)" % (
+        v["qemu"]["major"], v["qemu"]["minor"], v["qemu"]["micro"], v["package"].strip())
+
+
+def status(q):
+    st = q.cmd("query-status")
+    return {"status": st["status"], "running": st["running"]}
+
+
+# ---- scenario steps -----------------------------------------------------------------
+
+def new_truth(s):
+    return {"producer": None, "mode": s["kind"], "caps": s["caps"],
+            "run_seconds": str(s["run_seconds"] or ""), "accel": ACCEL,
+            "query_migrate_old": None, "argv_old": None, "argv_new": None,
+            "migrate_error": None, "trace_cpr_save_fd": [], "cpr_fds": [],
+            "cpr_fds_order": "unspecified (compare as a set)", "ramblocks": [],
+            "ramblocks_new": None, "incoming": None, "new_status": None}
+
+
+def start_old(s, out, procs, truth):
+    argv = qemu_argv(s, out, "old")
+    truth["argv_old"] = argv
+    p = procs.start(argv, os.path.join(out, "stderr.log"), qemu_env(out))
+    q = QMP(os.path.join(out, "qmp-old.sock"), STEP_TIMEOUT, p)
+    truth["producer"] = producer(q)
+    truth["ramblocks"] = parse_ramblocks(q.hmp("info ramblock"))
+    if s["caps"]:
+        q.cmd("migrate-set-capabilities",
+              capabilities=[{"capability": c, "state": True} for c in s["caps"]])
+    if s["run_seconds"]:
+        q.cmd("cont")
+        time.sleep(s["run_seconds"])
+        q.cmd("stop")
+    return p, q
+
+
+def migrate(q, truth, **args):
+    try:
+        q.cmd("migrate", **args)
+    except QMPError as e:
+        truth["migrate_error"] = str(e)
+
+
+def finish_new(q2, truth):
+    truth["incoming"] = {"status": wait_migration(q2, STEP_TIMEOUT)["status"]}
+    truth["new_status"] = status(q2)
+    truth["ramblocks_new"] = parse_ramblocks(q2.hmp("info ramblock"))
+    q2.cmd("quit")
+
+
+def wait_exec(q, p, out, truth):
+    """After `migrate` in cpr-exec mode: wait until the new QEMU's QMP socket shows up,
+    or the migration fails in the old QEMU (then record why)."""
+    deadline = time.monotonic() + STEP_TIMEOUT
+    new_sock = os.path.join(out, "qmp-new.sock")
+    while not os.path.exists(new_sock):
+        if p.poll() is not None:
+            raise QMPError("QEMU exited with %s during cpr-exec" % p.returncode)
+        if time.monotonic() > deadline:
+            raise QMPError("no new QEMU after %s s" % STEP_TIMEOUT)
+        try:
+            info = q.cmd("query-migrate")
+            if info.get("status") in ("failed", "cancelled"):
+                truth["migrate_error"] = info.get("error-desc", info["status"])
+                return None
+        except (QMPError, OSError):
+            pass  # the old QMP connection goes away at exec
+        time.sleep(0.1)
+    return QMP(new_sock, STEP_TIMEOUT, p)
+
+
+def run_cpr_exec(s, out, procs, truth):
+    argv_new = ([os.path.join(TOOLS, "wrap.sh")] + qemu_argv(s, out, "new") +
+                ["-incoming", "file:%s/main.bin" % out])
+    truth["argv_new"] = argv_new
+    p, q = start_old(s, out, procs, truth)
+    q.cmd("migrate-set-parameters", mode="cpr-exec", **{"cpr-exec-command": argv_new})
+    migrate(q, truth, uri="file:%s/main.bin" % out)
+    q2 = None if truth["migrate_error"] else wait_exec(q, p, out, truth)
+    if q2:
+        finish_new(q2, truth)
+    truth["wrapper_envfd"] = read_text(os.path.join(out, "envfd"))
+    truth["wrapper_fds_txt"] = read_text(os.path.join(out, "fds.txt"))
+    truth["wrapper_state_fdinfo"] = read_text(os.path.join(out, "state.fdinfo"))
+
+
+def transfer_incoming(out):
+    cpr = {"channel-type": "cpr", "addr": {"transport": "socket", "type": "unix",
+                                           "path": "%s/cpr-target.sock" % out}}
+    return ["-incoming", json.dumps(cpr), "-incoming", "unix:%s/main-target.sock" % out]
+
+
+def transfer_channels(out):
+    def ch(kind, name):
+        return {"channel-type": kind, "addr": {"transport": "socket", "type": "unix",
+                                               "path": "%s/%s" % (out, name)}}
+    return [ch("main", "main-relay.sock"), ch("cpr", "cpr-relay.sock")]
+
+
+def run_cpr_transfer(s, out, procs, truth):
+    argv_new = qemu_argv(s, out, "new") + transfer_incoming(out)
+    truth["argv_new"] = argv_new
+    pn = procs.start(argv_new, os.path.join(out, "stderr-new.log"), qemu_env(out))
+    wait_for_path(os.path.join(out, "cpr-target.sock"), STEP_TIMEOUT, pn)
+    p, q = start_old(s, out, procs, truth)
+    cpr = Relay(out + "/cpr-relay.sock", out + "/cpr-target.sock", out + "/state.bin", True)
+    main = Relay(out + "/main-relay.sock", out + "/main-target.sock", out + "/main.bin", False)
+    q.cmd("migrate-set-parameters", mode="cpr-transfer")
+    migrate(q, truth, channels=transfer_channels(out))
+    if truth["migrate_error"]:
+        cpr.abort()
+        main.abort()
+    else:
+        q2 = QMP(os.path.join(out, "qmp-new.sock"), STEP_TIMEOUT, pn)
+        finish_new(q2, truth)
+        old = wait_migration(q, STEP_TIMEOUT)
+        truth["migrate_error"] = old.get("error-desc")
+    truth["relay_errors"] = [e for e in (cpr.join(STEP_TIMEOUT), main.join(STEP_TIMEOUT)) if e]
+    truth["relay_scm_rights"] = cpr.scm_rights
+
+
+def run_stream(s, out, procs, truth):
+    p, q = start_old(s, out, procs, truth)
+    path = os.path.join(out, "main.bin")
+    uri = "exec:cat > %s" % path if s["qemu"] == "7.2" else "file:%s" % path
+    truth["migrate_uri"] = uri.replace(out, "$OUT")
+    migrate(q, truth, uri=uri)
+    if not truth["migrate_error"]:
+        info = wait_migration(q, STEP_TIMEOUT)
+        truth["query_migrate_old"] = info
+        truth["migrate_error"] = info.get("error-desc")
+    q.cmd("quit")
+
+
+RUNNERS = {"cpr-exec": run_cpr_exec, "cpr-transfer": run_cpr_transfer, "normal": run_stream}
+
+
+def finish_truth(s, out, truth):
+    saved = trace_saved_fds(os.path.join(out, "trace-old.log"))
+    truth["trace_cpr_save_fd"] = saved
+    if s["kind"] == "cpr-transfer":
+        truth["cpr_fds"] = [{"name": r["name"], "id": r["id"]} for r in saved]
+    elif s["kind"] == "cpr-exec":
+        truth["cpr_fds"] = saved
+    truth["trace_new_cpr_find_fd"] = trace_found_fds(os.path.join(out, "trace-new.log"))
+    truth["argv_old"] = shown_argv(truth["argv_old"], s, out)
+    truth["argv_new"] = shown_argv(truth["argv_new"], s, out)
+    for k in ("wrapper_fds_txt",):
+        if k in truth:
+            truth[k] = truth[k].replace(out, "$OUT")
+
+
+def run_scenario(s, outroot):
+    """Run one scenario; return (out_dir, truth, error-or-None, seconds)."""
+    out = os.path.join(outroot, s["name"])
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    truth, err, t0, procs = new_truth(s), None, time.monotonic(), Procs()
+    try:
+        RUNNERS[s["kind"]](s, out, procs, truth)
+    except Exception as e:
+        err = "%s: %s" % (type(e).__name__, e)
+    finally:
+        procs.kill_all()
+    finish_truth(s, out, truth)
+    truth["harness_error"] = err
+    with open(os.path.join(out, "truth.json"), "w") as f:
+        json.dump(truth, f, indent=1)
+    return out, truth, err, time.monotonic() - t0

@@ -1,0 +1,26 @@
+#!/bin/bash
+# cpr-exec-command wrapper: the old QEMU execs this (same pid) with the new QEMU's argv.
+# It records what the new QEMU will inherit, then execs it:
+#   $CPRDUMP_RUN_OUT/state.bin     the CPR state, read from /proc/self/fd/$QEMU_CPR_EXEC_STATE
+#                                  (a new open file description: reads from offset 0)
+#   $CPRDUMP_RUN_OUT/envfd         the value of QEMU_CPR_EXEC_STATE
+#   $CPRDUMP_RUN_OUT/state.fdinfo  pos and flags of the state memfd as QEMU left it
+#   $CPRDUMP_RUN_OUT/fds.txt       "fd octal-flags link" for every fd inherited
+out=${CPRDUMP_RUN_OUT:?CPRDUMP_RUN_OUT not set}
+fd=${QEMU_CPR_EXEC_STATE:-}
+echo "$fd" >"$out/envfd"
+if [ -n "$fd" ]; then
+    cat "/proc/$$/fd/$fd" >"$out/state.bin"
+    head -2 "/proc/$$/fdinfo/$fd" >"$out/state.fdinfo"
+fi
+self=$(readlink -f "$0")
+lines=""
+for p in "/proc/$$/fd/"*; do   # expanded once, before any helper opens a pipe
+    n=${p##*/}
+    link=$(readlink "$p") || continue
+    [ "$link" = "$self" ] && continue   # bash's own handle on this script
+    flags=$(sed -n 's/^flags:[[:space:]]*//p' "/proc/$$/fdinfo/$n")
+    lines+="$n $flags $link"$'\n'
+done
+printf '%s' "$lines" | sort >"$out/fds.txt"
+exec "$@"
