@@ -20,7 +20,19 @@ CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS   := $(wildcard tests/unit/test-*.c)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check clean
+# libFuzzer targets: tests/fuzz/fuzz-<name>.c, seeds in tests/fuzz/corpus/<target>/.
+# `make fuzz` runs each for FUZZ_SECONDS (one process at a time); new inputs go
+# to tests/fuzz/corpus-run/<target>/ (not committed; `make fuzz-merge` folds
+# them, minimized, into the committed corpus).
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_FLAGS   ?=
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+
+.PHONY: all check fuzz fuzz-build fuzz-merge clean
 all: $(BUILD)/cprdump
 
 $(BUILD)/obj/%.o: %.c
@@ -31,17 +43,37 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/libformats.a: $(FORMAT_OBJS)
 	$(AR) rcs $@ $^
 
+$(BUILD)/libcli.a: $(filter-out %/main.o,$(CLI_OBJS))
+	$(AR) rcs $@ $^
+
 $(BUILD)/cprdump: $(CLI_OBJS) $(BUILD)/libformats.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libformats.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcli.a $(BUILD)/libformats.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(PKG_LIBS)
 
 check: all $(UNIT_BINS)
 	@CPRDUMP=$(BUILD)/cprdump BUILD=$(BUILD) tests/run-all.sh
 
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libcli.a $(BUILD)/libformats.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -MMD -MP -fsanitize=fuzzer $(LDFLAGS) \
+	    -o $@ $(filter %.c %.a,$^) $(PKG_LIBS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+	    CFLAGS="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
+	    LDFLAGS="$(FUZZ_SAN)" $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/%)
+
+fuzz: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	    FUZZ_FLAGS="$(FUZZ_FLAGS)" tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+fuzz-merge: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh --merge $(FUZZ_TARGETS)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
