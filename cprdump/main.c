@@ -210,6 +210,14 @@ static int run_path(Run *run, const char *path)
     return run_cpr_state(run, in, head, n);
 }
 
+static void options_clear(Options *opt)
+{
+    g_strfreev(opt->files);
+    g_free(opt->output);
+    g_free(opt->mode);
+    g_free(opt->format);
+}
+
 int main(int argc, char **argv)
 {
     g_autoptr(GError) e = NULL;
@@ -221,22 +229,22 @@ int main(int argc, char **argv)
     setlocale(LC_ALL, "");
     if (!parse_options(&argc, &argv, &opt, &e)) {
         fprintf(stderr, "cprdump: %s\n", e->message);
+        options_clear(&opt);
         return EXIT_USAGE;
     }
     if (opt.version) {
         printf("cprdump %s\n", CPRDUMP_VERSION);
+        options_clear(&opt);
         return EXIT_OK;
     }
     if (!check_options(&opt, &run, &mode, &e)) {
         fprintf(stderr, "cprdump: %s\n", e->message);
+        options_clear(&opt);
         return EXIT_USAGE;
     }
     run.out = out_new(mode, stdout);
     rc = run_path(&run, opt.files[0]);
     out_finish(run.out);
-    g_strfreev(opt.files);
-    g_free(opt.output);
-    g_free(opt.mode);
-    g_free(opt.format);
+    options_clear(&opt);
     return rc;
 }
