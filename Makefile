@@ -20,6 +20,14 @@ CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS   := $(wildcard tests/unit/test-*.c)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
+# Sanitizers: `make check` also runs these unit tests built with them (in
+# $(BUILD)/san/); `make check-sanitize` builds everything with them.
+SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer
+SAN_UNIT    ?= $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/san/tests/%)
+SAN_ENV     := ASAN_OPTIONS=detect_leaks=1 \
+               UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
 # libFuzzer targets: tests/fuzz/fuzz-<name>.c, seeds in tests/fuzz/corpus/<target>/.
 # `make fuzz` runs each for FUZZ_SECONDS (one process at a time); new inputs go
 # to tests/fuzz/corpus-run/<target>/ (not committed; `make fuzz-merge` folds
@@ -29,10 +37,8 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_FLAGS   ?=
-FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
-                -fno-omit-frame-pointer
 
-.PHONY: all check fuzz fuzz-build fuzz-merge clean
+.PHONY: all check check-sanitize fuzz fuzz-build fuzz-merge clean FORCE
 all: $(BUILD)/cprdump
 
 $(BUILD)/obj/%.o: %.c
@@ -53,8 +59,20 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcli.a $(BUILD)/libformats.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(PKG_LIBS)
 
-check: all $(UNIT_BINS)
-	@CPRDUMP=$(BUILD)/cprdump BUILD=$(BUILD) tests/run-all.sh
+# The same unit tests with ASan+UBSan, from their own objects.
+$(BUILD)/san/tests/%: FORCE
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san SAN_UNIT= \
+	    CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" $@
+
+check: all $(UNIT_BINS) $(SAN_UNIT)
+	@CPRDUMP=$(BUILD)/cprdump BUILD=$(BUILD) $(SAN_ENV) tests/run-all.sh
+
+# The whole suite with a clang ASan+UBSan build (real-QEMU tests skipped unless
+# CPRDUMP_NO_QEMU=0: `make check` runs them).
+check-sanitize:
+	@$(MAKE) --no-print-directory BUILD=build-san CC=clang SAN_UNIT= \
+	    CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" \
+	    CPRDUMP_NO_QEMU=$${CPRDUMP_NO_QEMU:-1} CPRDUMP_SANITIZED=1 check
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libcli.a $(BUILD)/libformats.a
 	@mkdir -p $(dir $@)
@@ -63,8 +81,8 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libcli.a $(BUILD)/libformats.a
 
 fuzz-build:
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
-	    CFLAGS="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
-	    LDFLAGS="$(FUZZ_SAN)" $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/%)
+	    CFLAGS="-O1 -g $(SAN_FLAGS) -fsanitize=fuzzer-no-link" \
+	    LDFLAGS="$(SAN_FLAGS)" $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/%)
 
 fuzz: fuzz-build
 	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) \
@@ -74,6 +92,6 @@ fuzz-merge: fuzz-build
 	@FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh --merge $(FUZZ_TARGETS)
 
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(BUILD)/san build-san $(FUZZ_BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
