@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Hostile input through the CLI: allocation bounds under a low RLIMIT_AS, the
+# 256 MiB CPR state cap, non-UTF-8 locales, usage-error paths (leak-checked
+# under check-sanitize), and output safety on hostile names and mutated inputs.
+source "$(dirname "$0")/../lib.sh"
+EXEC=$FIX/11.1/exec-q35-memfd/state.bin
+
+# --- a name outside the UTF-8 locale -----------------------------------------------
+# Regression: libsmartcols looped forever on a non-ASCII name in the C locale.
+for loc in C POSIX; do
+    out=$(LC_ALL=$loc timeout 10 "$CPRDUMP" "$SYN/odd-names.bin" 2>&1)
+    expect_eq "LC_ALL=$loc: odd names decode, no hang" "$?" 0
+    check "LC_ALL=$loc: the table is ASCII, names escaped" \
+        bash -c '! LC_ALL=C grep -q "[^[:print:]]" <<<"$1" && grep -qF "\xc3\xa9t\xc3\xa9-" <<<"$1"' _ "$out"
+done
+
+# --- usage and early exits free what they allocated (LeakSanitizer) ---------------
+for args in "--mode=bogus $EXEC" "--output=yaml $EXEC" "--format=nope $EXEC" \
+    "--mode=exec --no-such-option" "$EXEC $EXEC"; do
+    # shellcheck disable=SC2086 # word splitting intended
+    run_cprdump $args
+    expect_eq "usage error ($args): exit 2, one line" "$rc/$(wc -l <<<"$err")" "2/1"
+done
+run_cprdump --version --mode=exec
+expect_eq "--version with another option: exit 0" "$rc" 0
+
+# --- allocation bounds: fail fast, allocate nothing like the claimed size -----------
+state() { printf 'QCPR\0\0\0\1'; } # header of a CPR state
+{ state; printf '\1\xff\xff\xff\xff'; head -c 87 /dev/zero; } >"$TMP/namelen-4g"
+{ state; printf '\1\x7f\xff\xff\xff'; head -c 87 /dev/zero; } >"$TMP/namelen-2g"
+{ state; printf '\1\0\0\0\2a\0\0\0\0\0\0\0\0\0\0\5\x15CprState/vfio devices\0\0\0\1\1\xff\xff\xff\xff'; head -c 40 /dev/zero; } >"$TMP/vfio-namelen-4g"
+truncate -s 1G "$TMP/sparse-zeros"
+truncate -s 1G "$TMP/sparse-qcpr"
+state | dd of="$TMP/sparse-qcpr" conv=notrunc status=none
+expect_eq "the 4 GiB namelen file is 100 bytes" "$(stat -c %s "$TMP/namelen-4g")" 100
+
+if [ "${CPRDUMP_SANITIZED:-0}" = 1 ]; then
+    # ASan reserves terabytes of address space: RLIMIT_AS cannot apply.
+    ok "# SKIP RLIMIT_AS tests under a sanitizer build"
+else
+    # The least address space (KiB, 512 KiB steps) a real state decodes in.
+    need_kb() {
+        local lo=1024 hi=1048576 mid
+        while [ $((hi - lo)) -gt 512 ]; do
+            mid=$(((lo + hi) / 2))
+            if (ulimit -v "$mid" && "$CPRDUMP" "$@" >/dev/null 2>&1); then
+                hi=$mid
+            else
+                lo=$mid
+            fi
+        done
+        echo "$hi"
+    }
+    base=$(need_kb "$EXEC")
+    base_json=$(need_kb --json "$EXEC")
+    limit=$(((base > base_json ? base : base_json) + 4096))
+    echo "# baseline address space: $base KiB (human), $base_json KiB (json); limit $limit KiB"
+    check "baseline is measured below 64 MiB" [ "$limit" -lt 65536 ]
+    limited() { # expected-rc file [args]: run under the limit, check rc and time
+        local want=$1 f=$2 start end
+        shift 2
+        start=$(date +%s%N)
+        (ulimit -v "$limit" && "$CPRDUMP" "$@" "$f" >"$TMP/l.out" 2>"$TMP/l.err")
+        lrc=$?
+        end=$(date +%s%N)
+        lms=$(((end - start) / 1000000))
+        [ "$lrc" -eq "$want" ] && [ "$lms" -lt 2000 ]
+    }
+    for f in namelen-4g namelen-2g vfio-namelen-4g; do
+        for m in auto exec transfer; do
+            check "$f --mode=$m under ulimit -v $limit: exit 5, fast" \
+                limited 5 "$TMP/$f" --json --mode="$m"
+        done
+    done
+    check "namelen 4 GiB: the error says need 4294967295" \
+        limited 5 "$TMP/namelen-4g" --json --mode=exec
+    expect_eq "namelen 4 GiB: need/left in the error" \
+        "$(jget "$(cat "$TMP/l.out")" '(d["error"]["need"], d["error"]["left"])')" "(4294967295, 87)"
+    check "1 GiB sparse file of zeros under the limit: exit 4, fast" \
+        limited 4 "$TMP/sparse-zeros"
+    check "1 GiB QCPR file under the limit: exit 3, fast" \
+        limited 3 "$TMP/sparse-qcpr"
+    check "1 GiB QCPR file: says the 256 MiB cap" \
+        grep -q 'sparse-qcpr: larger than 256 MiB, the most cprdump loads as a CPR state' "$TMP/l.err"
+fi
+
+# --- the cap holds for inputs of unknown size too (stdin, zstd) ---------------------
+{ state; head -c $((300 << 20)) /dev/zero; } | zstd -q -1 -c >"$TMP/bomb.zst"
+check "zstd bomb is small ($(stat -c %s "$TMP/bomb.zst") bytes)" [ "$(stat -c %s "$TMP/bomb.zst")" -lt 100000 ]
+run_cprdump "$TMP/bomb.zst"
+expect_eq "zstd bomb (300 MiB): exit 3" "$rc" 3
+check "zstd bomb: says the 256 MiB cap" grep -q 'larger than 256 MiB' <<<"$err"
+run_cprdump - <"$TMP/sparse-qcpr"
+expect_eq "1 GiB QCPR on stdin: exit 3 at the cap" "$rc" 3
+rm -f "$TMP/sparse-zeros" "$TMP/sparse-qcpr" "$TMP/bomb.zst"
+
+# --- output safety: hostile names, mutations, the fuzz corpus ------------------------
+corpus=("$REPO"/tests/fuzz/corpus/fuzz-cpr-state/* "$FIX"/*/*/state.bin "$SYN"/*.bin)
+python3 "$REPO/tests/cli/hostile_output.py" "$CPRDUMP" "$TMP" "${corpus[@]}" >"$TMP/safety.log" 2>&1
+src=$?
+sed 's/^/# /' "$TMP/safety.log" | tail -20
+expect_eq "hostile names, mutated inputs and the fuzz corpus: valid JSON, clean text, documented exits" "$src" 0
+tap_done
