@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "capture_read.h"
+#include "capture_write.h"
 #include "cli_error.h"
 #include "cpr_state.h"
 #include "exitcodes.h"
@@ -25,6 +27,8 @@ typedef struct Options {
     char *output;
     char *mode;
     char *format;
+    char *save;
+    gboolean force;
     gboolean version;
     char **files;
 } Options;
@@ -33,12 +37,15 @@ typedef struct Run {
     Out *out;
     CprMode mode;
     const FormatDesc *format;   /* forced with --format, else NULL */
+    const char *save;           /* --save FILE */
+    bool force;
+    json_object *provenance;    /* of the capture being read, or NULL */
 } Run;
 
 static const char help_description[] =
     "Input kinds: a CPR state (magic QCPR, as QEMU writes it for cpr-exec and\n"
-    "cpr-transfer), any of them compressed with zstd (recognised by its magic),\n"
-    "or '-' for standard input.\n"
+    "cpr-transfer), a capture written by --save, any of them compressed with\n"
+    "zstd (recognised by its magic), or '-' for standard input.\n"
     "\n"
     "Exit status:\n"
     "  0  success\n"
@@ -70,7 +77,11 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
         { "mode", 'm', 0, G_OPTION_ARG_STRING, &opt->mode,
           "CPR fd encoding: auto (default), exec or transfer", "MODE" },
         { "format", 'f', 0, G_OPTION_ARG_STRING, &opt->format,
-          "Input format: auto (default) or cpr-state", "FORMAT" },
+          "Input format: auto (default), cpr-state or capture", "FORMAT" },
+        { "save", 's', 0, G_OPTION_ARG_FILENAME, &opt->save,
+          "Also write the input as a capture for a bug report", "FILE" },
+        { "force", 0, 0, G_OPTION_ARG_NONE, &opt->force,
+          "With --save: replace FILE if it exists", NULL },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &opt->version,
           "Print the version and exit", NULL },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->files,
@@ -116,6 +127,8 @@ static bool check_options(const Options *opt, Run *run, OutMode *mode,
             return false;
         }
     }
+    run->save = opt->save;
+    run->force = opt->force;
     if (!opt->files || g_strv_length(opt->files) != 1) {
         g_set_error(errp, CPRDUMP_ERROR, EXIT_USAGE,
                     "expected one FILE (see --help)");
@@ -155,6 +168,32 @@ static void add_foreign_hint(FmtError *err, const uint8_t *head, size_t n)
     }
 }
 
+/* --save: the bytes as decoded, with the provenance of a capture being read
+ * or a new one. */
+static int save_capture(Run *run, Input *in, const char *format,
+                        const uint8_t *buf, size_t len)
+{
+    g_autoptr(GError) e = NULL;
+    json_object *prov = run->provenance
+        ? json_object_get(run->provenance)
+        : capture_provenance_new(format, "file", input_label(in));
+    CaptureWriter *w = capture_writer_open(run->save, run->force, prov, len,
+                                           &e);
+    uint64_t written = 0;
+
+    json_object_put(prov);
+    if (!w || !capture_writer_write(w, buf, len, &e) ||
+        !capture_writer_commit(w, &written, &e)) {
+        report_gerror(run->out, e);
+        return e->code;
+    }
+    out_begin(run->out, "saved", NULL);
+    out_str(run->out, "path", "saved", run->save);
+    out_int(run->out, "bytes", NULL, (int64_t)written);
+    out_end(run->out);
+    return EXIT_OK;
+}
+
 static int run_cpr_state(Run *run, Input *in, const uint8_t *head, size_t n)
 {
     g_autoptr(GError) e = NULL;
@@ -176,38 +215,78 @@ static int run_cpr_state(Run *run, Input *in, const uint8_t *head, size_t n)
         render_cpr_state(run->out, &info, st);
     }
     if (!fmt_error_is_set(&err)) {
-        return EXIT_OK;
+        return run->save ? save_capture(run, in, "cpr-state", buf, len)
+                         : EXIT_OK;
     }
     add_foreign_hint(&err, head, n);
     report_fmt_error(run->out, input_label(in), &err);
     return report_exit_code(&err);
 }
 
-static int run_path(Run *run, const char *path)
+static int run_input(Run *run, Input *in, int depth);
+
+static int run_capture(Run *run, Input *in, int depth)
 {
-    g_autoptr(GError) e = NULL;
-    g_autoptr(Input) in = input_open_path(path, &e);
+    FmtError err = { 0 };
+    json_object *prov = capture_read_header(in, &err);
+    int rc;
+
+    if (!prov) {
+        report_fmt_error(run->out, input_label(in), &err);
+        return report_exit_code(&err);
+    }
+    if (depth > 0) {
+        json_object_put(prov);
+        fmt_error_set(&err, FMT_ERR_INVALID, 0, "capture header", -1, "magic",
+                      "a capture inside a capture");
+        report_fmt_error(run->out, input_label(in), &err);
+        return report_exit_code(&err);
+    }
+    render_capture(run->out, prov);
+    run->provenance = prov;
+    rc = run_input(run, in, depth + 1);
+    run->provenance = NULL;
+    json_object_put(prov);
+    return rc;
+}
+
+static int run_input(Run *run, Input *in, int depth)
+{
     const FormatDesc *fmt;
     const uint8_t *head;
     FmtError err = { 0 };
     size_t n;
 
-    if (!in) {
-        report_gerror(run->out, e);
-        return e->code;
-    }
     n = input_peek(in, &head, FORMATS_PROBE_BYTES);
     if (input_error(in)) {
         report_gerror(run->out, input_error(in));
         return input_error(in)->code;
     }
-    fmt = run->format ? run->format : formats_probe(head, n, NULL);
+    fmt = run->format && depth == 0 ? run->format
+                                    : formats_probe(head, n, NULL);
     if (!fmt) {
         unknown_format(head, n, &err);
         report_fmt_error(run->out, input_label(in), &err);
         return report_exit_code(&err);
     }
-    return run_cpr_state(run, in, head, n);
+    switch (fmt->kind) {
+    case FMT_KIND_CAPTURE:
+        return run_capture(run, in, depth);
+    default:
+        return run_cpr_state(run, in, head, n);
+    }
+}
+
+static int run_path(Run *run, const char *path)
+{
+    g_autoptr(GError) e = NULL;
+    g_autoptr(Input) in = input_open_path(path, &e);
+
+    if (!in) {
+        report_gerror(run->out, e);
+        return e->code;
+    }
+    return run_input(run, in, 0);
 }
 
 int main(int argc, char **argv)
@@ -238,5 +317,6 @@ int main(int argc, char **argv)
     g_free(opt.output);
     g_free(opt.mode);
     g_free(opt.format);
+    g_free(opt.save);
     return rc;
 }
