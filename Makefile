@@ -4,8 +4,15 @@
 PKGS      := glib-2.0 json-c libzstd smartcols
 CC        ?= cc
 CFLAGS    ?= -O2 -g
-WARN      := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+WERROR    ?= -Werror
+WARN      := -std=gnu11 -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wno-missing-field-initializers
+
+# Installation (make install honours DESTDIR and these; never strips).
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS) -Iformats -Icprdump $(PKG_CFLAGS) \
@@ -20,7 +27,7 @@ CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS   := $(wildcard tests/unit/test-*.c)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check clean
+.PHONY: all check clean install uninstall
 all: $(BUILD)/cprdump
 
 $(BUILD)/obj/%.o: %.c
@@ -43,5 +50,15 @@ check: all $(UNIT_BINS)
 
 clean:
 	rm -rf $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0755 $(BUILD)/cprdump $(DESTDIR)$(BINDIR)/cprdump
+	install -m 0644 doc/cprdump.1 $(DESTDIR)$(MANDIR)/man1/cprdump.1
+	install -m 0644 completion/cprdump.bash $(DESTDIR)$(BASHCOMPDIR)/cprdump
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/cprdump $(DESTDIR)$(MANDIR)/man1/cprdump.1 \
+	      $(DESTDIR)$(BASHCOMPDIR)/cprdump
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
