@@ -14,7 +14,9 @@
 #include "input.h"
 #include "out.h"
 #include "render_cpr.h"
+#include "render_stream.h"
 #include "report.h"
+#include "stream.h"
 
 #ifndef CPRDUMP_VERSION
 #define CPRDUMP_VERSION "0.1.0"
@@ -183,6 +185,31 @@ static int run_cpr_state(Run *run, Input *in, const uint8_t *head, size_t n)
     return report_exit_code(&err);
 }
 
+static int run_stream(Run *run, Input *in, const uint8_t *head, size_t n)
+{
+    g_autoptr(StreamModel) m = NULL;
+    FmtError err = { 0 };
+    FmtSource src;
+
+    input_source(in, &src);
+    stream_decode(&src, &m, &err);
+    if (err.code == FMT_ERR_IO && input_error(in)) {
+        report_gerror(run->out, input_error(in));
+        return input_error(in)->code;
+    }
+    InputInfo info = { input_label(in), input_file_size(in),
+                       input_is_zstd(in) };
+    if (m->header_ok || !fmt_error_is_set(&err)) {
+        render_stream(run->out, &info, m);
+    }
+    if (!fmt_error_is_set(&err)) {
+        return EXIT_OK;
+    }
+    add_foreign_hint(&err, head, n);
+    report_fmt_error(run->out, input_label(in), &err);
+    return report_exit_code(&err);
+}
+
 static int run_path(Run *run, const char *path)
 {
     g_autoptr(GError) e = NULL;
@@ -206,6 +233,9 @@ static int run_path(Run *run, const char *path)
         unknown_format(head, n, &err);
         report_fmt_error(run->out, input_label(in), &err);
         return report_exit_code(&err);
+    }
+    if (fmt->kind == FMT_KIND_STREAM) {
+        return run_stream(run, in, head, n);
     }
     return run_cpr_state(run, in, head, n);
 }

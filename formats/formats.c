@@ -5,10 +5,13 @@
 #include <string.h>
 
 #include "cpr_state.h"
+#include "stream.h"
 
 static const FormatDesc formats[] = {
     { FMT_KIND_CPR_STATE, "cpr-state", "QEMU CPR state (QCPR)",
       cpr_state_probe },
+    { FMT_KIND_STREAM, "stream", "QEMU migration stream (QEVM)",
+      stream_probe },
 };
 
 const FormatDesc *formats_probe(const uint8_t *buf, size_t len, int *bid)

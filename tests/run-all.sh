@@ -19,6 +19,7 @@ passed=0 failed=0
 run_producer() { # name cmd...
     local name=$1 log="$logs/$1.tap" rc p f
     shift
+    mkdir -p "$(dirname "$log")"
     "$@" >"$log" 2>"$logs/$name.stderr"
     rc=$?
     p=$(grep -cE '^ok ' "$log")
@@ -35,7 +36,7 @@ run_producer() { # name cmd...
         f=1
         echo "not ok - $name ran no test" >>"$log"
     fi
-    grep -E '^not ok ' "$log" | grep -v '# TODO' | sed "s/^/[$name] /"
+    grep -E '^not ok ' "$log" | grep -v '# TODO' | sed "s|^|[$name] |"
     printf '%-28s %4d passed, %d failed\n' "$name" "$p" "$f"
     passed=$((passed + p))
     failed=$((failed + f))
