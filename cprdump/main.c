@@ -13,7 +13,9 @@
 #include "formats.h"
 #include "input.h"
 #include "out.h"
+#include "ramjoin.h"
 #include "render_cpr.h"
+#include "render_join.h"
 #include "render_stream.h"
 #include "report.h"
 #include "stream.h"
@@ -28,6 +30,7 @@ typedef struct Options {
     char *mode;
     char *format;
     gboolean version;
+    gboolean check;
     char **files;
 } Options;
 
@@ -35,12 +38,30 @@ typedef struct Run {
     Out *out;
     CprMode mode;
     const FormatDesc *format;   /* forced with --format, else NULL */
+    bool check;                 /* --check: lost guest memory is an error */
 } Run;
+
+/* One decoded input of a two-file join. */
+typedef struct Loaded {
+    Input *in;
+    const FormatDesc *fmt;
+    CprState *state;
+    StreamModel *stream;
+    FmtError err;
+    int rc;                     /* exit code of this input alone */
+} Loaded;
 
 static const char help_description[] =
     "Input kinds: a CPR state (magic QCPR, as QEMU writes it for cpr-exec and\n"
-    "cpr-transfer), any of them compressed with zstd (recognised by its magic),\n"
-    "or '-' for standard input.\n"
+    "cpr-transfer), a migration stream (magic QEVM: sections, commands, RAM\n"
+    "blocks and page counts, vmdesc), any of them compressed with zstd\n"
+    "(recognised by its magic), or '-' for standard input.\n"
+    "\n"
+    "Given a CPR state and a stream (in either order), cprdump also joins\n"
+    "them: one row per RAM block with the fd that preserves it and a verdict\n"
+    "(preserved-by-fd, sent-as-pages, file-backed, not-preserved), and the\n"
+    "fds that preserve no RAM block. With --check, a not-preserved block\n"
+    "(guest memory a live update would lose) exits with 1.\n"
     "\n"
     "Exit status:\n"
     "  0  success\n"
@@ -73,6 +94,8 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
           "CPR fd encoding: auto (default), exec or transfer", "MODE" },
         { "format", 'f', 0, G_OPTION_ARG_STRING, &opt->format,
           "Input format: auto (default) or cpr-state", "FORMAT" },
+        { "check", 'c', 0, G_OPTION_ARG_NONE, &opt->check,
+          "Exit 1 when a RAM block would not be preserved", NULL },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &opt->version,
           "Print the version and exit", NULL },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->files,
@@ -80,7 +103,7 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new(
-        "FILE - decode QEMU CPR state");
+        "FILE [FILE] - decode QEMU CPR state and migration streams");
 
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_set_description(ctx, help_description);
@@ -118,11 +141,14 @@ static bool check_options(const Options *opt, Run *run, OutMode *mode,
             return false;
         }
     }
-    if (!opt->files || g_strv_length(opt->files) != 1) {
+    if (!opt->files || g_strv_length(opt->files) < 1 ||
+        g_strv_length(opt->files) > 2) {
         g_set_error(errp, CPRDUMP_ERROR, EXIT_USAGE,
-                    "expected one FILE (see --help)");
+                    "expected one FILE, or a CPR state and a stream "
+                    "(see --help)");
         return false;
     }
+    run->check = opt->check;
     return true;
 }
 
@@ -240,6 +266,132 @@ static int run_path(Run *run, const char *path)
     return run_cpr_state(run, in, head, n);
 }
 
+/* Opens, probes and decodes one input; reports open and probe errors. */
+static bool load(Run *run, const char *path, Loaded *l)
+{
+    g_autoptr(GError) e = NULL;
+    const uint8_t *head;
+    size_t n;
+
+    l->in = input_open_path(path, &e);
+    if (!l->in) {
+        report_gerror(run->out, e);
+        l->rc = e->code;
+        return false;
+    }
+    n = input_peek(l->in, &head, FORMATS_PROBE_BYTES);
+    if (input_error(l->in)) {
+        report_gerror(run->out, input_error(l->in));
+        l->rc = input_error(l->in)->code;
+        return false;
+    }
+    l->fmt = run->format ? run->format : formats_probe(head, n, NULL);
+    if (!l->fmt) {
+        unknown_format(head, n, &l->err);
+        report_fmt_error(run->out, input_label(l->in), &l->err);
+        l->rc = report_exit_code(&l->err);
+        return false;
+    }
+    if (l->fmt->kind == FMT_KIND_STREAM) {
+        FmtSource src;
+        input_source(l->in, &src);
+        stream_decode(&src, &l->stream, &l->err);
+        return true;
+    }
+    g_autoptr(GBytes) bytes = input_slurp(l->in, INPUT_SLURP_MAX, &e);
+    if (!bytes) {
+        report_gerror(run->out, e);
+        l->rc = e->code;
+        return false;
+    }
+    gsize len;
+    const uint8_t *buf = g_bytes_get_data(bytes, &len);
+    cpr_state_decode(buf, len, run->mode, &l->state, &l->err);
+    return true;
+}
+
+static void loaded_clear(Loaded *l)
+{
+    cpr_state_free(l->state);
+    stream_free(l->stream);
+    input_free(l->in);
+}
+
+/* Renders a decoded input and reports its error; returns its exit code. */
+static int show(Run *run, Loaded *l)
+{
+    InputInfo info = { input_label(l->in), input_file_size(l->in),
+                       input_is_zstd(l->in) };
+    bool usable = l->state ? l->state->header_ok : l->stream->header_ok;
+
+    if (usable || !fmt_error_is_set(&l->err)) {
+        if (l->state) {
+            render_cpr_state(run->out, &info, l->state);
+        } else {
+            render_stream(run->out, &info, l->stream);
+        }
+    }
+    if (!fmt_error_is_set(&l->err)) {
+        return EXIT_OK;
+    }
+    report_fmt_error(run->out, input_label(l->in), &l->err);
+    return report_exit_code(&l->err);
+}
+
+static void warn_blocks(const RamJoin *j, const char *stream_label)
+{
+    for (guint i = 0; i < j->rows->len; i++) {
+        const RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
+        g_autofree char *id = g_strescape(r->block->idstr, NULL);
+        g_autofree char *label = g_strescape(stream_label, NULL);
+        if (r->verdict == RAM_NOT_PRESERVED) {
+            fprintf(stderr, "cprdump: %s: RAM block \"%s\" (%" G_GUINT64_FORMAT
+                    " bytes) is not preserved: no fd in the CPR state and no "
+                    "page in the stream; guest memory is lost\n", label, id,
+                    r->block->used_length);
+        } else if (r->verdict == RAM_FILE_BACKED) {
+            fprintf(stderr, "cprdump: warning: %s: RAM block \"%s\" has no fd "
+                    "and no page (x-ignore-shared): preserved only if the new "
+                    "QEMU maps the same file\n", label, id);
+        }
+    }
+}
+
+static int run_join(Run *run, char **paths)
+{
+    Loaded l[2] = { { 0 } };
+    int rc = EXIT_OK;
+
+    for (int i = 0; i < 2; i++) {
+        if (!load(run, paths[i], &l[i])) {
+            rc = l[i].rc;
+            goto out;
+        }
+    }
+    if (!!l[0].state == !!l[1].state) {
+        fprintf(stderr, "cprdump: expected one CPR state and one migration "
+                "stream, got two %ss\n", l[0].fmt->name);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    Loaded *st = l[0].state ? &l[0] : &l[1];
+    Loaded *sm = l[0].state ? &l[1] : &l[0];
+    int rc_st = show(run, st), rc_sm = show(run, sm);
+    rc = rc_st ? rc_st : rc_sm;
+    if (st->state->header_ok && sm->stream->header_ok) {
+        g_autoptr(RamJoin) j = ramjoin_build(st->state, sm->stream);
+        render_join(run->out, j);
+        warn_blocks(j, input_label(sm->in));
+        if (rc == EXIT_OK && run->check && j->lost_count) {
+            rc = EXIT_CHECK;
+        }
+    }
+out:
+    loaded_clear(&l[0]);
+    loaded_clear(&l[1]);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     g_autoptr(GError) e = NULL;
@@ -262,7 +414,8 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     run.out = out_new(mode, stdout);
-    rc = run_path(&run, opt.files[0]);
+    rc = opt.files[1] ? run_join(&run, opt.files) : run_path(&run,
+                                                             opt.files[0]);
     out_finish(run.out);
     g_strfreev(opt.files);
     g_free(opt.output);

@@ -590,9 +590,10 @@ static void decide_no_pages(StreamModel *m)
         m->no_pages_reason = "x-ignore-shared: no block sent pages (shared "
                              "file-backed blocks are left to the new QEMU)";
     } else if (m->has_eof) {
-        m->no_pages_reason = "cpr-exec/cpr-transfer: every block is preserved "
-                             "by fd, none is sent as pages (blocks listed, no "
-                             "page record, no x-ignore-shared)";
+        m->no_pages_reason = "cpr-exec/cpr-transfer: every block is to be "
+                             "preserved by fd (see the CPR state), none is "
+                             "sent as pages (blocks listed, no page record, "
+                             "no x-ignore-shared)";
     }
 }
 

@@ -2,7 +2,7 @@
 # TAP helpers for shell tests. Source it; call tap_done at the end.
 # $CPRDUMP is the binary under test; $FIX the real QEMU fixtures.
 : "${CPRDUMP:=build/cprdump}"
-FIX=${CPRDUMP_FIXTURES:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/../shared/fixtures/qemu}
+FIX=${CPRDUMP_FIXTURES:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/../shared/fixtures/qemu}
 SYN=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/fixtures/synthetic
 TMP=$(mktemp -d /tmp/cprdump-t.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
