@@ -70,4 +70,22 @@ expect_eq "cut stream: partial RAM blocks" \
     "$(jget "$out" "len(d['stream']['ram']['blocks'])")" 6
 expect_eq "cut stream: error object" "$(jget "$out" "d['error']['code']")" truncated
 
+# no vmdesc (cut right after EOF): device sections still walked, all inferred
+Q=$FIX/11.1/stream-q35-run/main.bin
+run_cprdump --json "$Q"
+eof=$(jget "$out" "d['stream']['eof-offset']")
+head -c $((eof + 1)) "$Q" >"$TMP/novmdesc.bin"
+run_cprdump --json "$TMP/novmdesc.bin"
+expect_eq "no vmdesc: exit 0" "$rc" 0
+expect_eq "no vmdesc: vmdesc absent" "$(jget "$out" "d['stream']['vmdesc']['present']")" False
+expect_eq "no vmdesc: every full section inferred" \
+    "$(jget "$out" "all(s['inferred'] and s['footer'] for s in d['stream']['sections'] if s['type']=='full')")" True
+
+# zstd-compressed stream decodes the same
+zstd -q -c "$Q" >"$TMP/q.zst" 2>/dev/null || python3 -c 1
+if [ -s "$TMP/q.zst" ]; then
+    run_cprdump --json "$TMP/q.zst"
+    expect_eq "zstd stream: same EOF offset" "$(jget "$out" "d['stream']['eof-offset']")" "$eof"
+fi
+
 tap_done
