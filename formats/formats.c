@@ -6,10 +6,13 @@
 
 #include "capture.h"
 #include "cpr_state.h"
+#include "stream.h"
 
 static const FormatDesc formats[] = {
     { FMT_KIND_CPR_STATE, "cpr-state", "QEMU CPR state (QCPR)",
       cpr_state_probe },
+    { FMT_KIND_STREAM, "stream", "QEMU migration stream (QEVM)",
+      stream_probe },
     { FMT_KIND_CAPTURE, "capture", "cprdump capture (CPRDCAPT)",
       capture_probe },
 };
