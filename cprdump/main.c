@@ -24,6 +24,7 @@ typedef struct Options {
     gboolean check;
     char *save;
     gboolean force;
+    gboolean keep_pages;
     gboolean version;
     char **files;
 } Options;
@@ -78,6 +79,9 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
           "Also write the input as a capture for a bug report", "FILE" },
         { "force", 0, 0, G_OPTION_ARG_NONE, &opt->force,
           "With --save: replace FILE if it exists", NULL },
+        { "keep-pages", 0, 0, G_OPTION_ARG_NONE, &opt->keep_pages,
+          "With --save of a stream: keep guest memory (default: zeroed)",
+          NULL },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &opt->version,
           "Print the version and exit", NULL },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->files,
@@ -149,6 +153,7 @@ static bool check_options(const Options *opt, Session *s, OutMode *mode,
     s->check = opt->check;
     s->save = opt->save;
     s->force = opt->force;
+    s->keep_pages = opt->keep_pages;
     return true;
 }
 

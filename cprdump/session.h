@@ -25,10 +25,12 @@ typedef struct Session {
     bool check;                 /* --check */
     const char *save;           /* --save FILE, or NULL */
     bool force;                 /* --force */
+    bool keep_pages;            /* --keep-pages: do not redact streams */
 } Session;
 
 typedef struct Loaded {
     Input *in;
+    const char *path;           /* as typed, NULL for other sources */
     const FormatDesc *fmt;
     json_object *provenance;    /* when the input was a capture */
     GBytes *bytes;              /* a CPR state's bytes */

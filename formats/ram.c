@@ -144,7 +144,7 @@ static bool read_bitmap(Rd *rd, RamBlock *b)
         return invalid(rd, at, "pages_offset",
                        "mapped-ram pages offset points before the bitmap end");
     }
-    return rd_skip(rd, "pages", b->mapped.pages_offset + b->used_length - at);
+    return rd_skip_payload(rd, "pages", b->mapped.pages_offset + b->used_length - at);
 }
 
 static bool read_mapped_header(Rd *rd, RamBlock *b)
@@ -274,7 +274,7 @@ static bool read_xbzrle(Rd *rd, RamBlock *b, uint64_t page_size)
     }
     b->pages.xbzrle++;
     b->pages.xbzrle_bytes += len;
-    return rd_skip(rd, "xbzrle data", len);
+    return rd_skip_payload(rd, "xbzrle data", len);
 }
 
 static bool read_compressed(Rd *rd, RamBlock *b)
@@ -286,7 +286,7 @@ static bool read_compressed(Rd *rd, RamBlock *b)
     }
     b->pages.compressed++;
     b->pages.compressed_bytes += len;
-    return rd_skip(rd, "compressed data", len);
+    return rd_skip_payload(rd, "compressed data", len);
 }
 
 static bool read_page(Rd *rd, RamModel *ram, const RamOpts *opts,
@@ -316,7 +316,7 @@ static bool read_page(Rd *rd, RamModel *ram, const RamOpts *opts,
     case RAM_FLAG_PAGE:
         b->pages.normal++;
         b->pages.normal_bytes += ps;
-        return rd_skip(rd, "page data", ps);
+        return rd_skip_payload(rd, "page data", ps);
     case RAM_FLAG_XBZRLE:
         return read_xbzrle(rd, b, ps);
     default:

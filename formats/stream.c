@@ -718,11 +718,19 @@ static bool decode(Rd *rd, StreamModel **out)
 
 bool stream_decode(const FmtSource *src, StreamModel **out, FmtError *err)
 {
+    return stream_decode_ex(src, NULL, NULL, out, err);
+}
+
+bool stream_decode_ex(const FmtSource *src, StreamPayloadFn on_payload,
+                      void *opaque, StreamModel **out, FmtError *err)
+{
     Rd rd;
     bool ok;
 
     memset(err, 0, sizeof(*err));
     rd_init_source(&rd, src, err);
+    rd.on_payload = on_payload;
+    rd.payload_opaque = opaque;
     ok = decode(&rd, out);
     rd_release(&rd);
     return ok;

@@ -133,6 +133,11 @@ int stream_probe(const uint8_t *buf, size_t len);
  * far on failure); returns false with *err set when the bytes are not a
  * complete, valid stream.
  */
+/* Called with the offset and length of every run of guest-memory bytes (page
+ * data, in stream order) before the decoder skips it: for redaction. */
+typedef void (*StreamPayloadFn)(void *opaque, uint64_t offset, uint64_t len);
+bool stream_decode_ex(const FmtSource *src, StreamPayloadFn on_payload,
+                      void *opaque, StreamModel **out, FmtError *err);
 bool stream_decode(const FmtSource *src, StreamModel **out, FmtError *err);
 bool stream_decode_mem(const uint8_t *buf, size_t len, StreamModel **out,
                        FmtError *err);

@@ -58,4 +58,41 @@ check "4 GiB provenance length: says the limit" grep -q 'over the 16 MiB limit' 
 { printf 'CPRDCAPT\0\0\0\1\0\0\0\2{}\0\0\0\0\0\0\0\x18'; zstdcat "$TMP/cap.zst"; } >"$TMP/nested"
 run_cprdump "$TMP/nested"
 expect_eq "a capture inside a capture: exit 5" "$rc" 5
+
+# --- streams: guest memory is zeroed unless --keep-pages ---------------------------
+RUN=$FIX/11.1/stream-q35-run/main.bin
+normal_bytes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["query_migrate_old"]["ram"]["normal-bytes"])' "$FIX/11.1/stream-q35-run/truth.json")
+run_cprdump --json --save "$TMP/st.zst" "$RUN"
+expect_eq "stream --save: exit 0" "$rc" 0
+expect_eq "stream --save: zeroes exactly QEMU's normal-bytes ($normal_bytes) in 123 runs" \
+    "$(jget "$out" '(d["saved"]["redaction"]["bytes-zeroed"], d["saved"]["redaction"]["runs"])')" \
+    "($normal_bytes, 123)"
+strip() { jget "$1" 'json.dumps({k: v for k, v in d["stream"].items() if k not in ("input", "compression")}, sort_keys=True)'; }
+run_cprdump --json "$RUN"
+want=$(strip "$out")
+run_cprdump --json "$TMP/st.zst"
+expect_eq "redacted capture decodes to the same sections, blocks and page counts" "$(strip "$out")" "$want"
+expect_eq "redacted capture says so in its provenance" "$(jget "$out" 'd["capture"]["redacted"]')" True
+zstdcat "$TMP/st.zst" | python3 -c '
+import sys
+cap = sys.stdin.buffer.read()
+plen = int.from_bytes(cap[12:16], "big")
+payload = cap[24 + plen:]
+orig = open(sys.argv[1], "rb").read()
+diff = [i for i in range(len(orig)) if payload[i] != orig[i]]
+assert len(payload) == len(orig), "length"
+assert all(payload[i] == 0 for i in diff), "a changed byte is not zero"
+print(sum(1 for i in diff))' "$RUN" >"$TMP/ndiff"
+check "redacted payload: same length, every changed byte is now zero, some changed" \
+    bash -c "[ \$(cat '$TMP/ndiff') -gt 0 ]"
+run_cprdump --json --save "$TMP/keep.zst" --keep-pages "$RUN"
+zstdcat "$TMP/keep.zst" | tail -c "$(stat -c %s "$RUN")" >"$TMP/keep.bin"
+check "--keep-pages: the payload is the stream byte for byte" cmp -s "$TMP/keep.bin" "$RUN"
+run_cprdump --save "$TMP/stdin.zst" - <"$RUN"
+expect_eq "stream from stdin cannot be saved (read twice): exit 2" "$rc" 2
+head -c 100000 "$RUN" >"$TMP/trunc-stream"
+run_cprdump --save "$TMP/trunc.zst" "$TMP/trunc-stream"
+expect_eq "truncated stream: decode error exit 5" "$rc" 5
+check "truncated stream: not redacted blindly, says --keep-pages" grep -q 'keep-pages saves it unredacted' <<<"$err"
+check "truncated stream: no capture written" test ! -e "$TMP/trunc.zst"
 tap_done

@@ -8,7 +8,7 @@ MAN=$REPO/doc/cprdump.1
 warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$MAN" 2>&1 >/dev/null)
 expect_eq "man -l renders without warnings" "$warnings" ""
 help_opts=$("$CPRDUMP" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u)
-man_opts=$(grep -oE -- '\\-\\-[a-z][a-z-]*' "$MAN" | sed 's/\\-/-/g' | sort -u)
+man_opts=$(sed 's/\\-/-/g' "$MAN" | grep -oE -- '--[a-z][a-z-]*' | sort -u)
 expect_eq "every --help option is in the man page, and the other way round" \
     "$(echo $man_opts)" "$(echo $help_opts)"
 codes_help=$("$CPRDUMP" --help | grep -cE '^  [0-9]  ')
