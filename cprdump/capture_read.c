@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "json_get.h"
 
 static bool read_part(Input *in, uint8_t *buf, size_t n, uint64_t at,
                       const char *field, FmtError *err)
@@ -71,17 +72,6 @@ json_object *capture_read_header(Input *in, FmtError *err)
     return prov;
 }
 
-static const char *get_str(json_object *o, const char *key)
-{
-    json_object *v;
-
-    if (!json_object_object_get_ex(o, key, &v) ||
-        !json_object_is_type(v, json_type_string)) {
-        return NULL;
-    }
-    return json_object_get_string(v);
-}
-
 void render_capture(Out *o, json_object *prov)
 {
     json_object *src = NULL;
@@ -89,16 +79,16 @@ void render_capture(Out *o, json_object *prov)
     json_object_object_get_ex(prov, "source", &src);
     out_str(o, NULL, "capture", "saved by cprdump: what follows is the "
             "decode of the saved bytes");
-    out_str(o, NULL, "taken", get_str(prov, "time"));
-    out_str(o, NULL, "kernel", get_str(prov, "kernel"));
-    out_str(o, NULL, "by", get_str(prov, "cprdump-version"));
+    out_str(o, NULL, "taken", json_get_str(prov, "time"));
+    out_str(o, NULL, "kernel", json_get_str(prov, "kernel"));
+    out_str(o, NULL, "by", json_get_str(prov, "cprdump-version"));
     if (src) {
-        out_str(o, NULL, "source", get_str(src, "label"));
-        if (get_str(src, "comm")) {
-            out_str(o, NULL, "comm", get_str(src, "comm"));
+        out_str(o, NULL, "source", json_get_str(src, "label"));
+        if (json_get_str(src, "comm")) {
+            out_str(o, NULL, "comm", json_get_str(src, "comm"));
         }
-        if (get_str(src, "env")) {
-            out_str(o, NULL, "environ", get_str(src, "env"));
+        if (json_get_str(src, "env")) {
+            out_str(o, NULL, "environ", json_get_str(src, "env"));
         }
     }
     out_line(o, "%s", "");

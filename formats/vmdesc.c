@@ -7,6 +7,8 @@
  */
 #include "vmdesc.h"
 
+#include "json_get.h"
+
 #include <json-c/json.h>
 #include <string.h>
 
@@ -35,28 +37,6 @@ void vmdesc_clear(Vmdesc *vd)
     }
 }
 
-static int64_t get_int(json_object *o, const char *key, int64_t dflt)
-{
-    json_object *v;
-
-    if (!json_object_object_get_ex(o, key, &v) ||
-        !json_object_is_type(v, json_type_int)) {
-        return dflt;
-    }
-    return json_object_get_int64(v);
-}
-
-static const char *get_str(json_object *o, const char *key)
-{
-    json_object *v;
-
-    if (!json_object_object_get_ex(o, key, &v) ||
-        !json_object_is_type(v, json_type_string)) {
-        return NULL;
-    }
-    return json_object_get_string(v);
-}
-
 static uint64_t desc_size(json_object *desc);
 
 static uint64_t fields_size(json_object *fields)
@@ -67,8 +47,8 @@ static uint64_t fields_size(json_object *fields)
 
     for (size_t i = 0; i < n; i++) {
         json_object *f = json_object_array_get_idx(fields, i);
-        int64_t size = get_int(f, "size", 0);
-        int64_t count = get_int(f, "array_len", 1);
+        int64_t size = json_get_int(f, "size", 0);
+        int64_t count = json_get_int(f, "array_len", 1);
         if (size > 0 && count > 0) {
             sum += (uint64_t)size * (uint64_t)count;
         }
@@ -84,7 +64,7 @@ static uint64_t subsections_size(json_object *subs)
 
     for (size_t i = 0; i < n; i++) {
         json_object *s = json_object_array_get_idx(subs, i);
-        const char *name = get_str(s, "vmsd_name");
+        const char *name = json_get_str(s, "vmsd_name");
         sum += 1 + 1 + (name ? strlen(name) : 0) + 4 + desc_size(s);
     }
     return sum;
@@ -101,13 +81,13 @@ static uint64_t desc_size(json_object *desc)
 
 static void add_device(Vmdesc *vd, json_object *dev)
 {
-    const char *name = get_str(dev, "name");
-    const char *vmsd = get_str(dev, "vmsd_name");
+    const char *name = json_get_str(dev, "name");
+    const char *vmsd = json_get_str(dev, "vmsd_name");
     VmdescDevice d = {
         .name = g_strdup(name ? name : ""),
-        .instance_id = (uint32_t)get_int(dev, "instance_id", 0),
+        .instance_id = (uint32_t)json_get_int(dev, "instance_id", 0),
         .vmsd_name = g_strdup(vmsd),
-        .version = get_int(dev, "version", -1),
+        .version = json_get_int(dev, "version", -1),
         .size = desc_size(dev),
     };
 
@@ -123,7 +103,7 @@ static bool take_document(Rd *rd, uint64_t at, json_object *doc, Vmdesc *vd)
                       "json", "vmdesc is not a JSON object");
         return false;
     }
-    vd->page_size = get_int(doc, "page_size", -1);
+    vd->page_size = json_get_int(doc, "page_size", -1);
     if (json_object_object_get_ex(doc, "devices", &devs) &&
         json_object_is_type(devs, json_type_array)) {
         for (size_t i = 0; i < json_object_array_length(devs); i++) {
