@@ -4,8 +4,15 @@
 PKGS      := glib-2.0 json-c libzstd smartcols
 CC        ?= cc
 CFLAGS    ?= -O2 -g
-WARN      := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+WERROR    ?= -Werror
+WARN      := -std=gnu11 -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wno-missing-field-initializers
+
+# Installation (make install honours DESTDIR and these; never strips).
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS) -Iformats -Icprdump $(PKG_CFLAGS) \
@@ -38,7 +45,8 @@ FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_FLAGS   ?=
 
-.PHONY: all check check-sanitize fuzz fuzz-build fuzz-merge clean FORCE
+.PHONY: all check check-sanitize fuzz fuzz-build fuzz-merge clean install \
+        uninstall FORCE
 all: $(BUILD)/cprdump
 
 $(BUILD)/obj/%.o: %.c
@@ -93,5 +101,15 @@ fuzz-merge: fuzz-build
 
 clean:
 	rm -rf $(BUILD) $(BUILD)/san build-san $(FUZZ_BUILD)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0755 $(BUILD)/cprdump $(DESTDIR)$(BINDIR)/cprdump
+	install -m 0644 doc/cprdump.1 $(DESTDIR)$(MANDIR)/man1/cprdump.1
+	install -m 0644 completion/cprdump.bash $(DESTDIR)$(BASHCOMPDIR)/cprdump
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/cprdump $(DESTDIR)$(MANDIR)/man1/cprdump.1 \
+	      $(DESTDIR)$(BASHCOMPDIR)/cprdump
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -34,6 +34,7 @@ struct Input {
     /* decompressed look-ahead for input_peek */
     uint8_t peek[PEEK_MAX];
     size_t peek_len, peek_pos;
+    uint64_t limit;       /* bytes the consumer may still read */
     GError *err;
 };
 
@@ -144,19 +145,40 @@ static ssize_t base_read(Input *in, void *buf, size_t n)
 static ssize_t input_read(void *opaque, void *buf, size_t n)
 {
     Input *in = opaque;
+    ssize_t got;
 
-    if (in->peek_pos < in->peek_len) {
-        size_t k = MIN(n, in->peek_len - in->peek_pos);
-        memcpy(buf, in->peek + in->peek_pos, k);
-        in->peek_pos += k;
-        return (ssize_t)k;
+    n = (size_t)MIN((uint64_t)n, in->limit);
+    if (n == 0) {
+        return 0;
     }
-    return base_read(in, buf, n);
+    if (in->peek_pos < in->peek_len) {
+        got = (ssize_t)MIN(n, in->peek_len - in->peek_pos);
+        memcpy(buf, in->peek + in->peek_pos, (size_t)got);
+        in->peek_pos += (size_t)got;
+    } else {
+        got = base_read(in, buf, n);
+    }
+    if (got > 0) {
+        in->limit -= (uint64_t)got;
+    }
+    return got;
 }
+
+static int64_t skip_unlimited(Input *in, uint64_t n);
 
 static int64_t input_skip(void *opaque, uint64_t n)
 {
     Input *in = opaque;
+    int64_t done = skip_unlimited(in, MIN(n, in->limit));
+
+    if (done > 0) {
+        in->limit -= (uint64_t)done;
+    }
+    return done;
+}
+
+static int64_t skip_unlimited(Input *in, uint64_t n)
+{
     uint64_t done = MIN(n, (uint64_t)(in->peek_len - in->peek_pos));
     uint64_t k;
 
@@ -240,6 +262,7 @@ Input *input_open_path(const char *path, GError **errp)
 
     in->label = g_strdup(path);
     in->file_size = -1;
+    in->limit = UINT64_MAX;
     if (!strcmp(path, "-")) {
         in->label = (g_free(in->label), g_strdup("<stdin>"));
         in->fd = STDIN_FILENO;
@@ -268,6 +291,7 @@ Input *input_open_fd(int fd, bool own, const char *label, GError **errp)
     in->own = own;
     in->use_pread = true;
     in->file_size = -1;
+    in->limit = UINT64_MAX;
     return finish_open(in, errp);
 }
 
@@ -308,8 +332,13 @@ const GError *input_error(const Input *in)
 
 size_t input_peek(Input *in, const uint8_t **buf, size_t want)
 {
+    size_t have = in->peek_len - in->peek_pos;
+
     want = MIN(want, (size_t)PEEK_MAX);
-    while (in->peek_pos == 0 && in->peek_len < want) {
+    memmove(in->peek, in->peek + in->peek_pos, have);
+    in->peek_pos = 0;
+    in->peek_len = have;
+    while (in->peek_len < want) {
         ssize_t got = base_read(in, in->peek + in->peek_len,
                                 want - in->peek_len);
         if (got <= 0) {
@@ -317,8 +346,26 @@ size_t input_peek(Input *in, const uint8_t **buf, size_t want)
         }
         in->peek_len += (size_t)got;
     }
-    *buf = in->peek + in->peek_pos;
-    return in->peek_len - in->peek_pos;
+    *buf = in->peek;
+    return (size_t)MIN((uint64_t)in->peek_len, in->limit);
+}
+
+bool input_read_exact(Input *in, void *buf, size_t n, size_t *got)
+{
+    *got = 0;
+    while (*got < n) {
+        ssize_t k = input_read(in, (uint8_t *)buf + *got, n - *got);
+        if (k <= 0) {
+            return false;
+        }
+        *got += (size_t)k;
+    }
+    return true;
+}
+
+void input_set_limit(Input *in, uint64_t n)
+{
+    in->limit = n;
 }
 
 static void too_large(Input *in, size_t max, GError **errp)

@@ -33,6 +33,10 @@ int64_t input_file_size(const Input *in);
 
 /* Peeks at the first decompressed bytes without consuming them. */
 size_t input_peek(Input *in, const uint8_t **buf, size_t want);
+/* Reads exactly n bytes; false (with *got < n) at the end or on error. */
+bool input_read_exact(Input *in, void *buf, size_t n, size_t *got);
+/* From here on, at most n more bytes are read (a capture's payload). */
+void input_set_limit(Input *in, uint64_t n);
 /* Reads the whole (decompressed) input; fails over max bytes. */
 GBytes *input_slurp(Input *in, size_t max, GError **errp);
 /* A pull source for the streaming decoders. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cprdump: inspect QEMU CPR state (live update) and migration streams.
+ * This file parses the options; session.c does the work.
  */
 #include <glib.h>
 #include <locale.h>
@@ -8,13 +9,8 @@
 #include <string.h>
 
 #include "cli_error.h"
-#include "cpr_state.h"
 #include "exitcodes.h"
-#include "formats.h"
-#include "input.h"
-#include "out.h"
-#include "render_cpr.h"
-#include "report.h"
+#include "session.h"
 
 #ifndef CPRDUMP_VERSION
 #define CPRDUMP_VERSION "0.1.0"
@@ -25,20 +21,25 @@ typedef struct Options {
     char *output;
     char *mode;
     char *format;
+    gboolean check;
+    char *save;
+    gboolean force;
+    gboolean keep_pages;
     gboolean version;
     char **files;
 } Options;
 
-typedef struct Run {
-    Out *out;
-    CprMode mode;
-    const FormatDesc *format;   /* forced with --format, else NULL */
-} Run;
-
 static const char help_description[] =
     "Input kinds: a CPR state (magic QCPR, as QEMU writes it for cpr-exec and\n"
-    "cpr-transfer), any of them compressed with zstd (recognised by its magic),\n"
-    "or '-' for standard input.\n"
+    "cpr-transfer), a migration stream (magic QEVM: sections, commands, RAM\n"
+    "blocks and page counts, vmdesc), a capture written by --save, any of them\n"
+    "compressed with zstd (recognised by its magic), or '-' for standard input.\n"
+    "\n"
+    "Given a CPR state and a stream (in either order), cprdump also joins\n"
+    "them: one row per RAM block with the fd that preserves it and a verdict\n"
+    "(preserved-by-fd, sent-as-pages, file-backed, not-preserved), and the\n"
+    "fds that preserve no RAM block. With --check, a not-preserved block\n"
+    "(guest memory a live update would lose) exits with 1.\n"
     "\n"
     "Exit status:\n"
     "  0  success\n"
@@ -57,7 +58,7 @@ static const char help_description[] =
     "from 0), offset, field. With --json the same error is also in the\n"
     "document's \"error\" object.\n"
     "\n"
-    "Report bugs with the --json output attached.";
+    "Report bugs with the --json output or a --save capture attached.";
 
 static bool parse_options(int *argc, char ***argv, Options *opt,
                           GError **errp)
@@ -70,7 +71,17 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
         { "mode", 'm', 0, G_OPTION_ARG_STRING, &opt->mode,
           "CPR fd encoding: auto (default), exec or transfer", "MODE" },
         { "format", 'f', 0, G_OPTION_ARG_STRING, &opt->format,
-          "Input format: auto (default) or cpr-state", "FORMAT" },
+          "Input format: auto (default), cpr-state, stream or capture",
+          "FORMAT" },
+        { "check", 'c', 0, G_OPTION_ARG_NONE, &opt->check,
+          "Exit 1 when a RAM block would not be preserved", NULL },
+        { "save", 's', 0, G_OPTION_ARG_FILENAME, &opt->save,
+          "Also write the input as a capture for a bug report", "FILE" },
+        { "force", 0, 0, G_OPTION_ARG_NONE, &opt->force,
+          "With --save: replace FILE if it exists", NULL },
+        { "keep-pages", 0, 0, G_OPTION_ARG_NONE, &opt->keep_pages,
+          "With --save of a stream: keep guest memory (default: zeroed)",
+          NULL },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &opt->version,
           "Print the version and exit", NULL },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->files,
@@ -78,136 +89,72 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new(
-        "FILE - decode QEMU CPR state");
+        "FILE [FILE] - decode QEMU CPR state and migration streams");
 
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_set_description(ctx, help_description);
     return g_option_context_parse(ctx, argc, argv, errp);
 }
 
-static bool check_options(const Options *opt, Run *run, OutMode *mode,
-                          GError **errp)
+static bool usage(GError **errp, const char *fmt, const char *arg)
+{
+    g_set_error(errp, CPRDUMP_ERROR, EXIT_USAGE, fmt, arg);
+    return false;
+}
+
+static bool parse_output(const Options *opt, OutMode *mode, GError **errp)
 {
     *mode = opt->json ? OUT_JSON : OUT_HUMAN;
     if (opt->output && !strcmp(opt->output, "json")) {
         *mode = OUT_JSON;
     } else if (opt->output && strcmp(opt->output, "human")) {
-        g_set_error(errp, CPRDUMP_ERROR, EXIT_USAGE,
-                    "--output: unknown format '%s' (human or json)",
-                    opt->output);
-        return false;
-    }
-    run->mode = CPR_MODE_AUTO;
-    if (opt->mode && !strcmp(opt->mode, "exec")) {
-        run->mode = CPR_MODE_EXEC;
-    } else if (opt->mode && !strcmp(opt->mode, "transfer")) {
-        run->mode = CPR_MODE_TRANSFER;
-    } else if (opt->mode && strcmp(opt->mode, "auto")) {
-        g_set_error(errp, CPRDUMP_ERROR, EXIT_USAGE,
-                    "--mode: unknown mode '%s' (auto, exec or transfer)",
-                    opt->mode);
-        return false;
-    }
-    if (opt->format && strcmp(opt->format, "auto")) {
-        run->format = formats_by_name(opt->format);
-        if (!run->format) {
-            g_set_error(errp, CPRDUMP_ERROR, EXIT_USAGE,
-                        "--format: unknown format '%s'", opt->format);
-            return false;
-        }
-    }
-    if (!opt->files || g_strv_length(opt->files) != 1) {
-        g_set_error(errp, CPRDUMP_ERROR, EXIT_USAGE,
-                    "expected one FILE (see --help)");
-        return false;
+        return usage(errp, "--output: unknown format '%s' (human or json)",
+                     opt->output);
     }
     return true;
 }
 
-static void unknown_format(const uint8_t *head, size_t n, FmtError *err)
+static bool parse_mode(const char *arg, CprMode *mode, GError **errp)
 {
-    const char *foreign = formats_describe_foreign(head, n);
-    char shown[5] = "";
-
-    if (n < 4) {
-        fmt_error_truncated(err, 0, "header", -1, "magic", 4, n);
-        return;
+    *mode = CPR_MODE_AUTO;
+    if (arg && !strcmp(arg, "exec")) {
+        *mode = CPR_MODE_EXEC;
+    } else if (arg && !strcmp(arg, "transfer")) {
+        *mode = CPR_MODE_TRANSFER;
+    } else if (arg && strcmp(arg, "auto")) {
+        return usage(errp, "--mode: unknown mode '%s' (auto, exec or "
+                     "transfer)", arg);
     }
-    for (int i = 0; i < 4; i++) {
-        shown[i] = g_ascii_isprint(head[i]) ? (char)head[i] : '.';
-    }
-    fmt_error_set(err, FMT_ERR_MAGIC, 0, "header", -1, "magic",
-                  "magic 0x%02x%02x%02x%02x (\"%s\") is neither QCPR (CPR "
-                  "state) nor QEVM (migration stream)%s%s", head[0], head[1],
-                  head[2], head[3], shown, foreign ? "; this is " : "",
-                  foreign ? foreign : "");
+    return true;
 }
 
-/* For a forced format that does not match: say what the bytes are. */
-static void add_foreign_hint(FmtError *err, const uint8_t *head, size_t n)
+static bool check_options(const Options *opt, Session *s, OutMode *mode,
+                          GError **errp)
 {
-    const char *foreign = formats_describe_foreign(head, n);
-    size_t len = strlen(err->msg);
+    guint nfiles = opt->files ? g_strv_length(opt->files) : 0;
 
-    if (err->code == FMT_ERR_MAGIC && foreign) {
-        snprintf(err->msg + len, sizeof(err->msg) - len, "; this is %s",
-                 foreign);
+    if (!parse_output(opt, mode, errp) || !parse_mode(opt->mode, &s->mode,
+                                                      errp)) {
+        return false;
     }
-}
-
-static int run_cpr_state(Run *run, Input *in, const uint8_t *head, size_t n)
-{
-    g_autoptr(GError) e = NULL;
-    g_autoptr(GBytes) bytes = input_slurp(in, INPUT_SLURP_MAX, &e);
-    g_autoptr(CprState) st = NULL;
-    FmtError err = { 0 };
-    gsize len;
-    const uint8_t *buf;
-
-    if (!bytes) {
-        report_gerror(run->out, e);
-        return e->code;
+    if (opt->format && strcmp(opt->format, "auto")) {
+        s->format = formats_by_name(opt->format);
+        if (!s->format) {
+            return usage(errp, "--format: unknown format '%s'", opt->format);
+        }
     }
-    buf = g_bytes_get_data(bytes, &len);
-    cpr_state_decode(buf, len, run->mode, &st, &err);
-    InputInfo info = { input_label(in), input_file_size(in),
-                       input_is_zstd(in) };
-    if (st->header_ok || !fmt_error_is_set(&err)) {
-        render_cpr_state(run->out, &info, st);
+    if (nfiles < 1 || nfiles > 2) {
+        return usage(errp, "expected one FILE, or a CPR state and a stream "
+                     "(see --help)%s", "");
     }
-    if (!fmt_error_is_set(&err)) {
-        return EXIT_OK;
+    if (opt->save && nfiles != 1) {
+        return usage(errp, "--save takes one input, not a pair%s", "");
     }
-    add_foreign_hint(&err, head, n);
-    report_fmt_error(run->out, input_label(in), &err);
-    return report_exit_code(&err);
-}
-
-static int run_path(Run *run, const char *path)
-{
-    g_autoptr(GError) e = NULL;
-    g_autoptr(Input) in = input_open_path(path, &e);
-    const FormatDesc *fmt;
-    const uint8_t *head;
-    FmtError err = { 0 };
-    size_t n;
-
-    if (!in) {
-        report_gerror(run->out, e);
-        return e->code;
-    }
-    n = input_peek(in, &head, FORMATS_PROBE_BYTES);
-    if (input_error(in)) {
-        report_gerror(run->out, input_error(in));
-        return input_error(in)->code;
-    }
-    fmt = run->format ? run->format : formats_probe(head, n, NULL);
-    if (!fmt) {
-        unknown_format(head, n, &err);
-        report_fmt_error(run->out, input_label(in), &err);
-        return report_exit_code(&err);
-    }
-    return run_cpr_state(run, in, head, n);
+    s->check = opt->check;
+    s->save = opt->save;
+    s->force = opt->force;
+    s->keep_pages = opt->keep_pages;
+    return true;
 }
 
 static void options_clear(Options *opt)
@@ -216,35 +163,29 @@ static void options_clear(Options *opt)
     g_free(opt->output);
     g_free(opt->mode);
     g_free(opt->format);
+    g_free(opt->save);
 }
 
 int main(int argc, char **argv)
 {
     g_autoptr(GError) e = NULL;
     Options opt = { 0 };
-    Run run = { 0 };
+    Session s = { 0 };
     OutMode mode;
-    int rc;
+    int rc = EXIT_USAGE;
 
     setlocale(LC_ALL, "");
-    if (!parse_options(&argc, &argv, &opt, &e)) {
+    if (!parse_options(&argc, &argv, &opt, &e) ||
+        (!opt.version && !check_options(&opt, &s, &mode, &e))) {
         fprintf(stderr, "cprdump: %s\n", e->message);
-        options_clear(&opt);
-        return EXIT_USAGE;
-    }
-    if (opt.version) {
+    } else if (opt.version) {
         printf("cprdump %s\n", CPRDUMP_VERSION);
-        options_clear(&opt);
-        return EXIT_OK;
+        rc = EXIT_OK;
+    } else {
+        s.out = out_new(mode, stdout);
+        rc = session_run_paths(&s, opt.files);
+        out_finish(s.out);
     }
-    if (!check_options(&opt, &run, &mode, &e)) {
-        fprintf(stderr, "cprdump: %s\n", e->message);
-        options_clear(&opt);
-        return EXIT_USAGE;
-    }
-    run.out = out_new(mode, stdout);
-    rc = run_path(&run, opt.files[0]);
-    out_finish(run.out);
     options_clear(&opt);
     return rc;
 }

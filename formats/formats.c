@@ -4,11 +4,17 @@
 #include <glib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "cpr_state.h"
+#include "stream.h"
 
 static const FormatDesc formats[] = {
     { FMT_KIND_CPR_STATE, "cpr-state", "QEMU CPR state (QCPR)",
       cpr_state_probe },
+    { FMT_KIND_STREAM, "stream", "QEMU migration stream (QEVM)",
+      stream_probe },
+    { FMT_KIND_CAPTURE, "capture", "cprdump capture (CPRDCAPT)",
+      capture_probe },
 };
 
 const FormatDesc *formats_probe(const uint8_t *buf, size_t len, int *bid)

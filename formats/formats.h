@@ -13,6 +13,7 @@ typedef enum FmtKind {
     FMT_KIND_NONE = 0,
     FMT_KIND_CPR_STATE,
     FMT_KIND_STREAM,
+    FMT_KIND_CAPTURE,
 } FmtKind;
 
 typedef struct FormatDesc {
@@ -23,7 +24,7 @@ typedef struct FormatDesc {
 } FormatDesc;
 
 /* Bytes every probe needs to see. */
-#define FORMATS_PROBE_BYTES 8
+#define FORMATS_PROBE_BYTES 12
 
 /* The best bidder, or NULL when no format knows these bytes. */
 const FormatDesc *formats_probe(const uint8_t *buf, size_t len, int *bid);

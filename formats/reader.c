@@ -219,3 +219,11 @@ bool rd_skip(Rd *rd, const char *field, uint64_t n)
     rd->len = rd->pos = 0;
     return skip_source(rd, field, n - in_window, start, in_window);
 }
+
+bool rd_skip_payload(Rd *rd, const char *field, uint64_t n)
+{
+    if (rd->on_payload && n) {
+        rd->on_payload(rd->payload_opaque, rd_offset(rd), n);
+    }
+    return rd_skip(rd, field, n);
+}

@@ -36,6 +36,9 @@ typedef struct Rd {
     FmtError *err;
     const char *record;     /* error context: record kind and index */
     int64_t index;
+    /* Told of every guest-memory payload before it is skipped (redaction). */
+    void (*on_payload)(void *opaque, uint64_t offset, uint64_t len);
+    void *payload_opaque;
 } Rd;
 
 void rd_init_mem(Rd *rd, const uint8_t *buf, size_t len, FmtError *err);
@@ -67,5 +70,7 @@ bool rd_be64(Rd *rd, const char *field, uint64_t *v);
 /* A view of n bytes valid until the next reader call. */
 bool rd_bytes(Rd *rd, const char *field, size_t n, const uint8_t **p);
 bool rd_skip(Rd *rd, const char *field, uint64_t n);
+/* rd_skip for bytes of guest memory (page data): reported to on_payload. */
+bool rd_skip_payload(Rd *rd, const char *field, uint64_t n);
 
 #endif

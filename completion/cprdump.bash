@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bash completion for cprdump
+
+# PIDs of QEMU processes first (and of any process holding a cpr-exec state
+# memfd), then every other PID.
+_cprdump_pids()
+{
+    local p comm qemu=() other=()
+    for p in /proc/[0-9]*; do
+        p=${p#/proc/}
+        read -r comm 2>/dev/null <"/proc/$p/comm" || continue
+        if [[ $comm == qemu* ]] ||
+            ls -l "/proc/$p/fd" 2>/dev/null | grep -q 'memfd:QEMU_CPR_EXEC_STATE'; then
+            qemu+=("$p")
+        else
+            other+=("$p")
+        fi
+    done
+    compopt -o nosort 2>/dev/null
+    COMPREPLY=($(compgen -W "${qemu[*]} ${other[*]}" -- "$1"))
+}
+
+_cprdump()
+{
+    local cur prev words cword
+    _init_completion -s || return
+
+    case $prev in
+    -p | --pid)
+        _cprdump_pids "$cur"
+        return
+        ;;
+    -o | --output)
+        COMPREPLY=($(compgen -W 'human json' -- "$cur"))
+        return
+        ;;
+    -m | --mode)
+        COMPREPLY=($(compgen -W 'auto exec transfer' -- "$cur"))
+        return
+        ;;
+    -f | --format)
+        COMPREPLY=($(compgen -W 'auto cpr-state stream capture' -- "$cur"))
+        return
+        ;;
+    --fd)
+        COMPREPLY=($(compgen -W "$(ls /proc/self/fd 2>/dev/null)" -- "$cur"))
+        return
+        ;;
+    -s | --save | --stream)
+        _filedir
+        return
+        ;;
+    esac
+    $split && return
+
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W '$(_parse_help "$1")' -- "$cur"))
+        [[ ${COMPREPLY-} == *= ]] && compopt -o nospace
+        return
+    fi
+    _filedir
+}
+complete -F _cprdump cprdump

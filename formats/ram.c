@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * "ram" section records (QEMU migration/ram.c ram_save_setup, save_page_header,
+ * ram_load_precopy). Every record starts with a BE u64: offset | flags, the
+ * flags in the bits below the target page size. The per-record path is kept
+ * short: one header read, a switch, and for CONTINUE records no lookup at all.
+ */
+#include "ram.h"
+
+#include <string.h>
+
+#define BITMAP_CHUNK (64u << 10)
+
+static void block_clear(gpointer p)
+{
+    g_free(((RamBlock *)p)->idstr);
+}
+
+void ram_model_init(RamModel *ram)
+{
+    memset(ram, 0, sizeof(*ram));
+    ram->blocks = g_array_new(FALSE, TRUE, sizeof(RamBlock));
+    g_array_set_clear_func(ram->blocks, block_clear);
+    ram->cur = -1;
+}
+
+void ram_model_clear(RamModel *ram)
+{
+    if (ram->blocks) {
+        g_array_unref(ram->blocks);
+        ram->blocks = NULL;
+    }
+}
+
+bool ram_has_pages(const RamBlock *b)
+{
+    return b->pages.zero || b->pages.normal || b->pages.xbzrle ||
+           b->pages.compressed;
+}
+
+void ram_totals(const RamModel *ram, RamPages *sum)
+{
+    memset(sum, 0, sizeof(*sum));
+    for (guint i = 0; ram->blocks && i < ram->blocks->len; i++) {
+        const RamPages *p = &g_array_index(ram->blocks, RamBlock, i).pages;
+        sum->zero += p->zero;
+        sum->normal += p->normal;
+        sum->xbzrle += p->xbzrle;
+        sum->compressed += p->compressed;
+        sum->normal_bytes += p->normal_bytes;
+        sum->xbzrle_bytes += p->xbzrle_bytes;
+        sum->compressed_bytes += p->compressed_bytes;
+    }
+}
+
+static bool invalid(Rd *rd, uint64_t at, const char *field, const char *msg)
+{
+    fmt_error_set(rd->err, FMT_ERR_INVALID, at, rd->record, rd->index, field,
+                  "%s", msg);
+    return false;
+}
+
+static bool read_idstr(Rd *rd, uint8_t *len, const uint8_t **p)
+{
+    uint64_t at = rd_offset(rd);
+
+    if (!rd_u8(rd, "idstr length", len)) {
+        return false;
+    }
+    if (*len == 0) {
+        return invalid(rd, at, "idstr length", "empty RAM block idstr");
+    }
+    return rd_bytes(rd, "idstr", *len, p);
+}
+
+/* postcopy-ram: an optional BE u64 block page size, not self-describing. It
+ * is there when the next 8 bytes are a power of two below 2^56 (a following
+ * idstr length byte is never 0, a record header always has a flag bit) that
+ * is part of POSTCOPY_ADVISE's summary of page sizes. */
+static bool read_page_size(Rd *rd, RamBlock *b, const RamOpts *opts)
+{
+    const uint8_t *p;
+    uint64_t v = 0;
+
+    if (!opts->postcopy || !rd_ensure(rd, 8)) {
+        return true;
+    }
+    p = rd->buf + rd->pos;
+    for (int i = 0; i < 8; i++) {
+        v = (v << 8) | p[i];
+    }
+    if (p[0] || v < 1024 || (v & (v - 1)) || v == opts->page_size ||
+        (opts->postcopy_summary && !(opts->postcopy_summary & v))) {
+        return true;
+    }
+    b->has_page_size = true;
+    return rd_be64(rd, "page_size", &b->page_size);
+}
+
+static uint64_t popcount_prefix(const uint8_t *p, size_t n, uint64_t bits)
+{
+    uint64_t c = 0;
+
+    for (size_t i = 0; i < n && bits; i++) {
+        uint8_t v = p[i];
+        if (bits < 8) {
+            v &= (uint8_t)((1u << bits) - 1);
+        }
+        c += (uint64_t)__builtin_popcount(v);
+        bits = bits < 8 ? 0 : bits - 8;
+    }
+    return c;
+}
+
+/* The bitmap is host-endian unsigned longs: on a little-endian 64-bit host
+ * page i is bit (i % 8) of byte i / 8. Read in chunks, never whole. */
+static bool read_bitmap(Rd *rd, RamBlock *b)
+{
+    uint64_t pages = b->used_length / b->mapped.page_size;
+    uint64_t bytes = (pages + 63) / 64 * 8;
+    uint64_t at = rd_offset(rd);
+
+    if (b->mapped.bitmap_offset < at) {
+        return invalid(rd, at, "bitmap_offset",
+                       "mapped-ram bitmap offset points backwards");
+    }
+    if (!rd_skip(rd, "bitmap", b->mapped.bitmap_offset - at)) {
+        return false;
+    }
+    while (bytes) {
+        size_t n = (size_t)MIN(bytes, (uint64_t)BITMAP_CHUNK);
+        const uint8_t *p;
+        if (!rd_bytes(rd, "bitmap", n, &p)) {
+            return false;
+        }
+        uint64_t c = popcount_prefix(p, n, pages);
+        b->pages.normal += c;
+        pages = pages > (uint64_t)n * 8 ? pages - (uint64_t)n * 8 : 0;
+        bytes -= n;
+    }
+    b->pages.normal_bytes = b->pages.normal * b->mapped.page_size;
+    at = rd_offset(rd);
+    if (b->mapped.pages_offset + b->used_length < at) {
+        return invalid(rd, at, "pages_offset",
+                       "mapped-ram pages offset points before the bitmap end");
+    }
+    return rd_skip_payload(rd, "pages", b->mapped.pages_offset + b->used_length - at);
+}
+
+static bool read_mapped_header(Rd *rd, RamBlock *b)
+{
+    RamMappedHeader *h = &b->mapped;
+    uint64_t at = rd_offset(rd);
+
+    b->has_mapped = true;
+    if (!rd_be32(rd, "mapped-ram version", &h->version) ||
+        !rd_be64(rd, "mapped-ram page_size", &h->page_size) ||
+        !rd_be64(rd, "bitmap_offset", &h->bitmap_offset) ||
+        !rd_be64(rd, "pages_offset", &h->pages_offset)) {
+        return false;
+    }
+    if (h->version != 1) {
+        fmt_error_set(rd->err, FMT_ERR_VERSION, at, rd->record, rd->index,
+                      "mapped-ram version", "unsupported mapped-ram header "
+                      "version %u (only 1 is known)", h->version);
+        return false;
+    }
+    if (h->page_size == 0 || (h->page_size & (h->page_size - 1))) {
+        return invalid(rd, at + 4, "mapped-ram page_size",
+                       "mapped-ram page size is not a power of two");
+    }
+    if (h->bitmap_offset == 0 && h->pages_offset == 0) {
+        return true; /* ignored block (x-ignore-shared): no space reserved */
+    }
+    return read_bitmap(rd, b);
+}
+
+static bool read_block_entry(Rd *rd, RamModel *ram, const RamOpts *opts)
+{
+    RamBlock b = { .offset = rd_offset(rd) };
+    const uint8_t *id;
+
+    rd_context(rd, "ram block", ram->blocks->len);
+    if (!read_idstr(rd, &b.idlen, &id)) {
+        return false;
+    }
+    b.idstr = g_strndup((const char *)id, b.idlen);
+    g_array_append_val(ram->blocks, b);
+    RamBlock *nb = &g_array_index(ram->blocks, RamBlock, ram->blocks->len - 1);
+    if (!rd_be64(rd, "used_length", &nb->used_length) ||
+        !read_page_size(rd, nb, opts)) {
+        return false;
+    }
+    if (opts->ignore_shared) {
+        nb->has_mr_addr = true;
+        if (!rd_be64(rd, "mr_addr", &nb->mr_addr)) {
+            return false;
+        }
+    }
+    return !opts->mapped_ram || read_mapped_header(rd, nb);
+}
+
+static bool read_mem_size(Rd *rd, RamModel *ram, const RamOpts *opts,
+                          uint64_t at, uint64_t total)
+{
+    uint64_t sum = 0;
+
+    if (ram->present) {
+        return invalid(rd, at, "header", "second MEM_SIZE record");
+    }
+    ram->present = true;
+    ram->mem_size_offset = at;
+    ram->mem_size = total;
+    while (sum < total) {
+        uint64_t entry = rd_offset(rd);
+        if (!read_block_entry(rd, ram, opts)) {
+            return false;
+        }
+        sum += g_array_index(ram->blocks, RamBlock,
+                             ram->blocks->len - 1).used_length;
+        if (sum > total) {
+            rd_context(rd, "ram block", ram->blocks->len - 1);
+            return invalid(rd, entry, "used_length",
+                           "block lengths add up to more than MEM_SIZE");
+        }
+    }
+    ram->blocks_complete = true;
+    return true;
+}
+
+static bool find_block(Rd *rd, RamModel *ram, uint64_t at)
+{
+    const uint8_t *id;
+    uint8_t len;
+
+    if (!read_idstr(rd, &len, &id)) {
+        return false;
+    }
+    for (guint i = 0; i < ram->blocks->len; i++) {
+        const RamBlock *b = &g_array_index(ram->blocks, RamBlock, i);
+        if (b->idlen == len && !memcmp(b->idstr, id, len)) {
+            ram->cur = (int64_t)i;
+            return true;
+        }
+    }
+    g_autofree char *name = g_strndup((const char *)id, len);
+    g_autofree char *safe = g_strescape(name, NULL);
+    fmt_error_set(rd->err, FMT_ERR_INVALID, at + 8, rd->record, rd->index,
+                  "idstr", "page for RAM block \"%s\", which MEM_SIZE did not "
+                  "list", safe);
+    return false;
+}
+
+static bool read_xbzrle(Rd *rd, RamBlock *b, uint64_t page_size)
+{
+    uint64_t at = rd_offset(rd);
+    uint16_t len;
+    uint8_t enc;
+
+    if (!rd_u8(rd, "xbzrle encoding", &enc)) {
+        return false;
+    }
+    if (enc != 0x01) {
+        return invalid(rd, at, "xbzrle encoding",
+                       "XBZRLE encoding flag is not 0x01");
+    }
+    at = rd_offset(rd);
+    if (!rd_be16(rd, "xbzrle length", &len)) {
+        return false;
+    }
+    if (len > page_size) {
+        return invalid(rd, at, "xbzrle length",
+                       "XBZRLE data longer than a page");
+    }
+    b->pages.xbzrle++;
+    b->pages.xbzrle_bytes += len;
+    return rd_skip_payload(rd, "xbzrle data", len);
+}
+
+static bool read_compressed(Rd *rd, RamBlock *b)
+{
+    uint32_t len;
+
+    if (!rd_be32(rd, "compressed length", &len)) {
+        return false;
+    }
+    b->pages.compressed++;
+    b->pages.compressed_bytes += len;
+    return rd_skip_payload(rd, "compressed data", len);
+}
+
+static bool read_page(Rd *rd, RamModel *ram, const RamOpts *opts,
+                      uint64_t at, uint64_t hdr, unsigned flags)
+{
+    uint64_t ps = opts->page_size;
+    RamBlock *b;
+    uint8_t fill;
+
+    if (!(flags & RAM_FLAG_CONTINUE)) {
+        if (!find_block(rd, ram, at)) {
+            return false;
+        }
+    } else if (ram->cur < 0) {
+        return invalid(rd, at, "header",
+                       "CONTINUE page record without a previous block");
+    }
+    b = &g_array_index(ram->blocks, RamBlock, ram->cur);
+    if ((hdr & ~(ps - 1)) >= b->used_length) {
+        return invalid(rd, at, "header", "page offset beyond the block's "
+                       "used_length");
+    }
+    switch (flags & ~RAM_FLAG_CONTINUE) {
+    case RAM_FLAG_ZERO:
+        b->pages.zero++;
+        return rd_u8(rd, "fill byte", &fill);
+    case RAM_FLAG_PAGE:
+        b->pages.normal++;
+        b->pages.normal_bytes += ps;
+        return rd_skip_payload(rd, "page data", ps);
+    case RAM_FLAG_XBZRLE:
+        return read_xbzrle(rd, b, ps);
+    default:
+        return read_compressed(rd, b);
+    }
+}
+
+bool ram_read_chunk(Rd *rd, RamModel *ram, const RamOpts *opts)
+{
+    uint64_t mask = (uint64_t)opts->page_size - 1;
+
+    ram->page_size = opts->page_size;
+    for (;;) {
+        uint64_t at = rd_offset(rd), hdr;
+
+        rd_context(rd, "ram record", (int64_t)ram->records);
+        if (!rd_be64(rd, "header", &hdr)) {
+            return false;
+        }
+        ram->records++;
+        unsigned flags = (unsigned)(hdr & mask);
+        switch (flags & ~RAM_FLAG_CONTINUE) {
+        case RAM_FLAG_EOS:
+            ram->eos_count++;
+            return true;
+        case RAM_FLAG_MULTIFD_FLUSH:
+            ram->multifd_flushes++;
+            break;
+        case RAM_FLAG_HOOK:
+            ram->hooks++;
+            break;
+        case RAM_FLAG_MEM_SIZE:
+            if (!read_mem_size(rd, ram, opts, at, hdr & ~mask)) {
+                return false;
+            }
+            break;
+        case RAM_FLAG_ZERO:
+        case RAM_FLAG_PAGE:
+        case RAM_FLAG_XBZRLE:
+        case RAM_FLAG_COMPRESS_PAGE:
+            if (!read_page(rd, ram, opts, at, hdr, flags)) {
+                return false;
+            }
+            break;
+        default:
+            fmt_error_set(rd->err, FMT_ERR_INVALID, at, rd->record, rd->index,
+                          "header", "unknown RAM record flags 0x%x", flags);
+            return false;
+        }
+    }
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The "ram" section of a QEMU migration stream: the MEM_SIZE block list and
+ * the page records, counted per block. Layout: formats/ram.md.
+ * Pure: bytes in, counts out. Page payloads are skipped, never copied.
+ */
+#ifndef CPRDUMP_RAM_H
+#define CPRDUMP_RAM_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "reader.h"
+
+/* Flags in the low bits of every record's BE u64 header (migration/ram.h). */
+#define RAM_FLAG_FULL          0x001u
+#define RAM_FLAG_ZERO          0x002u
+#define RAM_FLAG_MEM_SIZE      0x004u
+#define RAM_FLAG_PAGE          0x008u
+#define RAM_FLAG_EOS           0x010u
+#define RAM_FLAG_CONTINUE      0x020u
+#define RAM_FLAG_XBZRLE        0x040u
+#define RAM_FLAG_HOOK          0x080u
+#define RAM_FLAG_COMPRESS_PAGE 0x100u
+#define RAM_FLAG_MULTIFD_FLUSH 0x200u
+
+#define RAM_MAPPED_HEADER_SIZE 28
+
+typedef struct RamMappedHeader {
+    uint32_t version;
+    uint64_t page_size;
+    uint64_t bitmap_offset;   /* absolute file offsets; 0 for ignored blocks */
+    uint64_t pages_offset;
+} RamMappedHeader;
+
+typedef struct RamPages {
+    uint64_t zero;            /* ZERO records */
+    uint64_t normal;          /* PAGE records, or mapped-ram bitmap bits */
+    uint64_t xbzrle;
+    uint64_t compressed;      /* COMPRESS_PAGE (QEMU <= 9.0) */
+    uint64_t normal_bytes;
+    uint64_t xbzrle_bytes;
+    uint64_t compressed_bytes;
+} RamPages;
+
+typedef struct RamBlock {
+    uint64_t offset;          /* of the idstr length byte */
+    char *idstr;
+    uint8_t idlen;
+    uint64_t used_length;
+    bool has_page_size;       /* postcopy-ram: block page size != host's */
+    uint64_t page_size;
+    bool has_mr_addr;         /* x-ignore-shared */
+    uint64_t mr_addr;
+    bool has_mapped;          /* mapped-ram */
+    RamMappedHeader mapped;
+    RamPages pages;
+} RamBlock;
+
+typedef struct RamModel {
+    bool present;             /* a MEM_SIZE record was read */
+    uint64_t mem_size_offset;
+    uint64_t mem_size;
+    uint32_t page_size;       /* TARGET_PAGE_SIZE used to split headers */
+    GArray *blocks;           /* RamBlock, stream order */
+    bool blocks_complete;
+    uint64_t records;         /* every record read, EOS included */
+    uint64_t multifd_flushes;
+    uint64_t eos_count;
+    uint64_t hooks;
+    int64_t cur;              /* block of the last page record, or -1 */
+} RamModel;
+
+/* What the rest of the stream says about the optional MEM_SIZE fields. */
+typedef struct RamOpts {
+    uint32_t page_size;       /* target page size */
+    bool ignore_shared;       /* capability x-ignore-shared: mr->addr */
+    bool mapped_ram;          /* capability mapped-ram: MappedRamHeader */
+    bool postcopy;            /* POSTCOPY_ADVISE seen: page_size may appear */
+    uint64_t postcopy_summary; /* its OR of block page sizes, 0 if unknown */
+} RamOpts;
+
+void ram_model_init(RamModel *ram);
+void ram_model_clear(RamModel *ram);
+
+/* Reads one chunk of the "ram" section body: records up to and including EOS. */
+bool ram_read_chunk(Rd *rd, RamModel *ram, const RamOpts *opts);
+
+/* Sum of the per-block page counts. */
+void ram_totals(const RamModel *ram, RamPages *sum);
+bool ram_has_pages(const RamBlock *b);
+
+#endif

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * QEMU migration stream ("QEVM", version 3): decoded model of its framing
+ * (header, configuration, sections, commands, EOF, vmdesc) and of the "ram"
+ * section. Layout: formats/stream.md and formats/ram.md.
+ * Pure: bytes in (through an FmtSource, in constant memory), model out.
+ */
+#ifndef CPRDUMP_STREAM_H
+#define CPRDUMP_STREAM_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fmt_error.h"
+#include "ram.h"
+#include "reader.h"
+#include "vmdesc.h"
+
+#define STREAM_MAGIC 0x5145564du     /* "QEVM" */
+#define STREAM_VERSION 3u
+
+enum {
+    QEMU_VM_EOF = 0x00,
+    QEMU_VM_SECTION_START = 0x01,
+    QEMU_VM_SECTION_PART = 0x02,
+    QEMU_VM_SECTION_END = 0x03,
+    QEMU_VM_SECTION_FULL = 0x04,
+    QEMU_VM_SUBSECTION = 0x05,
+    QEMU_VM_VMDESCRIPTION = 0x06,
+    QEMU_VM_CONFIGURATION = 0x07,
+    QEMU_VM_COMMAND = 0x08,
+    QEMU_VM_SECTION_FOOTER = 0x7e,
+};
+
+enum {
+    MIG_CMD_OPEN_RETURN_PATH = 1,
+    MIG_CMD_PING = 2,
+    MIG_CMD_POSTCOPY_ADVISE = 3,
+    MIG_CMD_POSTCOPY_LISTEN = 4,
+    MIG_CMD_POSTCOPY_RUN = 5,
+    MIG_CMD_POSTCOPY_RAM_DISCARD = 6,
+    MIG_CMD_PACKAGED = 7,
+    MIG_CMD_ENABLE_COLO = 8,
+    MIG_CMD_POSTCOPY_RESUME = 9,
+    MIG_CMD_RECV_BITMAP = 10,
+    MIG_CMD_SWITCHOVER_START = 11,
+};
+
+typedef enum StreamBodyHow {
+    BODY_PARSED,        /* decoded record by record ("ram") */
+    BODY_FOOTER_SCAN,   /* delimited by scanning for its footer */
+    BODY_VMDESC,        /* footer scan confirmed by the vmdesc field sizes */
+} StreamBodyHow;
+
+typedef struct StreamSection {
+    uint8_t type;             /* QEMU_VM_SECTION_START..FULL */
+    uint32_t section_id;
+    char *idstr;              /* PART/END: copied from their START */
+    uint32_t instance_id;
+    uint32_t version;
+    uint64_t offset;          /* of the type byte */
+    uint64_t body_offset;
+    uint64_t body_end;        /* footer or next section starts here */
+    uint64_t end;             /* after the footer */
+    int footer;               /* 1 read, 0 stream has none, -1 unknown */
+    StreamBodyHow how;
+    const char *vmsd_name;    /* from vmdesc (borrowed from the model) */
+    int64_t vmsd_version;     /* -1 when unknown */
+    int64_t vmdesc_size;      /* body size per vmdesc, -1 when unknown */
+    bool complete;
+} StreamSection;
+
+typedef struct StreamCommand {
+    uint64_t offset;
+    uint16_t cmd;
+    uint16_t length;
+    bool known;
+    bool length_ok;           /* the length QEMU uses for this command */
+    uint32_t value;           /* PING */
+    uint64_t summary;         /* POSTCOPY_ADVISE: OR of block page sizes */
+    uint64_t target_page_size;
+    uint8_t discard_version;  /* POSTCOPY_RAM_DISCARD */
+    uint64_t range_count;
+    char *ramblock;           /* POSTCOPY_RAM_DISCARD, RECV_BITMAP */
+    uint32_t package_size;    /* PACKAGED: nested bytes that follow */
+} StreamCommand;
+
+typedef struct StreamConfig {
+    bool present;
+    uint64_t offset;
+    char *machine_type;
+    GPtrArray *caps;          /* char *, as listed */
+    bool has_page_bits;
+    uint32_t page_bits;
+    bool has_uuid;
+    uint8_t uuid[16];
+} StreamConfig;
+
+typedef struct StreamVmdescInfo {
+    bool present;
+    uint64_t offset;          /* of the 0x06 byte */
+    uint32_t size;            /* JSON bytes */
+    bool parsed;
+    Vmdesc desc;
+} StreamVmdescInfo;
+
+typedef struct StreamModel {
+    uint32_t magic;
+    uint32_t version;
+    bool header_ok;
+    StreamConfig config;
+    GArray *sections;         /* StreamSection, stream order */
+    GArray *commands;         /* StreamCommand, stream order */
+    int footers;              /* 1 on, 0 off, -1 not known yet */
+    bool has_eof;
+    uint64_t eof_offset;
+    StreamVmdescInfo vmdesc;
+    RamModel ram;
+    uint32_t page_size;       /* target page size used for "ram" */
+    const char *page_size_source;   /* static string */
+    const char *no_pages_reason;    /* static string or NULL */
+    uint64_t inferred_count;  /* sections delimited by footer scan only */
+    uint64_t end_offset;      /* where decoding stopped */
+} StreamModel;
+
+/* 64: magic and version match; 32: magic only; 0: not a stream. */
+int stream_probe(const uint8_t *buf, size_t len);
+
+/*
+ * Decodes a whole stream from src. Always returns a model (the part decoded so
+ * far on failure); returns false with *err set when the bytes are not a
+ * complete, valid stream.
+ */
+/* Called with the offset and length of every run of guest-memory bytes (page
+ * data, in stream order) before the decoder skips it: for redaction. */
+typedef void (*StreamPayloadFn)(void *opaque, uint64_t offset, uint64_t len);
+bool stream_decode_ex(const FmtSource *src, StreamPayloadFn on_payload,
+                      void *opaque, StreamModel **out, FmtError *err);
+bool stream_decode(const FmtSource *src, StreamModel **out, FmtError *err);
+bool stream_decode_mem(const uint8_t *buf, size_t len, StreamModel **out,
+                       FmtError *err);
+
+const char *stream_section_type_name(uint8_t type);
+const char *stream_command_name(uint16_t cmd);
+bool stream_has_cap(const StreamModel *m, const char *cap);
+
+void stream_free(StreamModel *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(StreamModel, stream_free)
+
+#endif

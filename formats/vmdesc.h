@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The vmdesc JSON trailer of a migration stream (QEMU_VM_VMDESCRIPTION): which
+ * vmsd each device section holds and how many bytes each field wrote.
+ * Parsed with json-c's incremental tokenizer, fed in chunks from the reader.
+ */
+#ifndef CPRDUMP_VMDESC_H
+#define CPRDUMP_VMDESC_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "reader.h"
+
+/* Largest trailer cprdump parses (real ones are tens of KiB). */
+#define VMDESC_MAX (64u << 20)
+
+typedef struct VmdescDevice {
+    char *name;             /* section idstr */
+    uint32_t instance_id;
+    char *vmsd_name;        /* NULL for old-style (non-vmsd) devices */
+    int64_t version;        /* -1 when absent */
+    uint64_t size;          /* body bytes: fields and subsection headers */
+    bool used;              /* matched to a section */
+} VmdescDevice;
+
+typedef struct Vmdesc {
+    int64_t page_size;      /* "page_size", -1 when absent */
+    GArray *devices;        /* VmdescDevice, JSON order */
+} Vmdesc;
+
+void vmdesc_init(Vmdesc *vd);
+void vmdesc_clear(Vmdesc *vd);
+
+/* Reads len bytes of JSON at the cursor. */
+bool vmdesc_read(Rd *rd, uint32_t len, Vmdesc *vd);
+
+/* The first unused device with this idstr and instance id, or NULL. */
+VmdescDevice *vmdesc_find(Vmdesc *vd, const char *name, uint32_t instance_id);
+
+#endif

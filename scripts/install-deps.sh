@@ -1,0 +1,25 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Installs what cprdump needs to build and to run its whole test suite, from
+# Debian 12's packages (run as root). The real-QEMU tests also provision QEMU 11.1
+# themselves (scripts/provision-qemu.sh) on the first `make check`.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+pkgs=(
+    build-essential pkg-config          # gcc, make
+    libglib2.0-dev libjson-c-dev libzstd-dev libsmartcols-dev
+    clang libclang-rt-14-dev            # sanitizer and fuzz builds
+    zstd python3 python3-jsonschema     # tests
+    man-db groff-base bash-completion file
+    debootstrap qemu-system-x86         # real-QEMU tests: 11.1 tree, and 7.2
+)
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+        missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "install-deps: all ${#pkgs[@]} packages present"

@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The man page renders cleanly and lists exactly the options of --help;
+# make install/uninstall honour DESTDIR and the directory variables; the bash
+# completion completes options, values and files.
+source "$(dirname "$0")/../lib.sh"
+MAN=$REPO/doc/cprdump.1
+
+warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$MAN" 2>&1 >/dev/null)
+expect_eq "man -l renders without warnings" "$warnings" ""
+help_opts=$("$CPRDUMP" --help | grep -oE -- '--[a-z][a-z-]*' | sort -u)
+man_opts=$(sed 's/\\-/-/g' "$MAN" | grep -oE -- '--[a-z][a-z-]*' | sort -u)
+expect_eq "every --help option is in the man page, and the other way round" \
+    "$(echo $man_opts)" "$(echo $help_opts)"
+codes_help=$("$CPRDUMP" --help | grep -cE '^  [0-9]  ')
+codes_man=$(grep -cE '^\.B [0-9]$' "$MAN")
+expect_eq "--help and the man page list the same number of exit codes" \
+    "$codes_man" "$codes_help"
+check "--help is GNU style (Usage line first)" \
+    bash -c "'$CPRDUMP' --help | head -1 | grep -q '^Usage:'"
+
+dest=$TMP/dest
+make -s -C "$REPO" install DESTDIR="$dest" PREFIX=/usr MANDIR=/usr/share/man \
+    BINDIR=/usr/sbin >/dev/null 2>&1
+check "install: binary in BINDIR" test -x "$dest/usr/sbin/cprdump"
+check "install: man page in MANDIR" test -f "$dest/usr/share/man/man1/cprdump.1"
+check "install: bash completion" \
+    test -f "$dest/usr/share/bash-completion/completions/cprdump"
+check "install: binary is not stripped" \
+    bash -c "file '$dest/usr/sbin/cprdump' | grep -q 'not stripped'"
+make -s -C "$REPO" uninstall DESTDIR="$dest" PREFIX=/usr MANDIR=/usr/share/man \
+    BINDIR=/usr/sbin >/dev/null 2>&1
+expect_eq "uninstall removes every file" "$(find "$dest" -type f | wc -l)" 0
+
+complete_words() { # line... -> completions
+    bash -c 'source /usr/share/bash-completion/bash_completion
+        source "$1"; shift
+        COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+        COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+        _cprdump cprdump; printf "%s\n" "${COMPREPLY[@]}"' _ \
+        "$REPO/completion/cprdump.bash" "$@" 2>/dev/null | sort | tr '\n' ' '
+}
+PATH=$(dirname "$CPRDUMP"):$PATH
+export PATH
+check "completion: --js completes to --json" \
+    grep -q -- '--json' <<<"$(complete_words cprdump --js)"
+expect_eq "completion: --mode values" "$(complete_words cprdump --mode '')" \
+    "auto exec transfer "
+expect_eq "completion: --output values" "$(complete_words cprdump -o '')" \
+    "human json "
+tap_done

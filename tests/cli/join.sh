@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The CPR state + stream join on real QEMU runs, and the stream CLI.
+. "$(dirname "$0")/../lib.sh"
+
+A=$FIX/11.1/exec-q35-anon
+M=$FIX/11.1/exec-q35-memfd
+X=$FIX/11.1/stream-pc-xignore
+
+verdict() { # json idstr
+    jget "$1" "[b['verdict'] for b in d['ram-join']['blocks'] if b['idstr']=='$2'][0]"
+}
+
+run_cprdump --json "$A/state.bin" "$A/main.bin"
+expect_eq "anon: exit 0 without --check" "$rc" 0
+expect_eq "anon: pc.ram not preserved" "$(verdict "$out" pc.ram)" not-preserved
+expect_eq "anon: lost-count 1" "$(jget "$out" "d['ram-join']['lost-count']")" 1
+expect_eq "anon: pc.bios preserved by fd 18" \
+    "$(jget "$out" "[(b['verdict'],b['fd'],b['match']) for b in d['ram-join']['blocks'] if b['idstr']=='pc.bios'][0]")" \
+    "('preserved-by-fd', 18, 'exact')"
+check "anon: stderr names pc.ram" grep -q '"pc.ram".*not preserved' <<<"$err"
+
+run_cprdump --check --json "$A/main.bin" "$A/state.bin"
+expect_eq "anon --check (stream first): exit 1" "$rc" 1
+expect_eq "anon --check: still both objects" \
+    "$(jget "$out" "'cpr-state' in d and 'stream' in d and 'ram-join' in d")" True
+
+run_cprdump --check "$A/state.bin" "$A/main.bin"
+expect_eq "anon --check human: exit 1" "$rc" 1
+check "anon human: join table shows not-preserved" grep -q 'pc.ram .*not-preserved' <<<"$out"
+
+run_cprdump --check --json "$M/state.bin" "$M/main.bin"
+expect_eq "memfd --check: exit 0" "$rc" 0
+expect_eq "memfd: every block preserved by fd" \
+    "$(jget "$out" "sorted(set(b['verdict'] for b in d['ram-join']['blocks']))")" \
+    "['preserved-by-fd']"
+expect_eq "memfd: ram0 is matched exactly" \
+    "$(jget "$out" "[b['match'] for b in d['ram-join']['blocks'] if b['idstr']=='ram0'][0]")" exact
+expect_eq "memfd: no unmatched fd" \
+    "$(jget "$out" "len(d['ram-join']['unmatched-fds'])")" 0
+
+for r in exec-pc-devices exec-numa-dimm transfer-pc-devices transfer-q35-memfd; do
+    run_cprdump --check --json "$FIX/11.1/$r/state.bin" "$FIX/11.1/$r/main.bin"
+    expect_eq "$r: --check passes" "$rc" 0
+    expect_eq "$r: all preserved by fd" \
+        "$(jget "$out" "sorted(set(b['verdict'] for b in d['ram-join']['blocks']))")" \
+        "['preserved-by-fd']"
+done
+
+run_cprdump --json "$FIX/10.0/transfer-q35/state.bin" "$FIX/10.0/transfer-q35/main.bin"
+expect_eq "10.0 transfer: exit 0" "$rc" 0
+expect_eq "10.0 transfer: vga.vram preserved by fd" \
+    "$(verdict "$out" 0000:00:01.0/vga.vram)" preserved-by-fd
+
+run_cprdump --json "$A/main.bin" "$X/main.bin"
+expect_eq "two streams: usage error" "$rc" 2
+
+run_cprdump "$X/main.bin"
+expect_eq "stream alone: exit 0" "$rc" 0
+check "stream alone: sections table" grep -q '^ *0 start  *1 ram' <<<"$out"
+
+# truncated stream: one error line with offset and field, partial result, exit 5
+head -c 200000 "$X/main.bin" >"$TMP/cut.bin"
+run_cprdump --json "$TMP/cut.bin"
+expect_eq "cut stream: exit 5" "$rc" 5
+expect_eq "cut stream: one stderr line" "$(wc -l <<<"$err")" 1
+check "cut stream: message has offset and field" \
+    grep -Eq 'truncated ram record [0-9]+ at offset 0x[0-9a-f]+: ' <<<"$err"
+expect_eq "cut stream: partial RAM blocks" \
+    "$(jget "$out" "len(d['stream']['ram']['blocks'])")" 6
+expect_eq "cut stream: error object" "$(jget "$out" "d['error']['code']")" truncated
+
+# no vmdesc (cut right after EOF): device sections still walked, all inferred
+Q=$FIX/11.1/stream-q35-run/main.bin
+run_cprdump --json "$Q"
+eof=$(jget "$out" "d['stream']['eof-offset']")
+head -c $((eof + 1)) "$Q" >"$TMP/novmdesc.bin"
+run_cprdump --json "$TMP/novmdesc.bin"
+expect_eq "no vmdesc: exit 0" "$rc" 0
+expect_eq "no vmdesc: vmdesc absent" "$(jget "$out" "d['stream']['vmdesc']['present']")" False
+expect_eq "no vmdesc: every full section inferred" \
+    "$(jget "$out" "all(s['inferred'] and s['footer'] for s in d['stream']['sections'] if s['type']=='full')")" True
+
+# zstd-compressed stream decodes the same
+zstd -q -c "$Q" >"$TMP/q.zst" 2>/dev/null || python3 -c 1
+if [ -s "$TMP/q.zst" ]; then
+    run_cprdump --json "$TMP/q.zst"
+    expect_eq "zstd stream: same EOF offset" "$(jget "$out" "d['stream']['eof-offset']")" "$eof"
+fi
+
+tap_done

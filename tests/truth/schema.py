@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Every JSON document cprdump prints (every real and synthetic fixture, the
+joins, captures, and every error case) validates against
+formats/cprdump.schema.json, which forbids unknown keys."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+try:
+    import jsonschema
+except ImportError:  # Debian's python3-jsonschema lives with /usr/bin/python3
+    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    raise
+
+from _tap import CPRDUMP, FIX, REPO, Tap, fixture_dirs
+
+SCHEMA = os.path.join(REPO, "formats", "cprdump.schema.json")
+SYN = os.path.join(REPO, "tests", "fixtures", "synthetic")
+
+
+def run(*args, stdin=None):
+    p = subprocess.run([CPRDUMP, "--json", *args], capture_output=True,
+                       timeout=60, input=stdin)
+    return p.returncode, p.stdout
+
+
+def cases(tmp):
+    for d in fixture_dirs("main.bin"):
+        rel = os.path.relpath(d, FIX)
+        yield f"stream {rel}", (os.path.join(d, "main.bin"),)
+        if os.path.exists(os.path.join(d, "state.bin")):
+            yield f"state {rel}", (os.path.join(d, "state.bin"),)
+            yield f"join {rel}", (os.path.join(d, "state.bin"),
+                                  os.path.join(d, "main.bin"))
+    for n in sorted(os.listdir(SYN)):
+        if n.endswith(".bin"):
+            yield f"synthetic {n}", (os.path.join(SYN, n),)
+    state = os.path.join(FIX, "11.1", "exec-q35-memfd", "state.bin")
+    stream = os.path.join(FIX, "11.1", "stream-q35-run", "main.bin")
+    data = open(state, "rb").read()
+    sdata = open(stream, "rb").read()
+    files = {
+        "empty": b"", "text": b"hello world!", "qcpr-v2": b"QCPR\0\0\0\2",
+        "truncated-state": data[:100], "trailing": data + b"xyz",
+        "truncated-stream": sdata[:5000], "stream-header-only": sdata[:8],
+        "capture-v2": b"CPRDCAPT\0\0\0\2\0\0\0\0",
+    }
+    for name, b in files.items():
+        p = os.path.join(tmp, name)
+        with open(p, "wb") as f:
+            f.write(b)
+        yield f"error {name}", (p,)
+    yield "error directory", (tmp,)
+    yield "error missing file", (os.path.join(tmp, "nope"),)
+    cap = os.path.join(tmp, "cap.zst")
+    yield "save state", ("--save", cap, state)
+    yield "read capture", (cap,)
+    scap = os.path.join(tmp, "scap.zst")
+    yield "save redacted stream", ("--save", scap, stream)
+    yield "read stream capture", (scap,)
+    yield "forced transfer mode error", ("--mode=transfer", state)
+
+
+def main():
+    t = Tap()
+    with open(SCHEMA) as f:
+        schema = json.load(f)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    v = jsonschema.Draft202012Validator(schema)
+    with tempfile.TemporaryDirectory() as tmp:
+        n = 0
+        for desc, args in cases(tmp):
+            rc, out = run(*args)
+            try:
+                doc = json.loads(out)
+            except ValueError as e:
+                t.ok(False, f"{desc}: valid JSON", e)
+                continue
+            errs = sorted(v.iter_errors(doc), key=lambda e: list(e.path))
+            t.ok(not errs, f"{desc}: exit {rc}, validates against the schema",
+                 "\n".join(f"{list(e.path)}: {e.message}" for e in errs[:5]))
+            if rc not in (0, 1):
+                t.eq(doc.get("error", {}).get("exit-code"), rc,
+                     f"{desc}: error object names exit code {rc}")
+            n += 1
+        t.ok(n >= 40, f"{n} documents checked")
+    t.done()
+
+
+main()

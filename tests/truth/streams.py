@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""TAP: cprdump --json on every real QEMU main.bin against its truth.json.
+
+RAM block list == truth "ramblocks" (name, used length) as a set; for plain
+migrations, PAGE records == query_migrate_old.ram.normal and ZERO records ==
+.duplicate, summed over blocks; every section complete with its footer."""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIX = os.environ.get("CPRDUMP_FIXTURES",
+                     os.path.join(HERE, "..", "..", "..", "shared", "fixtures",
+                                  "qemu"))
+CPRDUMP = os.environ.get("CPRDUMP", os.path.join(HERE, "..", "..", "build",
+                                                 "cprdump"))
+n = 0
+failed = 0
+
+
+def check(cond, desc):
+    global n, failed
+    n += 1
+    if not cond:
+        failed += 1
+    print(("ok" if cond else "not ok") + " %d - %s" % (n, desc))
+
+
+def run(*args):
+    p = subprocess.run([CPRDUMP, "--json"] + list(args),
+                       capture_output=True, text=True)
+    return p.returncode, json.loads(p.stdout), p.stderr
+
+
+def one(path):
+    run_dir = os.path.dirname(path)
+    name = os.path.relpath(run_dir, FIX)
+    truth = json.load(open(os.path.join(run_dir, "truth.json")))
+    rc, doc, err = run(path)
+    check(rc == 0 and "error" not in doc, "%s: decodes (rc %d %s)"
+          % (name, rc, err.strip()))
+    s = doc.get("stream", {})
+    check(s.get("magic") == 0x5145564d and s.get("version") == 3,
+          "%s: header" % name)
+    ram = s.get("ram", {})
+    got = sorted((b["idstr"], b["used-length"]) for b in ram.get("blocks", []))
+    want = sorted((b["name"], b["used"]) for b in truth["ramblocks"])
+    check(got == want, "%s: RAM blocks equal truth ramblocks" % name)
+    check(ram.get("mem-size") == sum(u for _, u in want),
+          "%s: MEM_SIZE is the sum of used lengths" % name)
+    secs = s.get("sections", [])
+    check(secs and all(x["footer"] is True and x["end"] > x["offset"]
+                       for x in secs), "%s: every section has its footer" % name)
+    check(s.get("eof-offset") is not None, "%s: EOF reached" % name)
+    vd = s.get("vmdesc", {})
+    check(vd.get("present") and vd.get("device-count") ==
+          sum(1 for x in secs if x["type"] == "full"),
+          "%s: vmdesc lists every full section" % name)
+    check(all(x["vmdesc-size"] is not None and not x["inferred"]
+              for x in secs if x["type"] == "full"),
+          "%s: every device section confirmed by the vmdesc sizes" % name)
+    caps = s["configuration"]["capabilities"]
+    check(sorted(caps) == sorted(truth.get("caps", [])),
+          "%s: capabilities equal truth caps" % name)
+    q = truth.get("query_migrate_old") or {}
+    pages = [b["pages"] for b in ram.get("blocks", [])]
+    if q.get("ram") and q["ram"].get("normal") is not None and \
+            truth.get("mode") in (None, "normal"):
+        check(sum(p["normal"] for p in pages) == q["ram"]["normal"],
+              "%s: PAGE records == ram.normal (%d)" % (name, q["ram"]["normal"]))
+        check(sum(p["zero"] for p in pages) == q["ram"]["duplicate"],
+              "%s: ZERO records == ram.duplicate (%d)"
+              % (name, q["ram"]["duplicate"]))
+        check(sum(p["normal-bytes"] for p in pages) == q["ram"]["normal-bytes"],
+              "%s: page bytes == ram.normal-bytes" % name)
+    mode = truth.get("mode")
+    if mode in ("cpr-exec", "cpr-transfer"):
+        check(sum(p["zero"] + p["normal"] for p in pages) == 0 and
+              ram.get("no-pages-reason", "").startswith("cpr-exec/cpr-transfer"),
+              "%s: %s stream: no page, reason given" % (name, mode))
+
+
+def main():
+    paths = sorted(glob.glob(os.path.join(FIX, "*", "*", "main.bin")))
+    check(len(paths) >= 10, "found %d main.bin fixtures" % len(paths))
+    for p in paths:
+        one(p)
+    print("1..%d" % n)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
