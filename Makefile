@@ -67,8 +67,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcli.a $(BUILD)/libformats.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(PKG_LIBS)
 
-# The same unit tests with ASan+UBSan, from their own objects.
-$(BUILD)/san/tests/%: FORCE
+# The same unit tests with ASan+UBSan, from their own objects (an explicit
+# list: a pattern would also match the .d files make tries to remake).
+$(SAN_UNIT): FORCE
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san SAN_UNIT= \
 	    CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" $@
 
