@@ -40,7 +40,9 @@
 #include "out.h"
 #include "reader.h"
 #include "render_cpr.h"
+#include "render_stream.h"
 #include "report.h"
+#include "stream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -243,6 +245,108 @@ static inline void hostile_cpr_state(const uint8_t *buf, size_t len)
                   okm[1]);
 }
 
+/* ---- migration stream ---- */
+
+static inline void hostile_check_stream(const uint8_t *buf, size_t len,
+                                        const StreamModel *m, bool ok,
+                                        const FmtError *err)
+{
+    HOSTILE_CHECK(m != NULL, "no model returned");
+    hostile_check_error(err, ok, len);
+    HOSTILE_CHECK(m->end_offset <= len, "end_offset %" PRIu64 " > %zu",
+                  m->end_offset, len);
+    HOSTILE_CHECK(!ok || (m->header_ok && m->has_eof && m->end_offset == len),
+                  "ok but header %d eof %d end %" PRIu64 " of %zu",
+                  m->header_ok, m->has_eof, m->end_offset, len);
+    HOSTILE_CHECK(!m->config.present || m->config.offset < len,
+                  "configuration offset");
+    for (guint i = 0; i < m->sections->len; i++) {
+        const StreamSection *s = &g_array_index(m->sections, StreamSection, i);
+
+        HOSTILE_CHECK(s->offset < len, "section %u at %" PRIu64, i, s->offset);
+        HOSTILE_CHECK(!s->complete ||
+                      (s->idstr && s->offset < s->body_offset &&
+                       s->body_offset <= s->body_end &&
+                       s->body_end <= s->end && s->end <= len),
+                      "section %u: offsets %" PRIu64 " %" PRIu64 " %" PRIu64
+                      " %" PRIu64, i, s->offset, s->body_offset, s->body_end,
+                      s->end);
+    }
+    for (guint i = 0; i < m->commands->len; i++) {
+        const StreamCommand *c = &g_array_index(m->commands, StreamCommand, i);
+        HOSTILE_CHECK(c->offset < len, "command %u at %" PRIu64, i, c->offset);
+    }
+    for (guint i = 0; m->ram.blocks && i < m->ram.blocks->len; i++) {
+        const RamBlock *b = &g_array_index(m->ram.blocks, RamBlock, i);
+        HOSTILE_CHECK(b->idstr && b->offset < len && b->offset + 1 + b->idlen
+                      <= len && !memcmp(buf + b->offset + 1, b->idstr,
+                                        strlen(b->idstr)),
+                      "ram block %u: idstr does not match its bytes", i);
+    }
+    HOSTILE_CHECK(!m->vmdesc.present || m->vmdesc.offset < len,
+                  "vmdesc offset");
+    HOSTILE_CHECK(!m->has_eof || m->eof_offset < len, "eof offset");
+}
+
+typedef struct HostilePayload {
+    uint64_t size;
+    uint64_t next;     /* payload runs come in stream order */
+} HostilePayload;
+
+static inline void hostile_on_payload(void *opaque, uint64_t offset,
+                                      uint64_t len)
+{
+    HostilePayload *p = opaque;
+
+    HOSTILE_CHECK(offset >= p->next && offset <= p->size && len > 0,
+                  "payload run at %" PRIu64 " (+%" PRIu64 "), previous "
+                  "ended at %" PRIu64 ", input %" PRIu64, offset, len,
+                  p->next, p->size);
+    p->next = offset + len;
+}
+
+/* Decodes buf from memory, and through a source with and without skip (short
+ * reads of two sizes); checks each and that all three agree. */
+static inline void hostile_stream(const uint8_t *buf, size_t len)
+{
+    StreamModel *mem = NULL;
+    FmtError emem;
+    bool okmem = stream_decode_mem(buf, len, &mem, &emem);
+    int probe = stream_probe(buf, len);
+
+    HOSTILE_CHECK(probe == 0 || probe == 32 || probe == 64, "probe %d", probe);
+    HOSTILE_CHECK(!okmem || probe == 64, "decoded ok with probe %d", probe);
+    hostile_formats(buf, len);
+    hostile_check_stream(buf, len, mem, okmem, &emem);
+    for (int with_skip = 0; with_skip < 2; with_skip++) {
+        HostileSource hs;
+        FmtSource src;
+        StreamModel *m = NULL;
+        FmtError err;
+        HostilePayload pay = { .size = len };
+        bool ok;
+
+        /* short reads split fields; 7-byte reads only on small inputs */
+        hostile_source(&hs, &src, buf, len,
+                       with_skip ? 65536 + 3 : len <= 8192 ? 7 : 4093,
+                       with_skip);
+        ok = stream_decode_ex(&src, hostile_on_payload, &pay, &m, &err);
+        hostile_check_stream(buf, len, m, ok, &err);
+        HOSTILE_CHECK(ok == okmem && err.code == emem.code &&
+                      err.offset == emem.offset &&
+                      m->end_offset == mem->end_offset &&
+                      m->sections->len == mem->sections->len,
+                      "source (skip %d) and memory decodes differ: ok %d/%d, "
+                      "%s/%s at %" PRIu64 "/%" PRIu64 " (%s / %s), end %"
+                      PRIu64 "/%" PRIu64, with_skip, ok, okmem,
+                      fmt_err_code_name(err.code),
+                      fmt_err_code_name(emem.code), err.offset, emem.offset,
+                      err.msg, emem.msg, m->end_offset, mem->end_offset);
+        stream_free(m);
+    }
+    stream_free(mem);
+}
+
 /* ---- rendering ---- */
 
 /* Human text: no C0 but \n, no DEL, no C1, valid UTF-8; ASCII outside a
@@ -337,6 +441,47 @@ static inline void hostile_render_cpr(const CprState *st, const FmtError *err)
         free(text);
     }
     setlocale(LC_ALL, "C");
+}
+
+/* The stream rendered as the CLI does (memory decode), both ways. */
+static inline void hostile_render_stream_bytes(const uint8_t *buf, size_t len)
+{
+    static const OutMode modes[] = { OUT_HUMAN, OUT_HUMAN, OUT_JSON };
+    static const char *const locales[] = { "C.UTF-8", "C", "C.UTF-8" };
+    StreamModel *m = NULL;
+    FmtError err;
+    InputInfo info = { HOSTILE_LABEL, (int64_t)len, false };
+
+    stream_decode_mem(buf, len, &m, &err);
+    for (size_t i = 0; i < G_N_ELEMENTS(modes); i++) {
+        char *text = NULL;
+        size_t n = 0;
+        FILE *fp;
+        Out *o;
+
+        if (!setlocale(LC_ALL, locales[i])) {
+            continue;
+        }
+        fp = open_memstream(&text, &n);
+        HOSTILE_CHECK(fp != NULL, "open_memstream failed");
+        o = out_new(modes[i], fp);
+        if (m->header_ok || !fmt_error_is_set(&err)) {
+            render_stream(o, &info, m);
+        }
+        if (fmt_error_is_set(&err)) {
+            out_json(o, "error", report_json(HOSTILE_LABEL, &err));
+        }
+        out_finish(o);
+        fclose(fp);
+        if (modes[i] == OUT_HUMAN) {
+            hostile_check_human(text, n);
+        } else {
+            hostile_check_json(text, n);
+        }
+        free(text);
+    }
+    setlocale(LC_ALL, "C");
+    stream_free(m);
 }
 
 static inline void hostile_render_cpr_bytes(const uint8_t *buf, size_t len)

@@ -39,7 +39,7 @@ for t in "$@"; do
         -artifact_prefix="$FUZZ_BUILD/artifacts/$t-" $FUZZ_FLAGS \
         "$run" "$seeds" >"$log" 2>&1
     trc=$?
-    grep -E '^#[0-9]+ +(INITED|DONE)|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$log"
+    grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$log"
     if [ "$trc" -ne 0 ]; then
         echo "$t: FAILED (exit $trc), see $log:"
         grep -E '^==[0-9]+==|SUMMARY|hostile:|artifact' "$log" | head -20

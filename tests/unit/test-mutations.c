@@ -10,8 +10,12 @@
  * ($(BUILD)/san/tests/test-mutations), and `make check-sanitize` with clang's.
  *
  * Fixtures: the real states in $CPRDUMP_FIXTURES (default
- * ../shared/fixtures/qemu, from the repository root) and tests/fixtures/synthetic.
- * $HOSTILE_MUTATIONS: mutations per decoder (default 12000).
+ * ../shared/fixtures/qemu, from the repository root) and tests/fixtures/synthetic;
+ * the smallest real migration stream (main.bin) there. Streams are decoded
+ * from memory and through an FmtSource with and without skip, which must agree.
+ * $HOSTILE_MUTATIONS: CPR state mutations (default 12000);
+ * $HOSTILE_STREAM_MUTATIONS: stream mutations (default 3000, a stream is 77 KB). $HOSTILE_SAVE: a
+ * file each input is written to before it is checked (to debug a hang).
  */
 #include <glib.h>
 #include <string.h>
@@ -110,7 +114,11 @@ typedef void (*CheckFn)(const uint8_t *buf, size_t len, bool render);
 static void run_exact(CheckFn fn, const uint8_t *buf, size_t len, bool render)
 {
     uint8_t *copy = g_malloc(len ? len : 1);
+    const char *save = g_getenv("HOSTILE_SAVE");
 
+    if (save) {   /* debugging a hang: the input being checked */
+        g_file_set_contents(save, (const char *)buf, (gssize)len, NULL);
+    }
     memcpy(copy, buf, len);
     fn(copy, len, render);
     g_free(copy);
@@ -142,31 +150,35 @@ static uint64_t prefixes(const Fixture *f, CheckFn fn)
 /* ---- structure-aware mutations ---- */
 
 typedef struct Layout {
-    GArray *len32;     /* size_t: offsets of BE u32 length fields (namelen) */
+    GArray *len;       /* size_t pairs: offset and width (1, 2, 4, 8) of BE
+                          length fields (namelen, used_length, ...) */
     GArray *marker;    /* size_t: offsets of one-byte markers / types */
-    GArray *len8;      /* size_t: offsets of u8 length fields */
     GArray *rec;       /* size_t pairs: [start, end) of whole records */
 } Layout;
 
 static void layout_init(Layout *l)
 {
-    l->len32 = g_array_new(FALSE, FALSE, sizeof(size_t));
+    l->len = g_array_new(FALSE, FALSE, sizeof(size_t));
     l->marker = g_array_new(FALSE, FALSE, sizeof(size_t));
-    l->len8 = g_array_new(FALSE, FALSE, sizeof(size_t));
     l->rec = g_array_new(FALSE, FALSE, sizeof(size_t));
 }
 
 static void layout_clear(Layout *l)
 {
-    g_array_unref(l->len32);
+    g_array_unref(l->len);
     g_array_unref(l->marker);
-    g_array_unref(l->len8);
     g_array_unref(l->rec);
 }
 
 static void add_off(GArray *a, size_t off)
 {
     g_array_append_val(a, off);
+}
+
+static void add_len(Layout *l, size_t off, size_t width)
+{
+    add_off(l->len, off);
+    add_off(l->len, width);
 }
 
 static void layout_cpr(const uint8_t *buf, size_t len, Layout *l)
@@ -181,7 +193,7 @@ static void layout_cpr(const uint8_t *buf, size_t len, Layout *l)
         size_t fd_len = st->mode == CPR_MODE_EXEC ? 4 : 1;
 
         add_off(l->marker, fd->offset);
-        add_off(l->len32, fd->name_offset - 4);
+        add_len(l, fd->name_offset - 4, 4);
         add_off(l->marker, fd->fd_offset);
         add_off(l->rec, fd->offset);
         add_off(l->rec, fd->fd_offset + fd_len);
@@ -192,7 +204,7 @@ static void layout_cpr(const uint8_t *buf, size_t len, Layout *l)
     }
     if (st->has_vfio) {
         add_off(l->marker, st->vfio_offset);
-        add_off(l->len8, st->vfio_offset + 1);
+        add_len(l, st->vfio_offset + 1, 1);
     }
     for (guint i = 0; i < st->vfio_devices->len; i++) {
         const CprVfioDevice *d = &g_array_index(st->vfio_devices,
@@ -200,7 +212,7 @@ static void layout_cpr(const uint8_t *buf, size_t len, Layout *l)
         size_t end = d->offset + 1 + 4 + strlen(d->name) + 1 + 12;
 
         add_off(l->marker, d->offset);
-        add_off(l->len32, d->offset + 1);
+        add_len(l, d->offset + 1, 4);
         add_off(l->rec, d->offset);
         add_off(l->rec, end);
         if (end < len) {
@@ -215,22 +227,21 @@ static size_t pick(GArray *a, GRand *r)
     return g_array_index(a, size_t, g_rand_int_range(r, 0, (gint32)a->len));
 }
 
-static void put_be32(GByteArray *b, size_t off, uint32_t v)
+static void put_be(GByteArray *b, size_t off, size_t w, uint64_t v)
 {
-    if (off + 4 <= b->len) {
-        b->data[off] = (uint8_t)(v >> 24);
-        b->data[off + 1] = (uint8_t)(v >> 16);
-        b->data[off + 2] = (uint8_t)(v >> 8);
-        b->data[off + 3] = (uint8_t)v;
+    for (size_t i = 0; i < w && off + w <= b->len; i++) {
+        b->data[off + i] = (uint8_t)(v >> (8 * (w - 1 - i)));
     }
 }
 
-static uint32_t get_be32(const GByteArray *b, size_t off)
+static uint64_t get_be(const GByteArray *b, size_t off, size_t w)
 {
-    return off + 4 <= b->len
-        ? (uint32_t)b->data[off] << 24 | (uint32_t)b->data[off + 1] << 16 |
-          (uint32_t)b->data[off + 2] << 8 | b->data[off + 3]
-        : 0;
+    uint64_t v = 0;
+
+    for (size_t i = 0; i < w && off + w <= b->len; i++) {
+        v = v << 8 | b->data[off + i];
+    }
+    return v;
 }
 
 static void insert_bytes(GByteArray *b, size_t at, const uint8_t *p, size_t n)
@@ -257,7 +268,7 @@ static void rand_chunk(GRand *r, size_t len, size_t *a, size_t *n)
 }
 
 enum {
-    M_FLIP, M_LEN32, M_MARKER, M_LEN8, M_DUP_REC, M_DEL_REC, M_SWAP_REC,
+    M_FLIP, M_LEN, M_LEN2, M_MARKER, M_DUP_REC, M_DEL_REC, M_SWAP_REC,
     M_DUP_CHUNK, M_DEL_CHUNK, M_INSERT, M_TRUNCATE, M__COUNT
 };
 
@@ -265,48 +276,64 @@ enum {
 static void mutate(GByteArray *b, const Layout *l, bool structural, GRand *r,
                    size_t seed_len)
 {
-    static const uint32_t lens[] = {
+    static const uint64_t lens[] = {
         0, 1, 0xffffffffu, 0x7fffffffu, 0x80000000u, 0xfffffff0u, 0x10000,
     };
-    static const uint8_t markers[] = { 0x00, 0x01, 0x05, 0x20, 0x02, 0xff };
+    static const uint8_t markers[] = {
+        0x00, 0x01, 0x05, 0x20, 0x02, 0x03, 0x04, 0x06, 0x07, 0x08, 0x7e, 0xff,
+    };
     int op = g_rand_int_range(r, 0, M__COUNT);
     size_t a, n, off;
 
-    if (!structural && op >= M_LEN32 && op <= M_SWAP_REC) {
+    if (!structural && op >= M_LEN && op <= M_SWAP_REC) {
         op = M_FLIP;
     }
     switch (op) {
-    case M_LEN32:
-        if (!l->len32->len) {
-            break;
+    case M_LEN:
+    case M_LEN2:
+        if (l->len->len) {
+            guint i = (guint)g_rand_int_range(r, 0, (gint32)l->len->len / 2);
+            size_t w = g_array_index(l->len, size_t, 2 * i + 1);
+            uint64_t top = w == 8 ? UINT64_MAX : (1ull << (8 * w)) - 1;
+            uint64_t v;
+
+            off = g_array_index(l->len, size_t, 2 * i);
+            switch (g_rand_int_range(r, 0, 8)) {
+            case 0:
+                v = seed_len + 1;
+                break;
+            case 1:
+                v = get_be(b, off, w) + 1;
+                break;
+            case 2:
+                v = get_be(b, off, w) - 1;
+                break;
+            case 3:
+                v = top;
+                break;
+            case 4:
+                v = top >> 1;     /* 0x7f.., 0x7fffffff, ... */
+                break;
+            case 5:
+                v = w == 8 ? 1ull << 60 : top - 15;
+                break;
+            case 6:
+                v = get_be(b, off, w) + 4096;
+                break;
+            default:
+                v = lens[g_rand_int_range(r, 0, G_N_ELEMENTS(lens))];
+            }
+            put_be(b, off, w, v & top);
+            return;
         }
-        off = pick(l->len32, r);
-        switch (g_rand_int_range(r, 0, 4)) {
-        case 0:
-            put_be32(b, off, (uint32_t)seed_len + 1);
-            break;
-        case 1:
-            put_be32(b, off, get_be32(b, off) + 1);
-            break;
-        case 2:
-            put_be32(b, off, get_be32(b, off) - 1);
-            break;
-        default:
-            put_be32(b, off, lens[g_rand_int_range(r, 0, G_N_ELEMENTS(lens))]);
-        }
-        return;
+        break;
     case M_MARKER:
         if (l->marker->len && (off = pick(l->marker, r)) < b->len) {
             b->data[off] = markers[g_rand_int_range(r, 0,
                                                     G_N_ELEMENTS(markers))];
+            return;
         }
-        return;
-    case M_LEN8:
-        if (l->len8->len && (off = pick(l->len8, r)) < b->len) {
-            static const uint8_t l8[] = { 0, 1, 20, 22, 0x80, 0xff };
-            b->data[off] = l8[g_rand_int_range(r, 0, G_N_ELEMENTS(l8))];
-        }
-        return;
+        break;
     case M_DUP_REC:
     case M_DEL_REC:
     case M_SWAP_REC:
@@ -370,16 +397,22 @@ static void mutate(GByteArray *b, const Layout *l, bool structural, GRand *r,
     }
 }
 
+static guint mutation_count_env(const char *var, guint dflt)
+{
+    const char *s = g_getenv(var);
+
+    return s && *s ? (guint)g_ascii_strtoull(s, NULL, 10) : dflt;
+}
+
 static guint mutation_count(void)
 {
-    const char *s = g_getenv("HOSTILE_MUTATIONS");
-
-    return s && *s ? (guint)g_ascii_strtoull(s, NULL, 10) : 12000;
+    return mutation_count_env("HOSTILE_MUTATIONS", 12000);
 }
 
 typedef void (*LayoutFn)(const uint8_t *buf, size_t len, Layout *l);
 
-/* Mutates seeds round-robin; returns how many inputs were checked. */
+/* Mutates seeds round-robin; returns how many inputs were checked. Renders
+ * those up to render_max bytes (render_max 0: every 64th). */
 static guint mutations(GPtrArray *seeds, LayoutFn layout_fn, CheckFn fn,
                        guint count, size_t render_max)
 {
@@ -409,7 +442,8 @@ static guint mutations(GPtrArray *seeds, LayoutFn layout_fn, CheckFn fn,
         }
         snprintf(what, sizeof(what), "mutation %u of %s", k, f->path);
         hostile_set_case(what);
-        run_exact(fn, b->data, b->len, b->len <= render_max);
+        run_exact(fn, b->data, b->len, b->len <= render_max ||
+                  (render_max == 0 && k % 64 == 0));
         done++;
     }
     for (guint i = 0; i < seeds->len; i++) {
@@ -467,6 +501,118 @@ static void test_cpr_mutations(void)
     g_assert_cmpuint(done, ==, mutation_count());
 }
 
+/* ---- migration stream ---- */
+
+static Fixture *smallest_stream;
+
+static void check_stream(const uint8_t *buf, size_t len, bool render)
+{
+    hostile_stream(buf, len);
+    if (render) {
+        hostile_render_stream_bytes(buf, len);
+    }
+}
+
+static void layout_stream(const uint8_t *buf, size_t len, Layout *l)
+{
+    StreamModel *m = NULL;
+    FmtError err;
+
+    stream_decode_mem(buf, len, &m, &err);
+    if (m->config.present) {
+        add_len(l, m->config.offset + 1, 4);     /* machine type length */
+    }
+    for (guint i = 0; i < m->sections->len; i++) {
+        const StreamSection *s = &g_array_index(m->sections, StreamSection, i);
+
+        add_off(l->marker, s->offset);
+        add_len(l, s->offset + 1, 4);            /* section id */
+        if (s->type == QEMU_VM_SECTION_START ||
+            s->type == QEMU_VM_SECTION_FULL) {
+            add_len(l, s->offset + 5, 1);        /* idstr length */
+        }
+        if (s->complete && s->footer == 1) {
+            add_off(l->marker, s->body_end);
+            add_len(l, s->body_end + 1, 4);      /* footer section id */
+        }
+        if (s->complete) {
+            add_off(l->rec, s->offset);
+            add_off(l->rec, s->end);
+        }
+    }
+    for (guint i = 0; i < m->commands->len; i++) {
+        const StreamCommand *c = &g_array_index(m->commands, StreamCommand, i);
+        add_off(l->marker, c->offset);
+        add_len(l, c->offset + 3, 2);            /* command length */
+    }
+    for (guint i = 0; i < m->ram.blocks->len; i++) {
+        const RamBlock *b = &g_array_index(m->ram.blocks, RamBlock, i);
+        add_len(l, b->offset, 1);                /* idstr length */
+        add_len(l, b->offset + 1 + b->idlen, 8); /* used_length */
+    }
+    if (m->ram.present) {
+        add_len(l, m->ram.mem_size_offset, 8);   /* MEM_SIZE record header */
+    }
+    if (m->has_eof) {
+        add_off(l->marker, m->eof_offset);
+    }
+    if (m->vmdesc.present) {
+        add_off(l->marker, m->vmdesc.offset);
+        add_len(l, m->vmdesc.offset + 1, 4);     /* vmdesc length */
+    }
+    stream_free(m);
+}
+
+static void test_stream_fixtures_found(void)
+{
+    if (!smallest_stream) {
+        g_test_message("no main.bin under %s (set CPRDUMP_FIXTURES)",
+                       fixtures_dir());
+        g_test_fail();
+        return;
+    }
+    g_test_message("smallest stream: %s, %zu bytes", smallest_stream->path,
+                   g_bytes_get_size(smallest_stream->bytes));
+}
+
+/* Every prefix of the first 4 KiB, then a stride, then the last 64; the
+ * rendering of every 16th. */
+static void check_stream_render16(const uint8_t *buf, size_t len, bool render)
+{
+    check_stream(buf, len, render && len % 16 == 0);
+}
+
+static void test_stream_prefixes(void)
+{
+    uint64_t runs;
+
+    if (!smallest_stream) {
+        g_test_skip("no stream fixture");
+        return;
+    }
+    runs = prefixes(smallest_stream, check_stream_render16);
+    g_test_message("%" G_GUINT64_FORMAT " prefixes of %s, each from memory "
+                   "and through a source with and without skip", runs,
+                   smallest_stream->path);
+}
+
+static void test_stream_mutations(void)
+{
+    g_autoptr(GPtrArray) seeds = g_ptr_array_new();
+    guint done;
+
+    if (!smallest_stream) {
+        g_test_skip("no stream fixture");
+        return;
+    }
+    g_ptr_array_add(seeds, smallest_stream);
+    /* 77 KB each, three decodes: about 7 ms apiece under ASan */
+    guint want = mutation_count_env("HOSTILE_STREAM_MUTATIONS", 3000);
+    done = mutations(seeds, layout_stream, check_stream, want, 0);
+    g_test_message("%u mutations of %s", done, smallest_stream->path);
+    g_assert_cmpuint(done, ==, want);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -480,6 +626,18 @@ int main(int argc, char **argv)
     g_test_add_data_func("/mutations/cpr-state/prefixes-synthetic", synthetic,
                          test_cpr_prefixes);
     g_test_add_func("/mutations/cpr-state/mutations", test_cpr_mutations);
+    g_autoptr(GPtrArray) streams = load(fixtures_dir(), 2, "main.bin");
+    for (guint i = 0; i < streams->len; i++) {
+        Fixture *f = g_ptr_array_index(streams, i);
+        if (!smallest_stream || g_bytes_get_size(f->bytes) <
+                                g_bytes_get_size(smallest_stream->bytes)) {
+            smallest_stream = f;
+        }
+    }
+    g_test_add_func("/mutations/stream/fixtures-found",
+                    test_stream_fixtures_found);
+    g_test_add_func("/mutations/stream/prefixes", test_stream_prefixes);
+    g_test_add_func("/mutations/stream/mutations", test_stream_mutations);
     int rc = g_test_run();
     g_ptr_array_unref(real_states);
     g_ptr_array_unref(synthetic);
