@@ -86,6 +86,39 @@ else
         limited 5 "$TMP/namelen-4g" --json --mode=exec
     expect_eq "namelen 4 GiB: need/left in the error" \
         "$(jget "$(cat "$TMP/l.out")" '(d["error"]["need"], d["error"]["left"])')" "(4294967295, 87)"
+    # Streams: a 2^60 used_length must not be allocated by (nor a page
+    # record 2^59 into the block, nor a mapped-ram bitmap of 2^45 bytes).
+    python3 - "$TMP" <<'PY'
+import struct, sys
+d = sys.argv[1]
+hdr = b"QEVM" + struct.pack(">I", 3)
+def ram(body):  # START section "ram", id 0, version 4
+    return b"\x01" + struct.pack(">I", 0) + b"\x03ram" + struct.pack(">II", 0, 4) + body
+big = 1 << 60
+blk = b"\x06pc.ram" + struct.pack(">Q", big)
+mem = struct.pack(">Q", big | 4)  # MEM_SIZE record
+out = {
+    "used": hdr + ram(mem + blk + struct.pack(">Q", 0x10)) + b"\x7e\0\0\0\0\0",
+    "page": hdr + ram(mem + blk + struct.pack(">Q", (1 << 59) | 8) + b"\x06pc.ram"),
+}
+cfg = (b"\x07" + struct.pack(">I", 3) + b"q35\x05\x1aconfiguration/capabilities"
+       + struct.pack(">II", 1, 1) + b"\x0amapped-ram")
+pre = hdr + cfg + ram(mem + blk)
+at = len(pre) + 28
+out["mapped"] = pre + struct.pack(">IQQQ", 1, 4096, at, at + 4096)
+for name, data in out.items():
+    open(f"{d}/stream-{name}.bin", "wb").write(data.ljust(100, b"\0") if name == "page" else data)
+PY
+    check "stream, block used_length 2^60 ($(stat -c %s "$TMP/stream-used.bin") bytes) under the limit: exit 0, fast" \
+        limited 0 "$TMP/stream-used.bin" --json
+    check "stream, used_length 2^60 is reported, not allocated" \
+        grep -q '"used-length": "0x1000000000000000"' "$TMP/l.out"
+    check "stream, a page 2^59 into a 2^60 block (100 bytes): exit 5, fast" \
+        limited 5 "$TMP/stream-page.bin"
+    check "stream, mapped-ram bitmap for 2^60 bytes ($(stat -c %s "$TMP/stream-mapped.bin") bytes): exit 5, fast" \
+        limited 5 "$TMP/stream-mapped.bin"
+    check "stream, mapped-ram: truncated in the bitmap, read in chunks" \
+        grep -q 'bitmap (need 65536 bytes' "$TMP/l.err"
     check "1 GiB sparse file of zeros under the limit: exit 4, fast" \
         limited 4 "$TMP/sparse-zeros"
     check "1 GiB QCPR file under the limit: exit 3, fast" \
@@ -105,7 +138,7 @@ expect_eq "1 GiB QCPR on stdin: exit 3 at the cap" "$rc" 3
 rm -f "$TMP/sparse-zeros" "$TMP/sparse-qcpr" "$TMP/bomb.zst"
 
 # --- output safety: hostile names, mutations, the fuzz corpus ------------------------
-corpus=("$REPO"/tests/fuzz/corpus/fuzz-cpr-state/* "$FIX"/*/*/state.bin "$SYN"/*.bin)
+corpus=("$REPO"/tests/fuzz/corpus/fuzz-cpr-state/* "$REPO"/tests/fuzz/corpus/fuzz-stream/*-{head,tail}.bin "$FIX"/*/*/state.bin "$SYN"/*.bin)
 python3 "$REPO/tests/cli/hostile_output.py" "$CPRDUMP" "$TMP" "${corpus[@]}" >"$TMP/safety.log" 2>&1
 src=$?
 sed 's/^/# /' "$TMP/safety.log" | tail -20
