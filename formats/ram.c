@@ -97,11 +97,18 @@ static bool read_page_size(Rd *rd, RamBlock *b, const RamOpts *opts)
     return rd_be64(rd, "page_size", &b->page_size);
 }
 
+/* Set bits among the first 'bits' bits of p[0, n): whole 64-bit words first
+ * (their byte order does not change the count), then bytes. */
 static uint64_t popcount_prefix(const uint8_t *p, size_t n, uint64_t bits)
 {
-    uint64_t c = 0;
+    uint64_t c = 0, w;
+    size_t i = 0;
 
-    for (size_t i = 0; i < n && bits; i++) {
+    for (; i + 8 <= n && bits >= 64; i += 8, bits -= 64) {
+        memcpy(&w, p + i, 8);
+        c += (uint64_t)__builtin_popcountll(w);
+    }
+    for (; i < n && bits; i++) {
         uint8_t v = p[i];
         if (bits < 8) {
             v &= (uint8_t)((1u << bits) - 1);
