@@ -163,8 +163,9 @@ def structure(s):
 
 def goal(figure, value, text, met):
     results.append((figure, value, text, met))
-    log("  %-44s %-22s goal %-14s %s" % (figure, value, text,
-                                        "met" if met else "NOT met"))
+    log("  %-44s %-22s goal %-14s %s" % (
+        figure, value, text, "" if met is None else "met" if met else
+        "NOT met"))
 
 
 def main():
@@ -222,9 +223,10 @@ def main():
             goal("%s zero pages/s" % name, "%.0f M/s" % (zeros / tp / 1e6),
                  ">= 100 M/s", zeros / tp >= 100e6)
             goal("%s time ratio cprdump/cat" % name, "%.3f" % (tp / tc),
-                 "(info)", True)
+                 "(info)", None)
     (t4, t64), rss = timed([[CPRDUMP, files["mapped-4g"][0]],
-                                 [CPRDUMP, files["mapped-64g"][0]]], RUNS)
+                                 [CPRDUMP, files["mapped-64g"][0]]],
+                               max(RUNS, 21))
     log("  mapped-ram 4 GiB %.4f s, 64 GiB %.4f s, peak RSS %.1f MiB" % (
         t4, t64, rss / 1024))
     goal("mapped-ram time 64 GiB / 4 GiB", "%.2f" % (t64 / t4),
@@ -250,8 +252,9 @@ def main():
          ts <= 0.005)
 
     log("\nload average at end: %s" % loadavg())
-    log("summary: %d of %d goals met" % (sum(1 for r in results if r[3]),
-                                        len(results)))
+    goals = [r for r in results if r[3] is not None]
+    log("summary: %d of %d goals met" % (sum(1 for r in goals if r[3]),
+                                        len(goals)))
 
 
 if __name__ == "__main__":
