@@ -27,7 +27,7 @@ CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS   := $(wildcard tests/unit/test-*.c)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check clean install uninstall
+.PHONY: all check bench clean install uninstall
 all: $(BUILD)/cprdump
 
 $(BUILD)/obj/%.o: %.c
@@ -47,6 +47,15 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libformats.a
 
 check: all $(UNIT_BINS)
 	@CPRDUMP=$(BUILD)/cprdump BUILD=$(BUILD) tests/run-all.sh
+
+# Benchmark (not a test; `make check` does not run it): generates large
+# streams in BENCH_DIR (default /var/tmp/cprdump-bench) and prints figures.
+$(BUILD)/gen-stream: scripts/gen-stream.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) -O2 $(LDFLAGS) -o $@ $<
+
+bench: all $(BUILD)/gen-stream
+	@BUILD=$(BUILD) python3 scripts/bench.py
 
 clean:
 	rm -rf $(BUILD)
