@@ -353,6 +353,10 @@ static void continue_run(Rd *rd, RamModel *ram, uint64_t ps)
             p += 9;
         } else if ((hdr & mask) == (RAM_FLAG_PAGE | RAM_FLAG_CONTINUE) &&
                    (uint64_t)(end - p) >= 8 + ps) {
+            if (rd->on_payload) {   /* redaction: page data, as rd_skip_payload */
+                rd->on_payload(rd->payload_opaque,
+                               rd->base + (uint64_t)(p - rd->buf) + 8, ps);
+            }
             normal++;
             p += 8 + ps;
         } else {
