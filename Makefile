@@ -24,8 +24,13 @@ FORMAT_SRCS := $(wildcard formats/*.c)
 CLI_SRCS    := $(wildcard cprdump/*.c)
 FORMAT_OBJS := $(FORMAT_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+# The CLI minus main(): unit tests link against it.
+LIB_CLI_OBJS := $(filter-out $(BUILD)/obj/cprdump/main.o,$(CLI_OBJS))
 UNIT_SRCS   := $(wildcard tests/unit/test-*.c)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# Helper programs for the shell tests (not GTest: never named test-*).
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 
 .PHONY: all check bench clean install uninstall
 all: $(BUILD)/cprdump
@@ -38,14 +43,22 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/libformats.a: $(FORMAT_OBJS)
 	$(AR) rcs $@ $^
 
+$(BUILD)/libcli.a: $(LIB_CLI_OBJS)
+	$(AR) rcs $@ $^
+
 $(BUILD)/cprdump: $(CLI_OBJS) $(BUILD)/libformats.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libformats.a
+$(UNIT_BINS): $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcli.a \
+              $(BUILD)/libformats.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-check: all $(UNIT_BINS)
+$(HELPER_BINS): $(BUILD)/tests/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $<
+
+check: all $(UNIT_BINS) $(HELPER_BINS)
 	@CPRDUMP=$(BUILD)/cprdump BUILD=$(BUILD) tests/run-all.sh
 
 # Benchmark (not a test; `make check` does not run it): generates large

@@ -8,6 +8,7 @@
 #include "capture_write.h"
 #include "cli_error.h"
 #include "exitcodes.h"
+#include "proc.h"
 #include "ramjoin.h"
 #include "redact.h"
 #include "render_cpr.h"
@@ -142,6 +143,7 @@ void session_loaded_clear(Loaded *l)
         g_bytes_unref(l->bytes);
     }
     cpr_state_free(l->state);
+    live_check_free(l->live);
     stream_free(l->stream);
     input_free(l->in);
     memset(l, 0, sizeof(*l));
@@ -158,7 +160,7 @@ int session_show(Session *s, Loaded *l)
     }
     if (usable || !fmt_error_is_set(&l->err)) {
         if (l->state) {
-            render_cpr_state(s->out, &info, l->state);
+            render_cpr_state_live(s->out, &info, l->state, l->live);
         } else {
             render_stream(s->out, &info, l->stream);
         }
@@ -232,7 +234,9 @@ static int save(Session *s, Loaded *l)
         return EXIT_OK;  /* nothing was recognised: nothing to save */
     }
     prov = l->provenance ? json_object_get(l->provenance)
-                         : capture_provenance_new(l->fmt->name, "file",
+                         : capture_provenance_new(l->fmt->name,
+                                                  l->source_kind
+                                                  ? l->source_kind : "file",
                                                   input_label(l->in));
     out_begin(s->out, "saved", NULL);
     ok = l->bytes ? save_bytes(s, l, prov, &written, &e)
@@ -328,5 +332,104 @@ int session_run_paths(Session *s, char **paths)
 out:
     session_loaded_clear(&l[0]);
     session_loaded_clear(&l[1]);
+    return rc;
+}
+
+/* The cross-check, once the state is decoded; false (reported) on error. */
+static bool live_check(Session *s, Loaded *l, const ProcTarget *t,
+                       const ProcState *ps)
+{
+    g_autoptr(GError) e = NULL;
+
+    l->live = live_check_run(l->state, t, ps, &e);
+    if (l->live && !proc_target_alive(t)) {
+        g_set_error(&e, CPRDUMP_ERROR, EXIT_VANISHED,
+                    "pid %d (%s): the process exited while it was being read",
+                    (int)t->pid, t->comm);
+        g_clear_pointer(&l->live, live_check_free);
+    }
+    if (!l->live) {
+        report_gerror(s->out, e);
+        l->rc = e->code;
+        return false;
+    }
+    return true;
+}
+
+/* --check: one line on stderr, exit 1, for any verdict other than ok. */
+static int live_check_exit(Session *s, Loaded *l)
+{
+    const LiveCheck *lc = l->live;
+
+    if (!s->check || !lc || !live_check_problems(lc)) {
+        return EXIT_OK;
+    }
+    fprintf(stderr, "cprdump: %s: check failed: %u missing, %u "
+            "unexpected-kind (of %u fd records)\n", input_label(l->in),
+            lc->counts[LIVE_MISSING], lc->counts[LIVE_UNEXPECTED_KIND],
+            lc->fds->len);
+    return EXIT_CHECK;
+}
+
+static int run_live(Session *s, ProcTarget *t, ProcState *ps)
+{
+    g_autoptr(GError) e = NULL;
+    Input *in = input_open_fd(ps->fd, false, ps->label, &e);
+    Loaded l = { 0 };
+    int rc;
+
+    if (!in) {
+        report_gerror(s->out, e);
+        return e->code;
+    }
+    l.source_kind = t->self ? "fd" : "pid";
+    if (!session_load(s, in, &l)) {
+        rc = l.rc;
+        goto out;
+    }
+    if (l.state && l.state->header_ok && !live_check(s, &l, t, ps)) {
+        rc = l.rc;
+        goto out;
+    }
+    rc = session_show(s, &l);
+    if (rc == EXIT_OK) {
+        rc = live_check_exit(s, &l);
+    }
+    if (s->save) {
+        int rs = save(s, &l);
+        rc = rc ? rc : rs;
+    }
+out:
+    session_loaded_clear(&l);
+    return rc;
+}
+
+int session_run_live(Session *s)
+{
+    g_autoptr(GError) e = NULL;
+    g_autoptr(ProcTarget) t = NULL;
+    ProcState ps;
+    int rc;
+
+    if (s->pid) {
+        t = proc_target_open(s->pid, &e);
+        if (!t) {
+            report_gerror(s->out, e);
+            return e->code;
+        }
+        /* Tests and kernels without pidfd_getfd: CPRDUMP_LIVE_METHOD. */
+        t->try_getfd = g_strcmp0(g_getenv("CPRDUMP_LIVE_METHOD"),
+                                 "proc-open") != 0;
+    } else {
+        t = proc_target_self();
+    }
+    if (s->pid ? !proc_open_state(t, &ps, &e)
+               : !proc_inherited_state(s->fd, &ps, &e)) {
+        proc_state_clear(&ps);
+        report_gerror(s->out, e);
+        return e->code;
+    }
+    rc = run_live(s, t, &ps);
+    proc_state_clear(&ps);
     return rc;
 }
