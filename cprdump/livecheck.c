@@ -231,5 +231,6 @@ void live_check_free(LiveCheck *lc)
     g_free(lc->comm);
     g_free(lc->state_link);
     g_free(lc->picked_by);
+    g_free(lc->note_owned);
     g_free(lc);
 }

@@ -60,7 +60,8 @@ typedef struct LiveCheck {
     char *picked_by;
     ProcMethod method;
     bool possible;         /* false: the state has no fd numbers */
-    const char *note;      /* why not possible; static */
+    const char *note;      /* why not possible; static, or note_owned */
+    char *note_owned;      /* rebuilt from a capture */
     GArray *fds;           /* LiveFd, parallel to CprState.fds */
     unsigned counts[LIVE_VERDICT__COUNT];
 } LiveCheck;

@@ -9,6 +9,7 @@
 #include "cli_error.h"
 #include "exitcodes.h"
 #include "proc.h"
+#include "live_json.h"
 #include "ramjoin.h"
 #include "redact.h"
 #include "render_cpr.h"
@@ -92,6 +93,16 @@ static bool load_stream(Session *s, Loaded *l, const uint8_t *head, size_t n)
 
 static bool load_payload(Session *s, Loaded *l, int depth);
 
+/* A capture taken from a process shows its saved cross-check again. */
+static void restore_live(Loaded *l)
+{
+    json_object *live;
+
+    if (l->state && json_object_object_get_ex(l->provenance, "live", &live)) {
+        l->live = live_check_from_json(live, l->state->fds->len);
+    }
+}
+
 static bool load_capture(Session *s, Loaded *l, int depth)
 {
     if (depth > 0) {
@@ -103,7 +114,11 @@ static bool load_capture(Session *s, Loaded *l, int depth)
     if (!l->provenance) {
         return fail_fmt(s, l);
     }
-    return load_payload(s, l, depth + 1);
+    if (!load_payload(s, l, depth + 1)) {
+        return false;
+    }
+    restore_live(l);
+    return true;
 }
 
 static bool load_payload(Session *s, Loaded *l, int depth)
@@ -221,6 +236,20 @@ static bool save_bytes(Session *s, Loaded *l, json_object *prov,
     return capture_writer_commit(w, written, errp);
 }
 
+static json_object *new_provenance(const Loaded *l)
+{
+    json_object *prov = capture_provenance_new(l->fmt->name, l->source_kind
+                                               ? l->source_kind : "file",
+                                               input_label(l->in));
+    json_object *source;
+
+    if (l->live && json_object_object_get_ex(prov, "source", &source)) {
+        live_provenance_source(source, l->live);
+        json_object_object_add(prov, "live", live_check_to_json(l->live));
+    }
+    return prov;
+}
+
 /* --save: the bytes as decoded (a stream with its guest memory zeroed), with
  * the capture's provenance when the input was one, else a new provenance. */
 static int save(Session *s, Loaded *l)
@@ -234,10 +263,7 @@ static int save(Session *s, Loaded *l)
         return EXIT_OK;  /* nothing was recognised: nothing to save */
     }
     prov = l->provenance ? json_object_get(l->provenance)
-                         : capture_provenance_new(l->fmt->name,
-                                                  l->source_kind
-                                                  ? l->source_kind : "file",
-                                                  input_label(l->in));
+                         : new_provenance(l);
     out_begin(s->out, "saved", NULL);
     ok = l->bytes ? save_bytes(s, l, prov, &written, &e)
                   : save_stream(s, l, prov, &written, &e);
