@@ -29,6 +29,7 @@ typedef struct Options {
     gboolean keep_pages;
     gboolean version;
     char *pid;
+    char *stream;
     bool fd_given;
     int fd;                     /* --fd N; -1: --fd alone */
     char **files;
@@ -121,6 +122,9 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
         { "check", 'c', 0, G_OPTION_ARG_NONE, &opt->check,
           "Exit 1 when a RAM block would not be preserved, or (--pid, --fd) "
           "on any fd verdict other than ok", NULL },
+        { "stream", 0, 0, G_OPTION_ARG_FILENAME, &opt->stream,
+          "With --pid or --fd: join the live state with this migration "
+          "stream and check each memfd's size", "FILE" },
         { "pid", 'p', 0, G_OPTION_ARG_STRING, &opt->pid,
           "Read the cpr-exec state of a running process and cross-check its "
           "fds", "PID" },
@@ -220,6 +224,11 @@ static bool check_options(const Options *opt, Session *s, OutMode *mode,
         return usage(errp, "expected one FILE, or a CPR state and a stream "
                      "(see --help)%s", "");
     }
+    if (opt->stream && !(opt->pid || opt->fd_given)) {
+        return usage(errp, "--stream goes with --pid or --fd; otherwise "
+                     "give the stream as a second FILE%s", "");
+    }
+    s->stream = opt->stream;
     if (opt->save && nfiles > 1) {
         return usage(errp, "--save takes one input, not a pair%s", "");
     }
@@ -238,6 +247,7 @@ static void options_clear(Options *opt)
     g_free(opt->format);
     g_free(opt->save);
     g_free(opt->pid);
+    g_free(opt->stream);
 }
 
 int main(int argc, char **argv)

@@ -305,10 +305,31 @@ static void warn_blocks(const RamJoin *j, const char *stream_label)
                     " bytes) is not preserved: no fd in the CPR state and no "
                     "page in the stream; guest memory is lost\n", label, id,
                     r->block->used_length);
+        } else if (r->has_fd_size && !r->fd_size_ok) {
+            fprintf(stderr, "cprdump: %s: RAM block \"%s\": its memfd holds "
+                    "%" G_GUINT64_FORMAT " bytes, less than used_length %"
+                    G_GUINT64_FORMAT "\n", label, id, r->fd_size,
+                    r->block->used_length);
         } else if (r->verdict == RAM_FILE_BACKED) {
             fprintf(stderr, "cprdump: warning: %s: RAM block \"%s\" has no fd "
                     "and no page (x-ignore-shared): preserved only if the new "
                     "QEMU maps the same file\n", label, id);
+        }
+    }
+}
+
+/* With a live state: each preserving memfd must hold its block's used_length. */
+static void join_live_sizes(RamJoin *j, const Loaded *st)
+{
+    const CprFd *first = &g_array_index(st->state->fds, CprFd, 0);
+
+    for (guint i = 0; st->live && st->live->fds && i < j->rows->len; i++) {
+        const RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
+        guint k = r->fd ? (guint)(r->fd - first) : G_MAXUINT;
+        if (k < st->live->fds->len &&
+            g_array_index(st->live->fds, LiveFd, k).has_size) {
+            ramjoin_set_fd_size(j, i, (uint64_t)g_array_index(
+                                    st->live->fds, LiveFd, k).size);
         }
     }
 }
@@ -320,9 +341,10 @@ static int join(Session *s, Loaded *st, Loaded *sm)
 
     if (st->state->header_ok && sm->stream->header_ok) {
         g_autoptr(RamJoin) j = ramjoin_build(st->state, sm->stream);
+        join_live_sizes(j, st);
         render_join(s->out, j);
         warn_blocks(j, input_label(sm->in));
-        if (rc == EXIT_OK && s->check && j->lost_count) {
+        if (rc == EXIT_OK && s->check && (j->lost_count || j->short_count)) {
             rc = EXIT_CHECK;
         }
     }
@@ -397,6 +419,25 @@ static int live_check_exit(Session *s, Loaded *l)
     return EXIT_CHECK;
 }
 
+/* --stream FILE with a live state. */
+static int join_stream(Session *s, Loaded *l)
+{
+    Loaded sm = { 0 };
+    int rc;
+
+    if (!load_path(s, s->stream, &sm)) {
+        rc = sm.rc;
+    } else if (!sm.stream) {
+        fprintf(stderr, "cprdump: %s: --stream wants a migration stream, "
+                "this is a %s\n", s->stream, sm.fmt->name);
+        rc = EXIT_USAGE;
+    } else {
+        rc = join(s, l, &sm);
+    }
+    session_loaded_clear(&sm);
+    return rc;
+}
+
 static int run_live(Session *s, ProcTarget *t, ProcState *ps)
 {
     g_autoptr(GError) e = NULL;
@@ -417,9 +458,14 @@ static int run_live(Session *s, ProcTarget *t, ProcState *ps)
         rc = l.rc;
         goto out;
     }
-    rc = session_show(s, &l);
-    if (rc == EXIT_OK) {
-        rc = live_check_exit(s, &l);
+    if (s->stream) {
+        rc = join_stream(s, &l);
+    } else {
+        rc = session_show(s, &l);
+    }
+    if (rc == EXIT_OK || rc == EXIT_CHECK) {
+        int rl = live_check_exit(s, &l);
+        rc = rc ? rc : rl;
     }
     if (s->save) {
         int rs = save(s, &l);

@@ -30,6 +30,7 @@ typedef struct Session {
     int pid;                    /* --pid, or 0 */
     bool fd_given;              /* --fd */
     int fd;                     /* --fd N, or -1: $QEMU_CPR_EXEC_STATE */
+    const char *stream;         /* --stream FILE (with --pid, --fd) */
 } Session;
 
 typedef struct Loaded {

@@ -171,6 +171,29 @@ expect_eq "capture of --pid: the human table is the live one, row for row" \
 out=$("$CPRDUMP" --json - <"$TMP/live.zst")
 schema_ok "capture of --pid: JSON matches the schema"
 
+# --- 2c. --stream: join the live state with its stream, memfd sizes checked -----
+start_holder QEMU_CPR_EXEC_STATE=33 -- --state "33:$F/state.bin" "${ARGS[@]}"
+run_cprdump --pid "$hp" --stream "$F/main.bin" --json --check
+expect_eq "--stream: exit 0, every block preserved by a big enough memfd" \
+    "$rc:$(py 'sorted({(b["verdict"], b["fd-size-check"]) for b in d["ram-join"]["blocks"]})')" \
+    "0:[('preserved-by-fd', 'ok')]"
+expect_eq "--stream: ram0's memfd size is its used_length" \
+    "$(py '[b["fd-size"] for b in d["ram-join"]["blocks"] if b["idstr"] == "ram0"]')" \
+    "[268435456]"
+schema_ok "--stream: JSON matches the schema"
+stop_holder
+mapfile -t ARGS_SMALL < <(fixture_args "$F" 13)
+start_holder QEMU_CPR_EXEC_STATE=33 -- --state "33:$F/state.bin" "${ARGS_SMALL[@]}" \
+    --memfd "13:1048576:memory-backend-memfd"
+run_cprdump --pid "$hp" --stream "$F/main.bin" --json --check
+expect_eq "--stream: a 1 MiB memfd for 256 MiB ram0 is too small, --check exit 1" \
+    "$rc:$(py '[(b["idstr"], b["fd-size"], b["fd-size-check"]) for b in d["ram-join"]["blocks"] if b["fd-size-check"] != "ok"]')" \
+    "1:[('ram0', 1048576, 'too-small')]"
+check "--stream: says so on stderr" grep -q 'RAM block "ram0": its memfd holds 1048576 bytes, less than used_length 268435456' <<<"$err"
+stop_holder
+run_cprdump --stream "$F/main.bin" "$F/state.bin"
+expect_eq "--stream without --pid/--fd: usage error" "$rc" 2
+
 # --- 3. some missing ---------------------------------------------------------
 mapfile -t ARGS_MISSING < <(fixture_args "$F" 21 30)
 start_holder QEMU_CPR_EXEC_STATE=33 -- --state "33:$F/state.bin" \

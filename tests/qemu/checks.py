@@ -329,15 +329,19 @@ def check_pid_defer(s, out, t):
     migrate-incoming the state memfd is gone (exit 8)."""
     pc = t.get("pid_check") or {}
     recs, live, verdicts, _ = live_summary(pc.get("doc"))
+    joined = [(b["verdict"], b["fd-size-check"]) for b in
+              ((pc.get("doc") or {}).get("ram-join") or {}).get("blocks", [])]
     n = len(t["trace_cpr_save_fd"])
     envfd = t.get("wrapper_envfd", "").strip()
     ok = (pc.get("rc") == 0 and as_set(recs) == as_set(t["trace_cpr_save_fd"])
           and verdicts == ["ok"] * n and n > 0 and live.get("method") == "pidfd_getfd"
           and live.get("picked-by") == "environ QEMU_CPR_EXEC_STATE=%s" % envfd
           and pc.get("pos_before") is not None and pc["pos_before"] == pc.get("pos_after")
-          and t.get("pid_check_after_rc") == 8)
-    desc = ("cpr-exec %s: cprdump --pid --check on the deferred new QEMU: %d records = "
-            "trace, all ok, picked by environ QEMU_CPR_EXEC_STATE=%s, offset %s unmoved; "
+          and t.get("pid_check_after_rc") == 8 and len(joined) == n
+          and set(joined) == {("preserved-by-fd", "ok")})
+    desc = ("cpr-exec %s: cprdump --pid --check --stream on the deferred new QEMU: %d "
+            "records = trace, all ok, every block preserved by a memfd holding its "
+            "used_length, picked by environ QEMU_CPR_EXEC_STATE=%s, offset %s unmoved; "
             "exit 8 after migrate-incoming" % (s["name"], n, envfd, pc.get("pos_before")))
     return bool(ok), desc if ok else "%s (rc %s, verdicts %s, live %s, pos %s->%s, after %s, %s)" % (
         desc, pc.get("rc"), verdicts, live, pc.get("pos_before"), pc.get("pos_after"),

@@ -258,7 +258,8 @@ def inspect_deferred(p, out, truth):
     envfd = read_text(os.path.join(out, "envfd")).strip()
     before = fd_pos(p.pid, envfd)
     r = subprocess.run([os.environ["CPRDUMP_BIN"], "--pid", str(p.pid), "--json",
-                        "--check"], capture_output=True, timeout=STEP_TIMEOUT)
+                        "--check", "--stream", os.path.join(out, "main.bin")],
+                       capture_output=True, timeout=STEP_TIMEOUT)
     truth["pid_check"] = {"rc": r.returncode, "stderr": r.stderr.decode(errors="replace"),
                           "pos_before": before, "pos_after": fd_pos(p.pid, envfd),
                           "doc": json.loads(r.stdout) if r.stdout else None}
