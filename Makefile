@@ -24,8 +24,13 @@ FORMAT_SRCS := $(wildcard formats/*.c)
 CLI_SRCS    := $(wildcard cprdump/*.c)
 FORMAT_OBJS := $(FORMAT_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+# The CLI minus main(): unit tests link against it.
+LIB_CLI_OBJS := $(filter-out $(BUILD)/obj/cprdump/main.o,$(CLI_OBJS))
 UNIT_SRCS   := $(wildcard tests/unit/test-*.c)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# Helper programs for the shell tests (not GTest: never named test-*).
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
 
 # Sanitizers: `make check` also runs these unit tests built with them (in
 # $(BUILD)/san/); `make check-sanitize` builds everything with them.
@@ -45,8 +50,8 @@ FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_FLAGS   ?=
 
-.PHONY: all check check-sanitize fuzz fuzz-build fuzz-merge clean install \
-        uninstall FORCE
+.PHONY: all check check-sanitize fuzz fuzz-build fuzz-merge bench clean \
+        install uninstall FORCE
 all: $(BUILD)/cprdump
 
 $(BUILD)/obj/%.o: %.c
@@ -57,15 +62,21 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/libformats.a: $(FORMAT_OBJS)
 	$(AR) rcs $@ $^
 
-$(BUILD)/libcli.a: $(filter-out %/main.o,$(CLI_OBJS))
+$(BUILD)/libcli.a: $(LIB_CLI_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/cprdump: $(CLI_OBJS) $(BUILD)/libformats.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcli.a $(BUILD)/libformats.a
+$(UNIT_BINS): $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcli.a \
+              $(BUILD)/libformats.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.a,$^) \
+	    $(PKG_LIBS)
+
+$(HELPER_BINS): $(BUILD)/tests/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $<
 
 # The same unit tests with ASan+UBSan, from their own objects (an explicit
 # list: a pattern would also match the .d files make tries to remake).
@@ -73,7 +84,7 @@ $(SAN_UNIT): FORCE
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san SAN_UNIT= \
 	    CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" $@
 
-check: all $(UNIT_BINS) $(SAN_UNIT)
+check: all $(UNIT_BINS) $(HELPER_BINS) $(SAN_UNIT)
 	@CPRDUMP=$(BUILD)/cprdump BUILD=$(BUILD) $(SAN_ENV) tests/run-all.sh
 
 # The whole suite with a clang ASan+UBSan build (real-QEMU tests skipped unless
@@ -100,8 +111,17 @@ fuzz: fuzz-build
 fuzz-merge: fuzz-build
 	@FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh --merge $(FUZZ_TARGETS)
 
+# Benchmark (not a test; `make check` does not run it): generates large
+# streams in BENCH_DIR (default /var/tmp/cprdump-bench) and prints figures.
+$(BUILD)/gen-stream: scripts/gen-stream.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) -O2 $(LDFLAGS) -o $@ $<
+
+bench: all $(BUILD)/gen-stream
+	@BUILD=$(BUILD) python3 scripts/bench.py
+
 clean:
-	rm -rf $(BUILD) $(BUILD)/san build-san $(FUZZ_BUILD)
+	rm -rf $(BUILD) build-san $(FUZZ_BUILD)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)

@@ -3,9 +3,11 @@
  * cprdump: inspect QEMU CPR state (live update) and migration streams.
  * This file parses the options; session.c does the work.
  */
+#include <errno.h>
 #include <glib.h>
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli_error.h"
@@ -26,6 +28,10 @@ typedef struct Options {
     gboolean force;
     gboolean keep_pages;
     gboolean version;
+    char *pid;
+    char *stream;
+    bool fd_given;
+    int fd;                     /* --fd N; -1: --fd alone */
     char **files;
 } Options;
 
@@ -41,6 +47,23 @@ static const char help_description[] =
     "fds that preserve no RAM block. With --check, a not-preserved block\n"
     "(guest memory a live update would lose) exits with 1.\n"
     "\n"
+    "Live processes (instead of FILE):\n"
+    "  --pid PID   reads the cpr-exec state memfd of a running process (the fd\n"
+    "              linking to /memfd:QEMU_CPR_EXEC_STATE; QEMU_CPR_EXEC_STATE=N\n"
+    "              in its environ picks among several) with pidfd_getfd, else\n"
+    "              by opening /proc/PID/fd/N, and always with pread from offset\n"
+    "              0: the process is never written to, signalled or stopped and\n"
+    "              its file offset does not move. Needs ptrace read access (same\n"
+    "              user, or CAP_SYS_PTRACE).\n"
+    "  --fd [N]    reads an inherited fd (alone: the one $QEMU_CPR_EXEC_STATE\n"
+    "              names), e.g. inside a cpr-exec-command wrapper; its offset\n"
+    "              stays where it was.\n"
+    "  Both cross-check every fd record against what the process (with --fd:\n"
+    "  cprdump itself) has at that number: link, memfd name, size,\n"
+    "  close-on-exec, and a verdict: ok, missing or unexpected-kind. With\n"
+    "  --check any verdict other than ok exits with 1. cpr-transfer states\n"
+    "  record no fd numbers: no cross-check.\n"
+    "\n"
     "Exit status:\n"
     "  0  success\n"
     "  1  --check found a problem\n"
@@ -51,7 +74,7 @@ static const char help_description[] =
     "  5  truncated or invalid data (the part decoded so far is still shown)\n"
     "  6  --pid: no such process\n"
     "  7  permission denied\n"
-    "  8  --pid/--fd: no CPR state there\n"
+    "  8  --pid/--fd: no CPR state there (no state memfd, fd not open)\n"
     "  9  --pid: the process exited while it was being read\n"
     "\n"
     "Errors are one line on stderr: cprdump: FILE: what, record (counted\n"
@@ -59,6 +82,29 @@ static const char help_description[] =
     "document's \"error\" object.\n"
     "\n"
     "Report bugs with the --json output or a --save capture attached.";
+
+static gboolean parse_fd_option(const char *name, const char *value,
+                                gpointer data, GError **errp)
+{
+    Options *opt = data;
+    char *end;
+    long v;
+
+    opt->fd_given = true;
+    opt->fd = -1;
+    if (!value) {
+        return TRUE;
+    }
+    errno = 0;
+    v = strtol(value, &end, 10);
+    if (!g_ascii_isdigit(*value) || *end || errno || v > G_MAXINT) {
+        g_set_error(errp, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "%s: '%s' is not an fd number", name, value);
+        return FALSE;
+    }
+    opt->fd = (int)v;
+    return TRUE;
+}
 
 static bool parse_options(int *argc, char ***argv, Options *opt,
                           GError **errp)
@@ -74,7 +120,18 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
           "Input format: auto (default), cpr-state, stream or capture",
           "FORMAT" },
         { "check", 'c', 0, G_OPTION_ARG_NONE, &opt->check,
-          "Exit 1 when a RAM block would not be preserved", NULL },
+          "Exit 1 when a RAM block would not be preserved, or (--pid, --fd) "
+          "on any fd verdict other than ok", NULL },
+        { "stream", 0, 0, G_OPTION_ARG_FILENAME, &opt->stream,
+          "With --pid or --fd: join the live state with this migration "
+          "stream and check each memfd's size", "FILE" },
+        { "pid", 'p', 0, G_OPTION_ARG_STRING, &opt->pid,
+          "Read the cpr-exec state of a running process and cross-check its "
+          "fds", "PID" },
+        { "fd", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK,
+          (gpointer)parse_fd_option, "Read the state from inherited fd N "
+          "(alone: $QEMU_CPR_EXEC_STATE) and cross-check this process's fds",
+          "[N]" },
         { "save", 's', 0, G_OPTION_ARG_FILENAME, &opt->save,
           "Also write the input as a capture for a bug report", "FILE" },
         { "force", 0, 0, G_OPTION_ARG_NONE, &opt->force,
@@ -89,9 +146,12 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new(
-        "FILE [FILE] - decode QEMU CPR state and migration streams");
+        "FILE [FILE] | --pid PID | --fd [N] - decode QEMU CPR state and "
+        "migration streams");
+    GOptionGroup *group = g_option_group_new(NULL, NULL, NULL, opt, NULL);
 
-    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_group_add_entries(group, entries);
+    g_option_context_set_main_group(ctx, group);
     g_option_context_set_description(ctx, help_description);
     return g_option_context_parse(ctx, argc, argv, errp);
 }
@@ -143,11 +203,33 @@ static bool check_options(const Options *opt, Session *s, OutMode *mode,
             return usage(errp, "--format: unknown format '%s'", opt->format);
         }
     }
-    if (nfiles < 1 || nfiles > 2) {
+    if (opt->pid || opt->fd_given) {
+        char *end;
+        long v;
+
+        if (nfiles || (opt->pid && opt->fd_given)) {
+            return usage(errp, "--pid, --fd and FILE exclude each other%s",
+                         "");
+        }
+        errno = 0;
+        v = opt->pid ? strtol(opt->pid, &end, 10) : 0;
+        if (opt->pid && (!g_ascii_isdigit(*opt->pid) || *end || errno ||
+                         v <= 0 || v > G_MAXINT)) {
+            return usage(errp, "--pid: '%s' is not a process id", opt->pid);
+        }
+        s->pid = (int)v;
+        s->fd_given = opt->fd_given;
+        s->fd = opt->fd;
+    } else if (nfiles < 1 || nfiles > 2) {
         return usage(errp, "expected one FILE, or a CPR state and a stream "
                      "(see --help)%s", "");
     }
-    if (opt->save && nfiles != 1) {
+    if (opt->stream && !(opt->pid || opt->fd_given)) {
+        return usage(errp, "--stream goes with --pid or --fd; otherwise "
+                     "give the stream as a second FILE%s", "");
+    }
+    s->stream = opt->stream;
+    if (opt->save && nfiles > 1) {
         return usage(errp, "--save takes one input, not a pair%s", "");
     }
     s->check = opt->check;
@@ -164,6 +246,8 @@ static void options_clear(Options *opt)
     g_free(opt->mode);
     g_free(opt->format);
     g_free(opt->save);
+    g_free(opt->pid);
+    g_free(opt->stream);
 }
 
 int main(int argc, char **argv)
@@ -183,7 +267,8 @@ int main(int argc, char **argv)
         rc = EXIT_OK;
     } else {
         s.out = out_new(mode, stdout);
-        rc = session_run_paths(&s, opt.files);
+        rc = s.pid || s.fd_given ? session_run_live(&s)
+                                 : session_run_paths(&s, opt.files);
         out_finish(s.out);
     }
     options_clear(&opt);

@@ -144,3 +144,13 @@ bool ramjoin_fd_size_ok(const RamJoinRow *row, uint64_t fd_size, char **why)
     }
     return false;
 }
+
+void ramjoin_set_fd_size(RamJoin *j, guint i, uint64_t fd_size)
+{
+    RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
+
+    r->has_fd_size = true;
+    r->fd_size = fd_size;
+    r->fd_size_ok = ramjoin_fd_size_ok(r, fd_size, NULL);
+    j->short_count += !r->fd_size_ok;
+}

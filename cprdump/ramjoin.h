@@ -46,6 +46,9 @@ typedef struct RamJoinRow {
     const CprFd *fd;          /* borrowed from the CprState, or NULL */
     RamMatch match;
     RamVerdict verdict;
+    bool has_fd_size;         /* live state: the memfd's size is known */
+    uint64_t fd_size;
+    bool fd_size_ok;          /* fd_size >= used_length */
 } RamJoinRow;
 
 typedef struct RamJoin {
@@ -53,6 +56,7 @@ typedef struct RamJoin {
     GPtrArray *unmatched;     /* const CprFd *, wire order, no RAM block */
     uint64_t lost_count;      /* RAM_NOT_PRESERVED rows */
     uint64_t file_backed_count;
+    uint64_t short_count;     /* rows whose live memfd is too small */
 } RamJoin;
 
 RamJoin *ramjoin_build(const CprState *st, const StreamModel *m);
@@ -68,5 +72,7 @@ const char *ramjoin_match_name(RamMatch m);
  * smaller than used_length; true when it fits or the row has no fd.
  */
 bool ramjoin_fd_size_ok(const RamJoinRow *row, uint64_t fd_size, char **why);
+/* Records the live size of row i's fd and counts it when it is too small. */
+void ramjoin_set_fd_size(RamJoin *j, guint i, uint64_t fd_size);
 
 #endif

@@ -2,13 +2,24 @@
 #include "render_cpr.h"
 
 #include <glib.h>
+#include <string.h>
 
 #include "table.h"
 
+/* The ctx of the fd table's getters. */
+typedef struct FdCtx {
+    const CprState *st;
+    const LiveCheck *live;   /* NULL unless --pid/--fd */
+} FdCtx;
+
+static guint fd_index(const void *row, const FdCtx *fc)
+{
+    return (guint)((const CprFd *)row - &g_array_index(fc->st->fds, CprFd, 0));
+}
+
 static void col_index(const void *row, const void *ctx, Cell *c)
 {
-    const CprState *st = ctx;
-    cell_int(c, (const CprFd *)row - &g_array_index(st->fds, CprFd, 0));
+    cell_int(c, fd_index(row, ctx));
 }
 
 static void col_offset(const void *row, const void *ctx, Cell *c)
@@ -114,6 +125,85 @@ static const ColDesc fd_cols[] = {
       col_fd_offset },
 };
 
+/* Live columns: what the process has at the record's number. */
+static const LiveFd *live_fd(const void *row, const void *ctx)
+{
+    const FdCtx *fc = ctx;
+    guint i = fd_index(row, fc);
+
+    return i < fc->live->fds->len ? &g_array_index(fc->live->fds, LiveFd, i)
+                                  : NULL;
+}
+
+static void lcol_link(const void *row, const void *ctx, Cell *c)
+{
+    const LiveFd *lf = live_fd(row, ctx);
+
+    if (lf && lf->open) {
+        cell_str(c, lf->link);
+    } else {
+        cell_null(c, "(not open)");
+    }
+}
+
+static void lcol_memfd(const void *row, const void *ctx, Cell *c)
+{
+    const LiveFd *lf = live_fd(row, ctx);
+
+    cell_str(c, lf ? lf->memfd_name : NULL);
+}
+
+static void lcol_size(const void *row, const void *ctx, Cell *c)
+{
+    const LiveFd *lf = live_fd(row, ctx);
+
+    if (lf && lf->has_size) {
+        cell_int(c, lf->size);
+    } else {
+        cell_null(c, NULL);
+    }
+}
+
+static void lcol_cloexec(const void *row, const void *ctx, Cell *c)
+{
+    const LiveFd *lf = live_fd(row, ctx);
+
+    if (lf && lf->has_cloexec) {
+        cell_bool(c, lf->cloexec);
+    } else {
+        cell_null(c, NULL);
+    }
+}
+
+static void lcol_verdict(const void *row, const void *ctx, Cell *c)
+{
+    const LiveFd *lf = live_fd(row, ctx);
+
+    cell_str(c, lf ? live_verdict_name(lf->verdict) : NULL);
+}
+
+static void lcol_reason(const void *row, const void *ctx, Cell *c)
+{
+    const LiveFd *lf = live_fd(row, ctx);
+
+    cell_str(c, lf ? lf->reason : NULL);
+}
+
+static const ColDesc live_cols[] = {
+    { "LINK", "link", COL_TEXT, 0, 0, "what the fd number links to in the "
+      "live process; null if not open", lcol_link, "live" },
+    { "MEMFD", "memfd-name", COL_TEXT, 0, 1, "the memfd's name, if a memfd",
+      lcol_memfd, "live" },
+    { "SIZE", "size", COL_SIZE, 1, 0, "size of a memfd or file, bytes",
+      lcol_size, "live" },
+    { "CLOEXEC", "cloexec", COL_TEXT, 0, 0, "close-on-exec flag (fdinfo)",
+      lcol_cloexec, "live" },
+    { "VERDICT", "verdict", COL_TEXT, 0, 0, "ok, missing or unexpected-kind",
+      lcol_verdict, "live" },
+    { "REASON", "reason", COL_TEXT, 0, 0, "why the verdict", lcol_reason,
+      "live" },
+};
+
 static void vcol_name(const void *row, const void *ctx, Cell *c)
 {
     (void)ctx;
@@ -211,10 +301,72 @@ static void render_header(Out *o, const InputInfo *in, const CprState *st)
     out_str(o, NULL, "size", size);
 }
 
+static void render_live(Out *o, const LiveCheck *lc)
+{
+    g_autofree char *who = lc->self
+        ? g_strdup_printf("this process (pid %d, %s)", (int)lc->pid, lc->comm)
+        : g_strdup_printf("pid %d (%s)", (int)lc->pid, lc->comm);
+    g_autofree char *line = g_strdup_printf("%s, state fd %d (%s), method "
+                                            "%s", who, lc->state_fd,
+                                            lc->picked_by,
+                                            proc_method_name(lc->method));
+
+    out_str(o, NULL, "live", line);
+    out_begin(o, "live", NULL);
+    out_int(o, "pid", NULL, lc->pid);
+    out_str(o, "comm", NULL, lc->comm);
+    out_bool(o, "self", NULL, lc->self);
+    out_int(o, "state-fd", NULL, lc->state_fd);
+    out_str(o, "state-link", NULL, lc->state_link);
+    out_str(o, "picked-by", NULL, lc->picked_by);
+    out_str(o, "method", NULL, proc_method_name(lc->method));
+    out_bool(o, "cross-check", NULL, lc->possible);
+    if (lc->possible) {
+        out_null(o, "note", NULL, NULL);
+    } else {
+        out_str(o, "note", "cross-check", lc->note);
+    }
+    if (lc->possible) {
+        g_autoptr(GString) human = g_string_new(NULL);
+        json_object *v = json_object_new_object();
+
+        for (int i = 0; i < LIVE_VERDICT__COUNT; i++) {
+            json_object_object_add(v, live_verdict_name(i),
+                                   json_object_new_int(lc->counts[i]));
+            g_string_append_printf(human, "%s%u %s", i ? ", " : "",
+                                   lc->counts[i], live_verdict_name(i));
+        }
+        out_json(o, "verdicts", v);
+        out_str(o, NULL, "verdicts", human->str);
+    } else {
+        out_null(o, "verdicts", NULL, NULL);
+    }
+    out_end(o);
+}
+
 void render_cpr_state(Out *o, const InputInfo *in, const CprState *st)
 {
+    render_cpr_state_live(o, in, st, NULL);
+}
+
+void render_cpr_state_live(Out *o, const InputInfo *in, const CprState *st,
+                           const LiveCheck *live)
+{
+    FdCtx fc = { st, live && live->possible ? live : NULL };
+    g_autofree ColDesc *cols = NULL;
+    size_t ncols = G_N_ELEMENTS(fd_cols);
+
+    cols = g_new(ColDesc, G_N_ELEMENTS(fd_cols) + G_N_ELEMENTS(live_cols));
+    memcpy(cols, fd_cols, sizeof(fd_cols));
+    if (fc.live) {
+        memcpy(cols + ncols, live_cols, sizeof(live_cols));
+        ncols += G_N_ELEMENTS(live_cols);
+    }
     out_begin(o, "cpr-state", NULL);
     render_header(o, in, st);
+    if (live) {
+        render_live(o, live);
+    }
     out_bool(o, "complete", NULL, st->fds_complete);
     if (st->mode == CPR_MODE_TRANSFER) {
         out_line(o, "%-12s %s", "fds", "travelled by SCM_RIGHTS beside these "
@@ -222,8 +374,8 @@ void render_cpr_state(Out *o, const InputInfo *in, const CprState *st)
                  "state");
     }
     out_line(o, "%s", "");
-    table_emit(o, "fds", fd_cols, G_N_ELEMENTS(fd_cols), st->fds->data,
-               sizeof(CprFd), st->fds->len, st);
+    table_emit(o, "fds", cols, ncols, st->fds->data, sizeof(CprFd),
+               st->fds->len, &fc);
     render_vfio(o, st);
     out_end(o);
 }

@@ -52,6 +52,30 @@ static void jc_verdict(const void *row, const void *ctx, Cell *c)
     cell_str(c, ramjoin_verdict_name(jr(row)->verdict));
 }
 
+static void jc_fd_size(const void *row, const void *ctx, Cell *c)
+{
+    const RamJoinRow *r = jr(row);
+
+    (void)ctx;
+    if (r->has_fd_size) {
+        cell_int(c, (int64_t)r->fd_size);
+    } else {
+        cell_null(c, NULL);
+    }
+}
+
+static void jc_size_ok(const void *row, const void *ctx, Cell *c)
+{
+    const RamJoinRow *r = jr(row);
+
+    (void)ctx;
+    if (r->has_fd_size) {
+        cell_str(c, r->fd_size_ok ? "ok" : "too-small");
+    } else {
+        cell_null(c, NULL);
+    }
+}
+
 static const ColDesc join_cols[] = {
     { "IDSTR", "idstr", COL_TEXT, 0, 0, "RAM block (stream)", jc_idstr },
     { "USED", "used-length", COL_SIZE, 1, 0, "used_length", jc_used },
@@ -62,6 +86,10 @@ static const ColDesc join_cols[] = {
       jc_match },
     { "VERDICT", "verdict", COL_TEXT, 0, 0, "what a live update does with "
       "the memory", jc_verdict },
+    { "FDSIZE", "fd-size", COL_SIZE, 1, 0, "live memfd size (--pid, --fd)",
+      jc_fd_size },
+    { "SIZE-CHECK", "fd-size-check", COL_TEXT, 0, 0, "live memfd holds "
+      "used_length", jc_size_ok },
 };
 
 static const CprFd *ufd(const void *row)
@@ -122,6 +150,12 @@ static json_object *row_json(const RamJoinRow *r)
                                ramjoin_verdict_name(r->verdict)));
     json_object_object_add(o, "pages",
                            render_ram_pages_json(&r->block->pages));
+    json_object_object_add(o, "fd-size", r->has_fd_size
+                           ? json_u64(r->fd_size) : NULL);
+    json_object_object_add(o, "fd-size-check", r->has_fd_size
+                           ? json_object_new_string(r->fd_size_ok ? "ok"
+                                                                  : "too-small")
+                           : NULL);
     return o;
 }
 
@@ -154,5 +188,6 @@ void render_join(Out *o, const RamJoin *j)
     out_line(o, "%s", "");
     out_int(o, "lost-count", "lost blocks", (int64_t)j->lost_count);
     out_int(o, "file-backed-count", "file-backed", (int64_t)j->file_backed_count);
+    out_int(o, "too-small-count", "too small", (int64_t)j->short_count);
     out_end(o);
 }

@@ -90,6 +90,23 @@ void report_fmt_error(Out *o, const char *label, const FmtError *err)
     out_json(o, "error", report_json(label, err));
 }
 
+/* The JSON "code" of a CLI error, from its exit code. */
+static const char *gerror_code_name(int exit_code)
+{
+    switch (exit_code) {
+    case EXIT_NO_PROCESS:
+        return "no-process";
+    case EXIT_PERMISSION:
+        return "permission";
+    case EXIT_NO_STATE:
+        return "no-state";
+    case EXIT_VANISHED:
+        return "vanished";
+    default:
+        return "input";
+    }
+}
+
 void report_gerror(Out *o, const GError *error)
 {
     json_object *e;
@@ -99,7 +116,8 @@ void report_gerror(Out *o, const GError *error)
         return;
     }
     e = json_object_new_object();
-    json_object_object_add(e, "code", json_object_new_string("input"));
+    json_object_object_add(e, "code", json_object_new_string(
+                               gerror_code_name(error->code)));
     json_object_object_add(e, "exit-code", json_object_new_int(error->code));
     json_object_object_add(e, "message", json_text(error->message));
     out_json(o, "error", e);

@@ -8,6 +8,8 @@
 #include "capture_write.h"
 #include "cli_error.h"
 #include "exitcodes.h"
+#include "proc.h"
+#include "live_json.h"
 #include "ramjoin.h"
 #include "redact.h"
 #include "render_cpr.h"
@@ -91,6 +93,16 @@ static bool load_stream(Session *s, Loaded *l, const uint8_t *head, size_t n)
 
 static bool load_payload(Session *s, Loaded *l, int depth);
 
+/* A capture taken from a process shows its saved cross-check again. */
+static void restore_live(Loaded *l)
+{
+    json_object *live;
+
+    if (l->state && json_object_object_get_ex(l->provenance, "live", &live)) {
+        l->live = live_check_from_json(live, l->state->fds->len);
+    }
+}
+
 static bool load_capture(Session *s, Loaded *l, int depth)
 {
     if (depth > 0) {
@@ -102,7 +114,11 @@ static bool load_capture(Session *s, Loaded *l, int depth)
     if (!l->provenance) {
         return fail_fmt(s, l);
     }
-    return load_payload(s, l, depth + 1);
+    if (!load_payload(s, l, depth + 1)) {
+        return false;
+    }
+    restore_live(l);
+    return true;
 }
 
 static bool load_payload(Session *s, Loaded *l, int depth)
@@ -142,6 +158,7 @@ void session_loaded_clear(Loaded *l)
         g_bytes_unref(l->bytes);
     }
     cpr_state_free(l->state);
+    live_check_free(l->live);
     stream_free(l->stream);
     input_free(l->in);
     memset(l, 0, sizeof(*l));
@@ -158,7 +175,7 @@ int session_show(Session *s, Loaded *l)
     }
     if (usable || !fmt_error_is_set(&l->err)) {
         if (l->state) {
-            render_cpr_state(s->out, &info, l->state);
+            render_cpr_state_live(s->out, &info, l->state, l->live);
         } else {
             render_stream(s->out, &info, l->stream);
         }
@@ -219,6 +236,20 @@ static bool save_bytes(Session *s, Loaded *l, json_object *prov,
     return capture_writer_commit(w, written, errp);
 }
 
+static json_object *new_provenance(const Loaded *l)
+{
+    json_object *prov = capture_provenance_new(l->fmt->name, l->source_kind
+                                               ? l->source_kind : "file",
+                                               input_label(l->in));
+    json_object *source;
+
+    if (l->live && json_object_object_get_ex(prov, "source", &source)) {
+        live_provenance_source(source, l->live);
+        json_object_object_add(prov, "live", live_check_to_json(l->live));
+    }
+    return prov;
+}
+
 /* --save: the bytes as decoded (a stream with its guest memory zeroed), with
  * the capture's provenance when the input was one, else a new provenance. */
 static int save(Session *s, Loaded *l)
@@ -232,8 +263,7 @@ static int save(Session *s, Loaded *l)
         return EXIT_OK;  /* nothing was recognised: nothing to save */
     }
     prov = l->provenance ? json_object_get(l->provenance)
-                         : capture_provenance_new(l->fmt->name, "file",
-                                                  input_label(l->in));
+                         : new_provenance(l);
     out_begin(s->out, "saved", NULL);
     ok = l->bytes ? save_bytes(s, l, prov, &written, &e)
                   : save_stream(s, l, prov, &written, &e);
@@ -275,10 +305,31 @@ static void warn_blocks(const RamJoin *j, const char *stream_label)
                     " bytes) is not preserved: no fd in the CPR state and no "
                     "page in the stream; guest memory is lost\n", label, id,
                     r->block->used_length);
+        } else if (r->has_fd_size && !r->fd_size_ok) {
+            fprintf(stderr, "cprdump: %s: RAM block \"%s\": its memfd holds "
+                    "%" G_GUINT64_FORMAT " bytes, less than used_length %"
+                    G_GUINT64_FORMAT "\n", label, id, r->fd_size,
+                    r->block->used_length);
         } else if (r->verdict == RAM_FILE_BACKED) {
             fprintf(stderr, "cprdump: warning: %s: RAM block \"%s\" has no fd "
                     "and no page (x-ignore-shared): preserved only if the new "
                     "QEMU maps the same file\n", label, id);
+        }
+    }
+}
+
+/* With a live state: each preserving memfd must hold its block's used_length. */
+static void join_live_sizes(RamJoin *j, const Loaded *st)
+{
+    const CprFd *first = &g_array_index(st->state->fds, CprFd, 0);
+
+    for (guint i = 0; st->live && st->live->fds && i < j->rows->len; i++) {
+        const RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
+        guint k = r->fd ? (guint)(r->fd - first) : G_MAXUINT;
+        if (k < st->live->fds->len &&
+            g_array_index(st->live->fds, LiveFd, k).has_size) {
+            ramjoin_set_fd_size(j, i, (uint64_t)g_array_index(
+                                    st->live->fds, LiveFd, k).size);
         }
     }
 }
@@ -290,9 +341,10 @@ static int join(Session *s, Loaded *st, Loaded *sm)
 
     if (st->state->header_ok && sm->stream->header_ok) {
         g_autoptr(RamJoin) j = ramjoin_build(st->state, sm->stream);
+        join_live_sizes(j, st);
         render_join(s->out, j);
         warn_blocks(j, input_label(sm->in));
-        if (rc == EXIT_OK && s->check && j->lost_count) {
+        if (rc == EXIT_OK && s->check && (j->lost_count || j->short_count)) {
             rc = EXIT_CHECK;
         }
     }
@@ -328,5 +380,128 @@ int session_run_paths(Session *s, char **paths)
 out:
     session_loaded_clear(&l[0]);
     session_loaded_clear(&l[1]);
+    return rc;
+}
+
+/* The cross-check, once the state is decoded; false (reported) on error. */
+static bool live_check(Session *s, Loaded *l, const ProcTarget *t,
+                       const ProcState *ps)
+{
+    g_autoptr(GError) e = NULL;
+
+    l->live = live_check_run(l->state, t, ps, &e);
+    if (l->live && !proc_target_alive(t)) {
+        g_set_error(&e, CPRDUMP_ERROR, EXIT_VANISHED,
+                    "pid %d (%s): the process exited while it was being read",
+                    (int)t->pid, t->comm);
+        g_clear_pointer(&l->live, live_check_free);
+    }
+    if (!l->live) {
+        report_gerror(s->out, e);
+        l->rc = e->code;
+        return false;
+    }
+    return true;
+}
+
+/* --check: one line on stderr, exit 1, for any verdict other than ok. */
+static int live_check_exit(Session *s, Loaded *l)
+{
+    const LiveCheck *lc = l->live;
+
+    if (!s->check || !lc || !live_check_problems(lc)) {
+        return EXIT_OK;
+    }
+    fprintf(stderr, "cprdump: %s: check failed: %u missing, %u "
+            "unexpected-kind (of %u fd records)\n", input_label(l->in),
+            lc->counts[LIVE_MISSING], lc->counts[LIVE_UNEXPECTED_KIND],
+            lc->fds->len);
+    return EXIT_CHECK;
+}
+
+/* --stream FILE with a live state. */
+static int join_stream(Session *s, Loaded *l)
+{
+    Loaded sm = { 0 };
+    int rc;
+
+    if (!load_path(s, s->stream, &sm)) {
+        rc = sm.rc;
+    } else if (!sm.stream) {
+        fprintf(stderr, "cprdump: %s: --stream wants a migration stream, "
+                "this is a %s\n", s->stream, sm.fmt->name);
+        rc = EXIT_USAGE;
+    } else {
+        rc = join(s, l, &sm);
+    }
+    session_loaded_clear(&sm);
+    return rc;
+}
+
+static int run_live(Session *s, ProcTarget *t, ProcState *ps)
+{
+    g_autoptr(GError) e = NULL;
+    Input *in = input_open_fd(ps->fd, false, ps->label, &e);
+    Loaded l = { 0 };
+    int rc;
+
+    if (!in) {
+        report_gerror(s->out, e);
+        return e->code;
+    }
+    l.source_kind = t->self ? "fd" : "pid";
+    if (!session_load(s, in, &l)) {
+        rc = l.rc;
+        goto out;
+    }
+    if (l.state && l.state->header_ok && !live_check(s, &l, t, ps)) {
+        rc = l.rc;
+        goto out;
+    }
+    if (s->stream) {
+        rc = join_stream(s, &l);
+    } else {
+        rc = session_show(s, &l);
+    }
+    if (rc == EXIT_OK || rc == EXIT_CHECK) {
+        int rl = live_check_exit(s, &l);
+        rc = rc ? rc : rl;
+    }
+    if (s->save) {
+        int rs = save(s, &l);
+        rc = rc ? rc : rs;
+    }
+out:
+    session_loaded_clear(&l);
+    return rc;
+}
+
+int session_run_live(Session *s)
+{
+    g_autoptr(GError) e = NULL;
+    g_autoptr(ProcTarget) t = NULL;
+    ProcState ps;
+    int rc;
+
+    if (s->pid) {
+        t = proc_target_open(s->pid, &e);
+        if (!t) {
+            report_gerror(s->out, e);
+            return e->code;
+        }
+        /* Tests and kernels without pidfd_getfd: CPRDUMP_LIVE_METHOD. */
+        t->try_getfd = g_strcmp0(g_getenv("CPRDUMP_LIVE_METHOD"),
+                                 "proc-open") != 0;
+    } else {
+        t = proc_target_self();
+    }
+    if (s->pid ? !proc_open_state(t, &ps, &e)
+               : !proc_inherited_state(s->fd, &ps, &e)) {
+        proc_state_clear(&ps);
+        report_gerror(s->out, e);
+        return e->code;
+    }
+    rc = run_live(s, t, &ps);
+    proc_state_clear(&ps);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include "cpr_state.h"
 #include "formats.h"
 #include "input.h"
+#include "livecheck.h"
 #include "out.h"
 #include "stream.h"
 
@@ -26,6 +27,10 @@ typedef struct Session {
     const char *save;           /* --save FILE, or NULL */
     bool force;                 /* --force */
     bool keep_pages;            /* --keep-pages: do not redact streams */
+    int pid;                    /* --pid, or 0 */
+    bool fd_given;              /* --fd */
+    int fd;                     /* --fd N, or -1: $QEMU_CPR_EXEC_STATE */
+    const char *stream;         /* --stream FILE (with --pid, --fd) */
 } Session;
 
 typedef struct Loaded {
@@ -38,6 +43,9 @@ typedef struct Loaded {
     StreamModel *stream;
     FmtError err;
     int rc;                     /* exit code of this input alone */
+    const char *source_kind;    /* provenance of --save: NULL (file), "pid",
+                                   "fd" */
+    LiveCheck *live;            /* --pid/--fd: the cross-check, or NULL */
 } Loaded;
 
 /* Loads an opened input (takes ownership); false when nothing could be
@@ -49,5 +57,8 @@ void session_loaded_clear(Loaded *l);
 
 /* cprdump FILE, or cprdump STATE STREAM (either order). */
 int session_run_paths(Session *s, char **paths);
+/* cprdump --pid PID, or --fd [N]: the state of a live process and the
+ * cross-check of its fds (livecheck.h). */
+int session_run_live(Session *s);
 
 #endif

@@ -121,9 +121,15 @@ static void emit_json(Out *o, const char *key, const ColDesc *cols,
     for (size_t r = 0; r < nrows; r++) {
         json_object *obj = json_object_new_object();
         for (size_t i = 0; i < ncols; i++) {
+            json_object *dst = obj;
             Cell c;
+            if (cols[i].group &&
+                !json_object_object_get_ex(obj, cols[i].group, &dst)) {
+                dst = json_object_new_object();
+                json_object_object_add(obj, cols[i].group, dst);
+            }
             get_cell(&cols[i], rows + r * stride, ctx, &c);
-            json_object_object_add(obj, cols[i].key, cell_json(&cols[i], &c));
+            json_object_object_add(dst, cols[i].key, cell_json(&cols[i], &c));
             g_free(c.owned);
         }
         json_object_array_add(arr, obj);

@@ -42,6 +42,8 @@ typedef struct ColDesc {
     int json_only;       /* not a column of the human table */
     const char *help;
     void (*get)(const void *row, const void *ctx, Cell *c);
+    const char *group;   /* JSON: the value goes into this nested object of
+                            the row (e.g. "live"); NULL: the row itself */
 } ColDesc;
 
 /* g_format_size_full() with ASCII spaces: GLib puts a no-break space between

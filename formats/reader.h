@@ -50,6 +50,15 @@ static inline uint64_t rd_offset(const Rd *rd)
     return rd->base + rd->pos;
 }
 
+/* A BE u64 at p, for hot loops that read straight from the window. */
+static inline uint64_t rd_load_be64(const uint8_t *p)
+{
+    uint64_t v;
+
+    __builtin_memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+}
+
 static inline void rd_context(Rd *rd, const char *record, int64_t index)
 {
     rd->record = record;

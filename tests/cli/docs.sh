@@ -47,4 +47,16 @@ expect_eq "completion: --mode values" "$(complete_words cprdump --mode '')" \
     "auto exec transfer "
 expect_eq "completion: --output values" "$(complete_words cprdump -o '')" \
     "human json "
+cp /bin/sleep "$TMP/qemu-system-x86_64"
+"$TMP/qemu-system-x86_64" 30 &
+qpid=$!
+first=$(bash -c 'source /usr/share/bash-completion/bash_completion
+    source "$1"; COMP_WORDS=(cprdump --pid ""); COMP_CWORD=2
+    COMP_LINE="cprdump --pid "; COMP_POINT=${#COMP_LINE}
+    _cprdump cprdump; printf "%s\n" "${COMPREPLY[@]}"' _ \
+    "$REPO/completion/cprdump.bash" 2>/dev/null)
+kill "$qpid" 2>/dev/null
+check "completion: --pid offers the QEMU process ($qpid) among the first" \
+    bash -c "head -n 5 <<<'$first' | grep -qx '$qpid'"
+check "completion: --pid also offers other processes ($$)" grep -qx "$$" <<<"$first"
 tap_done

@@ -4,12 +4,6 @@ import json
 import os
 import subprocess
 
-TODO_STREAM = "TODO stream decoder"
-
-
-EXIT_FORMAT = 4  # cprdump: not a known format (yet)
-
-
 def label(s):
     return "stream" if s["kind"] == "normal" else s["kind"]
 
@@ -198,13 +192,8 @@ def check_stream_blocks(s, out, t, doc, err):
     want = sorted((b["name"], b["used"]) for b in t["ramblocks"])
     desc = "%s %s: cprdump lists the %d RAM blocks of info ramblock {%s}" % (
         label(s), s["name"], len(want), ", ".join("%s=%d" % w for w in want))
-    if doc is None:
-        if err.startswith("exit %d:" % EXIT_FORMAT):
-            return False, "%s (cprdump exit %d: not a known format yet)" % (
-                desc, EXIT_FORMAT), TODO_STREAM
+    if doc is None or not doc.get("stream"):
         return False, "%s (cprdump: %s)" % (desc, err), None
-    if not doc.get("stream"):
-        return False, desc, TODO_STREAM
     blocks = (doc["stream"].get("ram") or {}).get("blocks") or []
     got = sorted((b.get("idstr"), b.get("used-length")) for b in blocks)
     ok = got == want and len(want) > 0
@@ -217,6 +206,146 @@ def check_refused(s, out, t):
     desc = "%s %s: QEMU %s refuses the update: %r" % (s["kind"], s["name"], s["qemu"],
                                                      s["refused"])
     return ok, desc if ok else "%s (got %r, %s)" % (desc, err, t["harness_error"]), None
+
+
+def check_stream_pages(s, out, t, doc):
+    """Page records counted by cprdump equal QEMU's own counters."""
+    ram = (t.get("query_migrate_old") or {}).get("ram", {})
+    blocks = (((doc or {}).get("stream") or {}).get("ram") or {}).get("blocks") or []
+    normal = sum(b["pages"]["normal"] for b in blocks)
+    zero = sum(b["pages"]["zero"] for b in blocks)
+    if "mapped-ram" in s["caps"]:
+        # mapped-ram writes no zero page: they stay holes with a clear bitmap bit
+        desc = ("stream %s: pages set in the mapped-ram bitmaps equal query-migrate's "
+                "normal %s; zero pages are holes (0 records)" % (s["name"], ram.get("normal")))
+        ok = blocks and normal == ram.get("normal") and zero == 0
+    else:
+        desc = ("stream %s: page records equal query-migrate: normal %s, duplicate "
+                "(zero) %s" % (s["name"], ram.get("normal"), ram.get("duplicate")))
+        ok = blocks and normal == ram.get("normal") and zero == ram.get("duplicate")
+    return bool(ok), desc if ok else "%s (cprdump: normal %d, zero %d)" % (
+        desc, normal, zero), None
+
+
+def run_json(cprdump, *args):
+    r = subprocess.run([cprdump, "--json", *args], capture_output=True, timeout=60)
+    try:
+        return r.returncode, json.loads(r.stdout), r.stderr.decode(errors="replace")
+    except ValueError:
+        return r.returncode, None, r.stderr.decode(errors="replace")
+
+
+def check_join(s, out, t, cprdump):
+    """cprdump --check STATE STREAM: the blocks without an fd record are exactly the
+    ones lost (not-preserved, exit 1); every other block is preserved by its fd."""
+    rc, doc, err = run_json(cprdump, "--check", os.path.join(out, "state.bin"),
+                            os.path.join(out, "main.bin"))
+    rows = ((doc or {}).get("ram-join") or {}).get("blocks") or []
+    lost = sorted(r["idstr"] for r in rows if r["verdict"] == "not-preserved")
+    kept = [r for r in rows if r["verdict"] == "preserved-by-fd"]
+    want = sorted(s["unrecorded"])
+    ok = (rows and lost == want and len(kept) + len(lost) == len(rows)
+          and rc == (1 if want else 0))
+    desc = "%s %s: join with the stream: lost %s, %d blocks preserved by fd, exit %d" % (
+        s["kind"], s["name"], want or "none", len(rows) - len(want), 1 if want else 0)
+    return bool(ok), desc if ok else "%s (got lost %s, exit %d: %s)" % (
+        desc, lost, rc, err.strip()[:200]), None
+
+
+def live_summary(doc):
+    st = (doc or {}).get("cpr-state") or {}
+    recs = [{"name": f["name"], "id": f["id"], "fd": f["fd"]} for f in st.get("fds", [])]
+    live = st.get("live") or {}
+    verdicts = [(f.get("live") or {}).get("verdict") for f in st.get("fds", [])]
+    cloexec = {(f.get("live") or {}).get("cloexec") for f in st.get("fds", [])}
+    return recs, live, verdicts, cloexec
+
+
+def read_rc(out, name):
+    try:
+        with open(os.path.join(out, name)) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def fdinfo_pos(out, name):
+    try:
+        with open(os.path.join(out, name)) as f:
+            return [l.split()[1] for l in f if l.startswith("pos:")][0]
+    except (OSError, IndexError):
+        return None
+
+
+def check_fd_wrapper(s, out, t):
+    """cprdump --fd --check inside the cpr-exec-command wrapper: records equal the
+    trace, every verdict ok, close-on-exec cleared, the state fd's offset unmoved."""
+    try:
+        with open(os.path.join(out, "fd-check.json")) as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        doc = None
+    recs, live, verdicts, cloexec = live_summary(doc)
+    n = len(t["trace_cpr_save_fd"])
+    before, after = fdinfo_pos(out, "state.fdinfo"), fdinfo_pos(out, "state.fdinfo-after")
+    ok = (read_rc(out, "fd-check.rc") == 0 and as_set(recs) == as_set(t["trace_cpr_save_fd"])
+          and verdicts == ["ok"] * n and (cloexec == {False} or n == 0)
+          and live.get("method") == "inherited" and before is not None and before == after
+          and str(live.get("state-fd")) == t.get("wrapper_envfd", "").strip())
+    desc = ("cpr-exec %s: cprdump --fd --check in the wrapper: %d records = trace, all ok, "
+            "close-on-exec cleared, state fd %s offset %s unmoved" % (
+                s["name"], n, t.get("wrapper_envfd", "").strip(), before))
+    return bool(ok), desc if ok else "%s (rc %s, verdicts %s, cloexec %s, pos %s->%s, %s)" % (
+        desc, read_rc(out, "fd-check.rc"), verdicts, cloexec, before, after,
+        live), None
+
+
+def check_exec_capture(s, out, t, cprdump):
+    """scripts/cprdump-exec-wrapper: with cprdump, one capture whose records equal the
+    trace and whose saved cross-check is all ok; without it, the update still completes
+    and no capture is left."""
+    d = os.path.join(out, "captures")
+    caps = sorted(f for f in os.listdir(d) if f.endswith(".zst")) if os.path.isdir(d) else []
+    if s["wrapper"] != "real":
+        ok = caps == [] and t["incoming"] == {"status": "completed"}
+        return ok, ("cpr-exec %s: cprdump missing: the wrapper still execs the new QEMU "
+                    "(completed), no capture" % s["name"]), None
+    rc, doc, err = run_json(cprdump, os.path.join(d, caps[0])) if caps else (None, None, "")
+    recs, live, verdicts, _ = live_summary(doc)
+    n = len(t["trace_cpr_save_fd"])
+    src = ((doc or {}).get("capture") or {}).get("source") or {}
+    ok = (len(caps) == 1 and rc == 0 and as_set(recs) == as_set(t["trace_cpr_save_fd"])
+          and verdicts == ["ok"] * n and src.get("kind") == "fd"
+          and src.get("env") == "QEMU_CPR_EXEC_STATE=%s" % t.get("wrapper_envfd", "").strip())
+    desc = ("cpr-exec %s: cprdump-exec-wrapper saved 1 capture: %d records = trace, saved "
+            "cross-check all ok, source fd with the environ entry" % (s["name"], n))
+    return bool(ok), desc if ok else "%s (captures %s, rc %s, verdicts %s, source %s, %s)" % (
+        desc, caps, rc, verdicts, src, err.strip()[:200]), None
+
+
+def check_pid_defer(s, out, t):
+    """cprdump --pid on the new QEMU waiting with -incoming defer: picks the state by
+    the environ entry, every verdict ok, records = trace, QEMU's offset unmoved; after
+    migrate-incoming the state memfd is gone (exit 8)."""
+    pc = t.get("pid_check") or {}
+    recs, live, verdicts, _ = live_summary(pc.get("doc"))
+    joined = [(b["verdict"], b["fd-size-check"]) for b in
+              ((pc.get("doc") or {}).get("ram-join") or {}).get("blocks", [])]
+    n = len(t["trace_cpr_save_fd"])
+    envfd = t.get("wrapper_envfd", "").strip()
+    ok = (pc.get("rc") == 0 and as_set(recs) == as_set(t["trace_cpr_save_fd"])
+          and verdicts == ["ok"] * n and n > 0 and live.get("method") == "pidfd_getfd"
+          and live.get("picked-by") == "environ QEMU_CPR_EXEC_STATE=%s" % envfd
+          and pc.get("pos_before") is not None and pc["pos_before"] == pc.get("pos_after")
+          and t.get("pid_check_after_rc") == 8 and len(joined) == n
+          and set(joined) == {("preserved-by-fd", "ok")})
+    desc = ("cpr-exec %s: cprdump --pid --check --stream on the deferred new QEMU: %d "
+            "records = trace, all ok, every block preserved by a memfd holding its "
+            "used_length, picked by environ QEMU_CPR_EXEC_STATE=%s, offset %s unmoved; "
+            "exit 8 after migrate-incoming" % (s["name"], n, envfd, pc.get("pos_before")))
+    return bool(ok), desc if ok else "%s (rc %s, verdicts %s, live %s, pos %s->%s, after %s, %s)" % (
+        desc, pc.get("rc"), verdicts, live, pc.get("pos_before"), pc.get("pos_after"),
+        t.get("pid_check_after_rc"), pc.get("stderr", "")[:200]), None
 
 
 def check_run(s, out, t, cprdump):
@@ -233,9 +362,17 @@ def check_run(s, out, t, cprdump):
         results.append(check_new_found(s, out, t))
         if s["kind"] == "cpr-exec":
             results.append(check_exec_inherited(s, out, t, doc))
+            results.append(check_fd_wrapper(s, out, t))
         else:
             results.append(check_relay(s, out, t, doc))
+        results.append(check_join(s, out, t, cprdump))
+        if s["wrapper"]:
+            results.append(check_exec_capture(s, out, t, cprdump))
+        if s["defer"]:
+            results.append(check_pid_defer(s, out, t))
     results.append(check_stream_file(s, out, t))
     doc, err = cprdump_json(cprdump, os.path.join(out, "main.bin"))
     results.append(check_stream_blocks(s, out, t, doc, err))
+    if s["kind"] == "normal":
+        results.append(check_stream_pages(s, out, t, doc))
     return results

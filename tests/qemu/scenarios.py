@@ -5,12 +5,14 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import time
 
 from qmp import QMP, QMPError, Procs, parse_ramblocks, wait_for_path, wait_migration
 from relay import Relay
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(TOOLS))
 STEP_TIMEOUT = 30  # seconds for any single wait; a scenario stays well under 60 s
 
 
@@ -28,12 +30,17 @@ DEVICES = ["-smp", "2", "-device", "VGA",
            "-netdev", "user,id=n1", "-device", "e1000,netdev=n1"]
 
 
-def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=None):
+def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=None,
+       wrapper=None, defer=False):
     """unrecorded: RAM blocks QEMU carries no fd for (anonymous guest RAM);
-    refused: QEMU is expected to refuse the migration with this message."""
+    refused: QEMU is expected to refuse the migration with this message;
+    wrapper: put scripts/cprdump-exec-wrapper in cpr-exec-command, with this
+    cprdump ("real" or a missing path); defer: the new QEMU waits with
+    -incoming defer and is inspected with cprdump --pid before migrate-incoming."""
     return {"name": name, "kind": kind, "qemu": qemu, "machine": machine,
             "args": list(args), "run_seconds": run, "caps": list(caps),
-            "unrecorded": list(unrecorded), "refused": refused}
+            "unrecorded": list(unrecorded), "refused": refused,
+            "wrapper": wrapper, "defer": defer}
 
 
 Q35_BLOCKS = ["pc.ram", "pc.bios", "pc.rom", "/rom@etc/acpi/tables",
@@ -54,6 +61,13 @@ SCENARIOS = [
        MEMFD_256),
     sc("transfer-pc-devices", "cpr-transfer", "11.1", "pc,aux-ram-share=on,memory-backend=ram0",
        MEMFD_256 + DEVICES, run=1),
+    sc("exec-wrapper-capture", "cpr-exec", "11.1", "q35,aux-ram-share=on,memory-backend=ram0",
+       MEMFD_256, wrapper="real"),
+    sc("exec-wrapper-no-cprdump", "cpr-exec", "11.1",
+       "q35,aux-ram-share=on,memory-backend=ram0", MEMFD_256,
+       wrapper="/nonexistent/cprdump"),
+    sc("exec-defer-pid", "cpr-exec", "11.1", "pc,aux-ram-share=on,memory-backend=ram0",
+       MEMFD_256 + DEVICES, defer=True),
     sc("stream-q35-run", "normal", "11.1", "q35", ["-m", "256", "-device", "VGA"], run=1),
     sc("stream-pc-xignore", "normal", "11.1", "pc,memory-backend=ram0", MEMFD_256,
        caps=["x-ignore-shared"]),
@@ -222,14 +236,56 @@ def wait_exec(q, p, out, truth):
     return QMP(new_sock, STEP_TIMEOUT, p)
 
 
+def exec_wrapper(s, out):
+    """scripts/cprdump-exec-wrapper between wrap.sh and the new QEMU."""
+    if not s["wrapper"]:
+        return []
+    cprdump = os.environ["CPRDUMP_BIN"] if s["wrapper"] == "real" else s["wrapper"]
+    return [os.path.join(REPO, "scripts", "cprdump-exec-wrapper"), "--dir",
+            os.path.join(out, "captures"), "--cprdump", cprdump, "--"]
+
+
+def fd_pos(pid, fd):
+    for line in read_text("/proc/%d/fdinfo/%s" % (pid, fd)).splitlines():
+        if line.startswith("pos:"):
+            return int(line.split()[1])
+    return None
+
+
+def inspect_deferred(p, out, truth):
+    """cprdump --pid on the new QEMU while it waits (-incoming defer): the state
+    memfd is still open; its offset must not move."""
+    envfd = read_text(os.path.join(out, "envfd")).strip()
+    before = fd_pos(p.pid, envfd)
+    r = subprocess.run([os.environ["CPRDUMP_BIN"], "--pid", str(p.pid), "--json",
+                        "--check", "--stream", os.path.join(out, "main.bin")],
+                       capture_output=True, timeout=STEP_TIMEOUT)
+    truth["pid_check"] = {"rc": r.returncode, "stderr": r.stderr.decode(errors="replace"),
+                          "pos_before": before, "pos_after": fd_pos(p.pid, envfd),
+                          "doc": json.loads(r.stdout) if r.stdout else None}
+
+
+def after_incoming(p, truth):
+    """Once migrate-incoming has set up, QEMU has closed the state memfd."""
+    r = subprocess.run([os.environ["CPRDUMP_BIN"], "--pid", str(p.pid)],
+                       capture_output=True, timeout=STEP_TIMEOUT)
+    truth["pid_check_after_rc"] = r.returncode
+
+
 def run_cpr_exec(s, out, procs, truth):
-    argv_new = ([os.path.join(TOOLS, "wrap.sh")] + qemu_argv(s, out, "new") +
-                ["-incoming", "file:%s/main.bin" % out])
+    incoming = "defer" if s["defer"] else "file:%s/main.bin" % out
+    argv_new = ([os.path.join(TOOLS, "wrap.sh")] + exec_wrapper(s, out) +
+                qemu_argv(s, out, "new") + ["-incoming", incoming])
     truth["argv_new"] = argv_new
     p, q = start_old(s, out, procs, truth)
     q.cmd("migrate-set-parameters", mode="cpr-exec", **{"cpr-exec-command": argv_new})
     migrate(q, truth, uri="file:%s/main.bin" % out)
     q2 = None if truth["migrate_error"] else wait_exec(q, p, out, truth)
+    if q2 and s["defer"]:
+        inspect_deferred(p, out, truth)
+        q2.cmd("migrate-incoming", uri="file:%s/main.bin" % out)
+        wait_migration(q2, STEP_TIMEOUT)
+        after_incoming(p, truth)
     if q2:
         finish_new(q2, truth)
     truth["wrapper_envfd"] = read_text(os.path.join(out, "envfd"))
@@ -298,6 +354,9 @@ def finish_truth(s, out, truth):
     truth["trace_new_cpr_find_fd"] = trace_found_fds(os.path.join(out, "trace-new.log"))
     truth["argv_old"] = shown_argv(truth["argv_old"], s, out)
     truth["argv_new"] = shown_argv(truth["argv_new"], s, out)
+    if truth["argv_new"] and os.environ.get("CPRDUMP_BIN"):
+        truth["argv_new"] = json.loads(json.dumps(truth["argv_new"]).replace(
+            os.environ["CPRDUMP_BIN"], "$CPRDUMP").replace(REPO, "$REPO"))
     for k in ("wrapper_fds_txt",):
         if k in truth:
             truth[k] = truth[k].replace(out, "$OUT")

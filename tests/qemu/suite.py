@@ -2,6 +2,7 @@
 
 usage: suite.py CPRDUMP OUTROOT [SCENARIO-NAME...]
 Needs QEMU11_* from scripts/provision-qemu.sh --env in the environment."""
+import os
 import signal
 import sys
 import time
@@ -48,6 +49,7 @@ def run_one(s, outroot, cprdump, tap):
 
 def main(argv):
     cprdump, outroot, names = argv[1], argv[2], argv[3:]
+    os.environ["CPRDUMP_BIN"] = cprdump  # for wrap.sh and cprdump-exec-wrapper
     signal.signal(signal.SIGALRM, on_alarm)
     todo = [s for s in scenarios.SCENARIOS if not names or s["name"] in names]
     print("# accel %s; QEMU 11.1 through %s" % (scenarios.ACCEL,

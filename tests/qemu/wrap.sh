@@ -6,12 +6,20 @@
 #   $CPRDUMP_RUN_OUT/envfd         the value of QEMU_CPR_EXEC_STATE
 #   $CPRDUMP_RUN_OUT/state.fdinfo  pos and flags of the state memfd as QEMU left it
 #   $CPRDUMP_RUN_OUT/fds.txt       "fd octal-flags link" for every fd inherited
+#   $CPRDUMP_RUN_OUT/fd-check.*    `$CPRDUMP_BIN --fd --json --check` on the state fd
 out=${CPRDUMP_RUN_OUT:?CPRDUMP_RUN_OUT not set}
 fd=${QEMU_CPR_EXEC_STATE:-}
 echo "$fd" >"$out/envfd"
 if [ -n "$fd" ]; then
     cat "/proc/$$/fd/$fd" >"$out/state.bin"
     head -2 "/proc/$$/fdinfo/$fd" >"$out/state.fdinfo"
+    # cprdump on the inherited state fd, with the fd cross-check against this
+    # process (what the new QEMU inherits): fd-check.{json,rc,err}
+    if [ -n "${CPRDUMP_BIN:-}" ]; then
+        "$CPRDUMP_BIN" --fd --json --check >"$out/fd-check.json" 2>"$out/fd-check.err"
+        echo $? >"$out/fd-check.rc"
+        head -2 "/proc/$$/fdinfo/$fd" >"$out/state.fdinfo-after"
+    fi
 fi
 self=$(readlink -f "$0")
 lines=""
