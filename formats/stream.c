@@ -120,9 +120,16 @@ static bool read_name8(Rd *rd, const char *lfield, const char *field,
 
 static bool read_caps(Rd *rd, StreamConfig *c)
 {
+    uint64_t at = rd_offset(rd);
     uint32_t count;
 
     if (!rd_be32(rd, "capability count", &count)) {
+        return false;
+    }
+    if (count > STREAM_CAPS_MAX) {
+        fmt_error_set(rd->err, FMT_ERR_LIMIT, at, rd->record, rd->index,
+                      "capability count", "%u capabilities (cprdump reads at "
+                      "most %u; QEMU has about 30)", count, STREAM_CAPS_MAX);
         return false;
     }
     for (uint32_t i = 0; i < count; i++) {

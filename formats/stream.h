@@ -20,6 +20,10 @@
 
 #define STREAM_MAGIC 0x5145564du     /* "QEVM" */
 #define STREAM_VERSION 3u
+/* Most entries cprdump reads in configuration/capabilities: QEMU has about 30
+ * migration capabilities; a larger count is refused before reading them (each
+ * entry can be a single byte, but costs a string and a JSON value). */
+#define STREAM_CAPS_MAX 256u
 
 enum {
     QEMU_VM_EOF = 0x00,

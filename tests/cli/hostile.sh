@@ -127,6 +127,18 @@ PY
         grep -q 'sparse-qcpr: larger than 256 MiB, the most cprdump loads as a CPR state' "$TMP/l.err"
 fi
 
+# Regression: a capability count of 2^32-1 followed by zero bytes made every
+# input byte an empty capability (a string and a JSON value each): a 20 MiB
+# stream took 2.6 GB and 13 s. Now a count over 256 is a limit, at once.
+python3 -c 'import struct,sys; open(sys.argv[1],"wb").write(b"QEVM\0\0\0\3\x07\0\0\0\3q35\x05\x1aconfiguration/capabilities" + struct.pack(">II", 1, 0xffffffff) + bytes(4 << 20))' "$TMP/caps.bin"
+start=$(date +%s%N)
+run_cprdump --json "$TMP/caps.bin"
+ms=$((($(date +%s%N) - start) / 1000000))
+expect_eq "capability count 2^32-1: exit 5" "$rc" 5
+expect_eq "capability count 2^32-1: a limit on the count field, at offset 0x30" \
+    "$(jget "$out" '(d["error"]["code"], d["error"]["field"], d["error"]["offset"])')" "('limit', 'capability count', 48)"
+check "capability count 2^32-1: fails fast (${ms} ms)" [ "$ms" -lt 2000 ]
+
 # --- the cap holds for inputs of unknown size too (stdin, zstd) ---------------------
 { state; head -c $((300 << 20)) /dev/zero; } | zstd -q -1 -c >"$TMP/bomb.zst"
 check "zstd bomb is small ($(stat -c %s "$TMP/bomb.zst") bytes)" [ "$(stat -c %s "$TMP/bomb.zst")" -lt 100000 ]
