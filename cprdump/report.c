@@ -26,12 +26,27 @@ static const char *what(FmtErrCode code)
     }
 }
 
+static bool printable_ascii(const char *s)
+{
+    for (; *s; s++) {
+        if (*s < 0x20 || *s > 0x7e) {
+            return false;
+        }
+    }
+    return true;
+}
+
 char *report_message(const char *label, const FmtError *err)
 {
     g_autofree char *where = err->index >= 0
         ? g_strdup_printf("%s %" G_GINT64_FORMAT, err->record, err->index)
         : g_strdup(err->record);
     g_autofree char *safe = text_escape(label);
+    /* Decoders quote input bytes in messages (with g_strescape), but keep
+     * the stderr line safe whatever a decoder does: a message that is not
+     * printable ASCII is escaped. */
+    g_autofree char *msg = printable_ascii(err->msg) ? g_strdup(err->msg)
+                                                     : text_escape(err->msg);
 
     if (err->code == FMT_ERR_TRUNCATED) {
         return g_strdup_printf("%s: truncated %s at offset 0x%" G_GINT64_MODIFIER
@@ -41,7 +56,7 @@ char *report_message(const char *label, const FmtError *err)
     }
     return g_strdup_printf("%s: %s %s at offset 0x%" G_GINT64_MODIFIER
                            "x: %s: %s", safe, what(err->code), where,
-                           err->offset, err->field, err->msg);
+                           err->offset, err->field, msg);
 }
 
 json_object *report_json(const char *label, const FmtError *err)

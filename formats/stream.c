@@ -431,10 +431,11 @@ static bool read_body(Dec *d, StreamSection *s)
     }
     s->how = BODY_FOOTER_SCAN;
     if (d->m->footers == 0) {
+        g_autofree char *safe = g_strescape(s->idstr, NULL);
         fmt_error_set(rd->err, FMT_ERR_LIMIT, s->body_offset, rd->record,
                       rd->index, "body", "the stream has no section footers "
                       "(machine type <= 2.3): the body of \"%s\" cannot be "
-                      "delimited", s->idstr);
+                      "delimited", safe);
         return false;
     }
     if (!scan_footer(d, s->section_id)) {

@@ -139,6 +139,14 @@ expect_eq "capability count 2^32-1: a limit on the count field, at offset 0x30" 
     "$(jget "$out" '(d["error"]["code"], d["error"]["field"], d["error"]["offset"])')" "('limit', 'capability count', 48)"
 check "capability count 2^32-1: fails fast (${ms} ms)" [ "$ms" -lt 2000 ]
 
+# Regression (found by fuzz-render-stream): a footer-less stream put the raw
+# bytes of a section idstr into the stderr line.
+python3 -c 'import struct,sys; open(sys.argv[1],"wb").write(b"QEVM\0\0\0\3" + b"\x04\0\0\0\0\x03ram\0\0\0\0\0\0\0\4" + struct.pack(">Q", 0x10) + b"\x04\0\0\0\1\x03\x1b[2" + bytes(8) + bytes(16))' "$TMP/idstr.bin"
+run_cprdump "$TMP/idstr.bin"
+expect_eq "raw idstr in a stream error: exit 5" "$rc" 5
+check "raw idstr in a stream error: the stderr line is printable ASCII, the idstr escaped" \
+    bash -c '! LC_ALL=C grep -q "[^[:print:]]" <<<"$1" && grep -qF "\\033[2" <<<"$1"' _ "$err"
+
 # --- the cap holds for inputs of unknown size too (stdin, zstd) ---------------------
 { state; head -c $((300 << 20)) /dev/zero; } | zstd -q -1 -c >"$TMP/bomb.zst"
 check "zstd bomb is small ($(stat -c %s "$TMP/bomb.zst") bytes)" [ "$(stat -c %s "$TMP/bomb.zst")" -lt 100000 ]
@@ -150,7 +158,7 @@ expect_eq "1 GiB QCPR on stdin: exit 3 at the cap" "$rc" 3
 rm -f "$TMP/sparse-zeros" "$TMP/sparse-qcpr" "$TMP/bomb.zst"
 
 # --- output safety: hostile names, mutations, the fuzz corpus ------------------------
-corpus=("$REPO"/tests/fuzz/corpus/fuzz-cpr-state/* "$REPO"/tests/fuzz/corpus/fuzz-stream/*-{head,tail}.bin "$FIX"/*/*/state.bin "$SYN"/*.bin)
+corpus=("$REPO"/tests/fuzz/corpus/fuzz-cpr-state/* "$REPO"/tests/fuzz/corpus/fuzz-stream/* "$FIX"/*/*/state.bin "$SYN"/*.bin)
 python3 "$REPO/tests/cli/hostile_output.py" "$CPRDUMP" "$TMP" "${corpus[@]}" >"$TMP/safety.log" 2>&1
 src=$?
 sed 's/^/# /' "$TMP/safety.log" | tail -20

@@ -469,6 +469,10 @@ static inline void hostile_render_stream_bytes(const uint8_t *buf, size_t len)
             render_stream(o, &info, m);
         }
         if (fmt_error_is_set(&err)) {
+            char *msg = report_message(HOSTILE_LABEL, &err);
+
+            hostile_check_human(msg, strlen(msg));
+            g_free(msg);
             out_json(o, "error", report_json(HOSTILE_LABEL, &err));
         }
         out_finish(o);
