@@ -368,17 +368,27 @@ void input_set_limit(Input *in, uint64_t n)
     in->limit = n;
 }
 
+static void too_large(Input *in, size_t max, GError **errp)
+{
+    g_set_error(errp, CPRDUMP_ERROR, EXIT_INPUT, "%s: larger than %zu MiB, "
+                "the most cprdump loads as a CPR state", in->label, max >> 20);
+}
+
 GBytes *input_slurp(Input *in, size_t max, GError **errp)
 {
-    g_autoptr(GByteArray) all = g_byte_array_new();
+    g_autoptr(GByteArray) all = NULL;
     uint8_t chunk[64 << 10];
     ssize_t got;
 
+    /* A regular file says its size: refuse before reading a byte of it. */
+    if (!in->zs && in->file_size >= 0 && (uint64_t)in->file_size > max) {
+        too_large(in, max, errp);
+        return NULL;
+    }
+    all = g_byte_array_new();
     while ((got = input_read(in, chunk, sizeof(chunk))) > 0) {
         if (all->len + (size_t)got > max) {
-            g_set_error(errp, CPRDUMP_ERROR, EXIT_INPUT, "%s: larger than "
-                        "%zu MiB, the most cprdump loads as a CPR state",
-                        in->label, max >> 20);
+            too_large(in, max, errp);
             return NULL;
         }
         g_byte_array_append(all, chunk, (guint)got);

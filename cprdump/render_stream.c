@@ -485,9 +485,9 @@ static void render_ram_human(Out *o, const StreamModel *m)
 {
     const RamModel *r = &m->ram;
     RamPages sum;
-    g_autofree char *size = g_format_size_full(r->mem_size,
-                                               G_FORMAT_SIZE_IEC_UNITS |
-                                               G_FORMAT_SIZE_LONG_FORMAT);
+    g_autofree char *size = format_size(r->mem_size,
+                                        G_FORMAT_SIZE_IEC_UNITS |
+                                        G_FORMAT_SIZE_LONG_FORMAT);
 
     if (!r->present) {
         out_line(o, "\n%-12s %s", "ram", "no \"ram\" section");

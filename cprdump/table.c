@@ -7,6 +7,22 @@
 
 #include "escape.h"
 
+char *format_size(uint64_t v, unsigned flags)
+{
+    static const char *const spaces[] = { "\xc2\xa0", "\xe2\x80\xaf" };
+    char *s = g_format_size_full(v, (GFormatSizeFlags)flags);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(spaces); i++) {
+        char *p;
+        size_t n = strlen(spaces[i]);
+        while ((p = strstr(s, spaces[i]))) {
+            *p = ' ';
+            memmove(p + 1, p + n, strlen(p + n) + 1);
+        }
+    }
+    return s;
+}
+
 void cell_int(Cell *c, int64_t v)
 {
     c->t = CELL_INT;
@@ -53,10 +69,24 @@ static char *cell_human(const ColDesc *col, const Cell *c)
     case COL_HEX:
         return g_strdup_printf("0x%" G_GINT64_MODIFIER "x", (uint64_t)c->i);
     case COL_SIZE:
-        return g_format_size_full((guint64)c->i, G_FORMAT_SIZE_IEC_UNITS);
+        return format_size((uint64_t)c->i, G_FORMAT_SIZE_IEC_UNITS);
     default:
         return g_strdup_printf("%" G_GINT64_FORMAT, c->i);
     }
+}
+
+/* Last guard before libsmartcols, which loops on bytes it cannot measure:
+ * outside a UTF-8 locale no cell holds a non-ASCII byte. */
+static char *ascii_unless_utf8(char *s)
+{
+    if (!g_get_charset(NULL)) {
+        for (char *p = s; *p; p++) {
+            if ((unsigned char)*p >= 0x80) {
+                *p = '?';
+            }
+        }
+    }
+    return s;
 }
 
 static json_object *cell_json(const ColDesc *col, const Cell *c)
@@ -129,7 +159,8 @@ static void emit_human(Out *o, const ColDesc *cols, size_t ncols,
                 continue;
             }
             get_cell(&cols[i], rows + r * stride, ctx, &c);
-            scols_line_refer_data(ln, n++, cell_human(&cols[i], &c));
+            scols_line_refer_data(ln, n++, ascii_unless_utf8(
+                                               cell_human(&cols[i], &c)));
             g_free(c.owned);
         }
     }

@@ -46,6 +46,11 @@ typedef struct ColDesc {
                             the row (e.g. "live"); NULL: the row itself */
 } ColDesc;
 
+/* g_format_size_full() with ASCII spaces: GLib puts a no-break space between
+ * number and unit, which is not ASCII (outside a UTF-8 locale libsmartcols
+ * cannot measure it, and loops). */
+char *format_size(uint64_t v, unsigned flags);
+
 void cell_int(Cell *c, int64_t v);
 void cell_str(Cell *c, const char *s);
 void cell_take(Cell *c, char *s);

@@ -54,7 +54,9 @@ static void make_room(Rd *rd, size_t want)
     cap = MAX(cap, have);
     if (cap > rd->cap) {
         uint8_t *n = g_malloc(cap);
-        memcpy(n, rd->buf + rd->pos, have);
+        if (have) {   /* the first window: buf is NULL, memcpy(NULL) is UB */
+            memcpy(n, rd->buf + rd->pos, have);
+        }
         g_free(rd->own);
         rd->own = n;
         rd->cap = cap;

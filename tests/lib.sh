@@ -6,6 +6,9 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CPRDUMP=$(realpath "$CPRDUMP")
 FIX=${CPRDUMP_FIXTURES:-$(realpath "$REPO/../shared/fixtures/qemu")}
 SYN=$REPO/tests/fixtures/synthetic
+# Human output depends on the locale (non-ASCII is escaped outside UTF-8):
+# expected texts are in C.UTF-8; tests that need another locale set it.
+export LC_ALL=C.UTF-8
 TMP=$(mktemp -d /tmp/cprdump-t.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 _n=0

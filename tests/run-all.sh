@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Runs every TAP producer of the suite and ends with one line "N passed, N failed".
 #   unit:  $BUILD/tests/test-*       (GTest binaries, --tap)
+#   unit-san: $BUILD/san/tests/test-* (the same, built with ASan+UBSan by make check)
 #   cli:   tests/cli/*.sh            (shell, TAP via tests/lib.sh)
 #   truth: tests/truth/*.py          (python3, TAP)
 #   qemu:  tests/qemu/run.sh         (real QEMU; skipped only if CPRDUMP_NO_QEMU=1)
@@ -43,6 +44,10 @@ run_producer() { # name cmd...
 
 for t in "$BUILD"/tests/test-*; do
     [ -x "$t" ] && run_producer "unit/$(basename "$t")" "$t" --tap
+done
+for t in "$BUILD"/san/tests/test-*; do
+    [ -x "$t" ] &&
+        run_producer "unit-san/$(basename "$t")" "$t" --tap
 done
 for t in tests/cli/*.sh; do
     [ -f "$t" ] && run_producer "cli/$(basename "$t" .sh)" bash "$t"
