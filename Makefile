@@ -50,7 +50,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_FLAGS   ?=
 
-.PHONY: all check check-sanitize fuzz fuzz-build fuzz-merge bench clean \
+.PHONY: all check check-sanitize bench fuzz fuzz-build fuzz-merge clean \
         install uninstall FORCE
 all: $(BUILD)/cprdump
 
@@ -71,8 +71,7 @@ $(BUILD)/cprdump: $(CLI_OBJS) $(BUILD)/libformats.a
 $(UNIT_BINS): $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcli.a \
               $(BUILD)/libformats.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.a,$^) \
-	    $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(PKG_LIBS)
 
 $(HELPER_BINS): $(BUILD)/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
@@ -121,7 +120,7 @@ bench: all $(BUILD)/gen-stream
 	@BUILD=$(BUILD) python3 scripts/bench.py
 
 clean:
-	rm -rf $(BUILD) build-san $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(BUILD)/san build-san $(FUZZ_BUILD)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
