@@ -336,20 +336,27 @@ expect_eq "no such process: message" "$err" "cprdump: pid $gone: no such process
 expect_eq "no such process: JSON error" \
     "$(py '(d["error"]["code"], d["error"]["exit-code"])')" "('no-process', 6)"
 
-# a zombie: the exec'd sleep never reaps its exited child
-sh -c 'sleep 0 & echo $! >"$1"; exec sleep 30' _ "$TMP/zpid" &
+# a zombie: the parent forks a child that exits at once and never reaps
+# it (a shell would: it reaps background jobs, which made this racy)
+python3 -c '
+import os, sys, time
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+open(sys.argv[1], "w").write(str(pid))
+time.sleep(30)' "$TMP/zpid" &
 zparent=$!
 holders+=("$zparent")
-for i in $(seq 100); do
+for i in $(seq 200); do
     zpid=$(cat "$TMP/zpid" 2>/dev/null)
-    [ -n "$zpid" ] && [ "$(awk '{print $3}' "/proc/$zpid/stat" 2>/dev/null)" = Z ] &&
-        [ "$(cat "/proc/$zparent/comm")" = sleep ] && break
+    [ -n "$zpid" ] && [ "$(awk '{print $3}' "/proc/$zpid/stat" 2>/dev/null)" = Z ] && break
     sleep 0.05
 done
+zcomm=$(cat "/proc/$zpid/comm")
 run_cprdump --pid "$zpid"
 expect_eq "zombie: exit 6" "$rc" 6
 expect_eq "zombie: message" "$err" \
-    "cprdump: pid $zpid (sleep): no such process (it has exited and is a zombie)"
+    "cprdump: pid $zpid ($zcomm): no such process (it has exited and is a zombie)"
 kill "$zparent"
 
 sleep 30 &
