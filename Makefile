@@ -31,6 +31,10 @@ UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # Helper programs for the shell tests (not GTest: never named test-*).
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/%)
+# LD_PRELOAD shims for the shell tests (built without sanitizers: they sit
+# under the sanitized binary, which reaches them through its interceptors).
+PRELOAD_SRCS := $(wildcard tests/preload/*.c)
+PRELOAD_LIBS := $(PRELOAD_SRCS:tests/preload/%.c=$(BUILD)/tests/%.so)
 
 # Sanitizers: `make check` also runs these unit tests built with them (in
 # $(BUILD)/san/); `make check-sanitize` builds everything with them.
@@ -77,13 +81,17 @@ $(HELPER_BINS): $(BUILD)/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ $<
 
+$(PRELOAD_LIBS): $(BUILD)/tests/%.so: tests/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O2 -fPIC -shared -o $@ $<
+
 # The same unit tests with ASan+UBSan, from their own objects (an explicit
 # list: a pattern would also match the .d files make tries to remake).
 $(SAN_UNIT): FORCE
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san SAN_UNIT= \
 	    CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" $@
 
-check: all $(UNIT_BINS) $(HELPER_BINS) $(SAN_UNIT)
+check: all $(UNIT_BINS) $(HELPER_BINS) $(PRELOAD_LIBS) $(SAN_UNIT)
 	@CPRDUMP=$(BUILD)/cprdump BUILD=$(BUILD) $(SAN_ENV) tests/run-all.sh
 
 # The whole suite with a clang ASan+UBSan build (real-QEMU tests skipped unless

@@ -383,7 +383,11 @@ out:
     return rc;
 }
 
-/* The cross-check, once the state is decoded; false (reported) on error. */
+/*
+ * The cross-check, once the state is decoded. On error (the process exited,
+ * permission lost) the decoded state is still shown, without its live part,
+ * then the error; false with l->rc set.
+ */
 static bool live_check(Session *s, Loaded *l, const ProcTarget *t,
                        const ProcState *ps)
 {
@@ -397,6 +401,7 @@ static bool live_check(Session *s, Loaded *l, const ProcTarget *t,
         g_clear_pointer(&l->live, live_check_free);
     }
     if (!l->live) {
+        session_show(s, l);
         report_gerror(s->out, e);
         l->rc = e->code;
         return false;

@@ -145,6 +145,28 @@ expect_eq "proc-open: verdicts" "$(py 'd["cpr-state"]["live"]["verdicts"]')" \
 expect_eq "proc-open: state fd offset unchanged" "$(fdpos "$hp" 33)" 347
 stop_holder
 
+# --- 2a. the process exits mid-read: exit 9 ----------------------------------
+# tests/preload/vanish.c kills the holder at cprdump's first pread of the state
+# memfd and waits for it to exit: the state reads fine (cprdump holds its own
+# fd), the cross-check finds the process gone.
+VANISH=$(realpath "${BUILD:-build}/tests/vanish.so")
+for method in pidfd_getfd proc-open; do
+    start_holder QEMU_CPR_EXEC_STATE=33 -- --state "33:$F/state.bin" "${ARGS[@]}"
+    out=$(CPRDUMP_LIVE_METHOD=$method CPRDUMP_TEST_VANISH_PID=$hp \
+          LD_PRELOAD=$VANISH ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+          "$CPRDUMP" --pid "$hp" --json 2>"$TMP/stderr")
+    rc=$?
+    expect_eq "vanished ($method): exit 9" "$rc" 9
+    expect_eq "vanished ($method): message" "$(cat "$TMP/stderr")" \
+        "cprdump: pid $hp (holdfds): the process exited while it was being read"
+    expect_eq "vanished ($method): JSON error" \
+        "$(py '(d["error"]["code"], d["error"]["exit-code"])')" "('vanished', 9)"
+    expect_eq "vanished ($method): the state decoded so far is kept" \
+        "$(py 'len(d["cpr-state"]["fds"])')" 10
+    schema_ok "vanished ($method): JSON matches the schema"
+    stop_holder
+done
+
 # --- 2b. --save from a live process keeps the live context --------------------
 mapfile -t ARGS_SAVE < <(fixture_args "$F" 21)
 start_holder QEMU_CPR_EXEC_STATE=33 -- --state "33:$F/state.bin" "${ARGS_SAVE[@]}"
