@@ -126,7 +126,7 @@ static void sc_vmdesc_size(const void *row, const void *ctx, Cell *c)
 static void sc_inferred(const void *row, const void *ctx, Cell *c)
 {
     (void)ctx;
-    cell_bool(c, sec(row)->how == BODY_FOOTER_SCAN);
+    cell_bool(c, sec(row)->how == BODY_SCAN);
 }
 
 static void sc_how(const void *row, const void *ctx, Cell *c)
@@ -167,10 +167,10 @@ static const ColDesc section_cols[] = {
       sc_vmsd_version },
     { "VMDESCSIZE", "vmdesc-size", COL_DEC, 1, 1, "body size per vmdesc",
       sc_vmdesc_size },
-    { "INFERRED", "inferred", COL_TEXT, 0, 1, "delimited by footer scan only",
+    { "INFERRED", "inferred", COL_TEXT, 0, 1, "delimited by a scan only",
       sc_inferred },
-    { "BODYHOW", "delimited-by", COL_TEXT, 0, 0, "parsed, vmdesc (footer scan "
-      "confirmed by vmdesc sizes) or inferred (footer scan)", sc_how },
+    { "BODYHOW", "delimited-by", COL_TEXT, 0, 0, "parsed, vmdesc (scan confirmed "
+      "by vmdesc sizes) or inferred (scan only)", sc_how },
 };
 
 /* ---- commands ---- */
@@ -579,7 +579,7 @@ static void render_vmdesc(Out *o, const StreamModel *m)
     if (!v->present) {
         text = g_strdup(m->has_eof ? "absent (postcopy, suppress-vmdesc, or "
                         "cut after EOF): device sections are delimited by "
-                        "their footers only (inferred)" : "not reached");
+                        "a scan only (inferred)" : "not reached");
     } else {
         text = g_strdup_printf("%u bytes at 0x%" G_GINT64_MODIFIER "x, %u "
                                "device(s), page size %" G_GINT64_FORMAT,
@@ -598,8 +598,9 @@ static void render_header(Out *o, const InputInfo *in, const StreamModel *m)
         ? g_strdup_printf("at 0x%" G_GINT64_MODIFIER "x", m->eof_offset)
         : g_strdup("not reached");
     g_autofree char *secs = g_strdup_printf(
-        "%u (%" G_GUINT64_FORMAT " delimited by footer scan only)",
-        m->sections->len, m->inferred_count);
+        "%u (%" G_GUINT64_FORMAT " delimited by a scan only%s)",
+        m->sections->len, m->inferred_count, m->footers == 0
+        ? "; no section footers: machine type <= 2.3" : "");
 
     out_str(o, "input", "file", in->label);
     out_str(o, "compression", NULL, in->zstd ? "zstd" : "none");

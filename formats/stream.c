@@ -376,6 +376,54 @@ static bool scan_footer(Dec *d, uint32_t id)
     }
 }
 
+/* Without footers: could p (n bytes; end: nothing follows) start the item
+ * after a device body? Only EOF (then nothing, or the vmdesc 0x06 + u32 +
+ * '{') or a START/FULL of a new section id with a printable idstr and an
+ * instance id and version below 2^16: nothing else follows device sections. */
+static bool plausible_bare(Dec *d, const uint8_t *p, size_t n, bool end)
+{
+    size_t len;
+
+    switch (p[0]) {
+    case QEMU_VM_EOF:
+        return n == 1 ? end : n >= 7 && p[1] == QEMU_VM_VMDESCRIPTION &&
+               p[6] == '{';
+    case QEMU_VM_SECTION_START:
+    case QEMU_VM_SECTION_FULL:
+        if (n < 6 || !p[5] || n < 6u + p[5] + 8) {
+            return false;
+        }
+        len = p[5];
+        return !g_hash_table_contains(d->by_id,
+                                      GUINT_TO_POINTER(be_at(p + 1, 4) + 1)) &&
+               printable(p + 6, len) && be_at(p + 6 + len, 4) < 0x10000 &&
+               be_at(p + 10 + len, 4) < 0x10000;
+    default:
+        return false;
+    }
+}
+
+/* Machine types <= 2.3 write no footers: moves the cursor to the first byte
+ * that can start the next item (see plausible_bare). */
+static bool scan_next_item(Dec *d)
+{
+    Rd *rd = &d->rd;
+
+    for (;;) {
+        rd_ensure(rd, FOOTER_LOOKAHEAD);
+        size_t n = rd->len - rd->pos;
+        if (n == 0) {
+            fmt_error_truncated(rd->err, rd_offset(rd), rd->record, rd->index,
+                                "body", 1, 0);
+            return false;
+        }
+        if (plausible_bare(d, rd->buf + rd->pos, n, rd->eof)) {
+            return true;
+        }
+        rd->pos++;
+    }
+}
+
 static bool read_footer(Dec *d, StreamSection *s)
 {
     Rd *rd = &d->rd;
@@ -429,16 +477,9 @@ static bool read_body(Dec *d, StreamSection *s)
         s->body_end = rd_offset(rd);
         return true;
     }
-    s->how = BODY_FOOTER_SCAN;
-    if (d->m->footers == 0) {
-        g_autofree char *safe = g_strescape(s->idstr, NULL);
-        fmt_error_set(rd->err, FMT_ERR_LIMIT, s->body_offset, rd->record,
-                      rd->index, "body", "the stream has no section footers "
-                      "(machine type <= 2.3): the body of \"%s\" cannot be "
-                      "delimited", safe);
-        return false;
-    }
-    if (!scan_footer(d, s->section_id)) {
+    s->how = BODY_SCAN;
+    if (!(d->m->footers == 0 ? scan_next_item(d)
+                             : scan_footer(d, s->section_id))) {
         return false;
     }
     s->body_end = rd_offset(rd);
@@ -601,7 +642,8 @@ static void decide_no_pages(StreamModel *m)
         m->no_pages_reason = "cpr-exec/cpr-transfer: every block is to be "
                              "preserved by fd (see the CPR state), none is "
                              "sent as pages (blocks listed, no page record, "
-                             "no x-ignore-shared)";
+                             "no x-ignore-shared); a multifd stream whose "
+                             "pages all went to its channels looks the same";
     }
 }
 

@@ -54,8 +54,9 @@ enum {
 
 typedef enum StreamBodyHow {
     BODY_PARSED,        /* decoded record by record ("ram") */
-    BODY_FOOTER_SCAN,   /* delimited by scanning for its footer */
-    BODY_VMDESC,        /* footer scan confirmed by the vmdesc field sizes */
+    BODY_SCAN,          /* delimited by scanning for its footer (or, without
+                           footers, for the next item's header) */
+    BODY_VMDESC,        /* that scan confirmed by the vmdesc field sizes */
 } StreamBodyHow;
 
 typedef struct StreamSection {
@@ -125,7 +126,7 @@ typedef struct StreamModel {
     uint32_t page_size;       /* target page size used for "ram" */
     const char *page_size_source;   /* static string */
     const char *no_pages_reason;    /* static string or NULL */
-    uint64_t inferred_count;  /* sections delimited by footer scan only */
+    uint64_t inferred_count;  /* sections delimited by a scan only */
     uint64_t end_offset;      /* where decoding stopped */
 } StreamModel;
 

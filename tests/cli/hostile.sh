@@ -140,12 +140,15 @@ expect_eq "capability count 2^32-1: a limit on the count field, at offset 0x30" 
 check "capability count 2^32-1: fails fast (${ms} ms)" [ "$ms" -lt 2000 ]
 
 # Regression (found by fuzz-render-stream): a footer-less stream put the raw
-# bytes of a section idstr into the stderr line.
-python3 -c 'import struct,sys; open(sys.argv[1],"wb").write(b"QEVM\0\0\0\3" + b"\x04\0\0\0\0\x03ram\0\0\0\0\0\0\0\4" + struct.pack(">Q", 0x10) + b"\x04\0\0\0\1\x03\x1b[2" + bytes(8) + bytes(16))' "$TMP/idstr.bin"
+# bytes of a section idstr into the stderr line. Footer-less bodies are now
+# scanned; this one runs to the end of the data.
+python3 -c 'import struct,sys; open(sys.argv[1],"wb").write(b"QEVM\0\0\0\3" + b"\x04\0\0\0\0\x03ram\0\0\0\0\0\0\0\4" + struct.pack(">Q", 0x10) + b"\x04\0\0\0\1\x03\x1b[2" + bytes(8) + b"\xff" * 16)' "$TMP/idstr.bin"
 run_cprdump "$TMP/idstr.bin"
-expect_eq "raw idstr in a stream error: exit 5" "$rc" 5
-check "raw idstr in a stream error: the stderr line is printable ASCII, the idstr escaped" \
-    bash -c '! LC_ALL=C grep -q "[^[:print:]]" <<<"$1" && grep -qF "\\033[2" <<<"$1"' _ "$err"
+expect_eq "raw idstr, footer-less body to the end: exit 5" "$rc" 5
+expect_eq "raw idstr, footer-less body to the end: the error" "$err" \
+    "cprdump: $TMP/idstr.bin: truncated section 1 at offset 0x42: body (need 1 bytes, 0 left)"
+check "raw idstr: the table shows it escaped, no raw ESC anywhere" \
+    bash -c '! LC_ALL=C grep -q $'"'"'\033'"'"' <<<"$1$2" && grep -qF "1 full  1 \\x1b[2" <<<"$1"' _ "$out" "$err"
 
 # --- the cap holds for inputs of unknown size too (stdin, zstd) ---------------------
 { state; head -c $((300 << 20)) /dev/zero; } | zstd -q -1 -c >"$TMP/bomb.zst"

@@ -200,6 +200,21 @@ def check_stream_blocks(s, out, t, doc, err):
     return ok, desc if ok else "%s (got %s)" % (desc, got), None
 
 
+def check_stream_sections(s, doc):
+    """Every device section is delimited and confirmed by the vmdesc: with footers,
+    or (machine types <= 2.3) by the scan for the next header."""
+    st = (doc or {}).get("stream") or {}
+    want_footers = "off" if s["machine"].startswith("pc-i440fx-2.3") else "on"
+    full = [x for x in st.get("sections", []) if x["type"] == "full"]
+    ok = (st.get("footers") == want_footers and st.get("inferred-count") == 0
+          and full and all(x["delimited-by"] == "vmdesc" and x["vmsd-name"] for x in full)
+          and len(full) == (st.get("vmdesc") or {}).get("device-count"))
+    desc = ("%s %s: footers %s; each of the vmdesc's devices is one FULL section whose "
+            "size the vmdesc confirms" % (label(s), s["name"], want_footers))
+    return bool(ok), desc if ok else "%s (got footers %s, inferred %s, %d full, vmdesc %s)" % (
+        desc, st.get("footers"), st.get("inferred-count"), len(full), st.get("vmdesc")), None
+
+
 def check_refused(s, out, t):
     err = t["migrate_error"] or ""
     ok = s["refused"] in err and t["harness_error"] is None
@@ -373,6 +388,7 @@ def check_run(s, out, t, cprdump):
     results.append(check_stream_file(s, out, t))
     doc, err = cprdump_json(cprdump, os.path.join(out, "main.bin"))
     results.append(check_stream_blocks(s, out, t, doc, err))
+    results.append(check_stream_sections(s, doc))
     if s["kind"] == "normal":
         results.append(check_stream_pages(s, out, t, doc))
     return results

@@ -76,6 +76,9 @@ SCENARIOS = [
     sc("stream72-pc-vga-run", "normal", "7.2", "pc", ["-m", "256", "-device", "VGA"], run=1),
     sc("stream72-pc-xignore", "normal", "7.2", "pc,memory-backend=ram0", MEMFD_256,
        caps=["x-ignore-shared"]),
+    # machine types <= 2.3 write no section footers (and no configuration)
+    sc("stream72-pc23-nofooter", "normal", "7.2", "pc-i440fx-2.3",
+       ["-m", "128", "-device", "VGA"], run=1),
 ]
 
 

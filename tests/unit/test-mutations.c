@@ -18,6 +18,7 @@
  * file each input is written to before it is checked (to debug a hang).
  */
 #include <glib.h>
+#include <zstd.h>
 #include <string.h>
 
 #include "../fuzz/hostile.h"
@@ -613,6 +614,70 @@ static void test_stream_mutations(void)
     g_assert_cmpuint(done, ==, want);
 }
 
+/* ---- a stream without section footers (QEMU 7.2, pc-i440fx-2.3) ---- */
+
+#define NOFOOTER_ZST \
+    "tests/fixtures/real/stream72-pc23-nofooter/main.bin.zst"
+
+static Fixture *load_zst(const char *path)
+{
+    g_autoptr(GError) e = NULL;
+    g_autofree char *z = NULL;
+    gsize zlen;
+    unsigned long long n;
+    Fixture *f;
+    void *out;
+
+    if (!g_file_get_contents(path, &z, &zlen, &e)) {
+        g_error("%s: %s", path, e->message);
+    }
+    n = ZSTD_getFrameContentSize(z, zlen);
+    g_assert_cmpuint(n, <, 64u << 20);
+    out = g_malloc(n);
+    g_assert_cmpuint(ZSTD_decompress(out, n, z, zlen), ==, n);
+    f = g_new0(Fixture, 1);
+    f->path = g_strdup(path);
+    f->bytes = g_bytes_new_take(out, n);
+    return f;
+}
+
+/* The device sections are where the footer-less scan runs: every 7th
+ * prefix that ends among them, then 600 mutations. */
+static void test_stream_no_footers(void)
+{
+    Fixture *f = load_zst(NOFOOTER_ZST);
+    g_autoptr(GPtrArray) seeds = g_ptr_array_new_with_free_func(fixture_free);
+    gsize len;
+    const uint8_t *buf = g_bytes_get_data(f->bytes, &len);
+    StreamModel *m = NULL;
+    FmtError err;
+    uint64_t first = 0, runs = 0;
+    guint full = 0;
+
+    g_ptr_array_add(seeds, f);
+    g_assert_true(stream_decode_mem(buf, len, &m, &err));
+    g_assert_cmpint(m->footers, ==, 0);
+    g_assert_cmpuint(m->inferred_count, ==, 0);
+    for (guint i = 0; i < m->sections->len; i++) {
+        const StreamSection *sec = &g_array_index(m->sections, StreamSection, i);
+        if (sec->type == QEMU_VM_SECTION_FULL) {
+            g_assert_cmpint(sec->how, ==, BODY_VMDESC);
+            first = first ? first : sec->offset;
+            full++;
+        }
+    }
+    g_assert_cmpuint(full, ==, m->vmdesc.desc.devices->len);
+    g_assert_cmpuint(full, ==, 29);   /* with VGA */
+    hostile_set_case(f->path);
+    for (uint64_t n = first; n <= m->eof_offset + 8; n += 7, runs++) {
+        run_exact(check_stream, buf, n, false);
+    }
+    stream_free(m);
+    g_test_message("%" G_GUINT64_FORMAT " prefixes from 0x%" G_GINT64_MODIFIER
+                   "x, %u mutations", runs, first,
+                   mutations(seeds, layout_stream, check_stream, 600, 0));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -638,6 +703,7 @@ int main(int argc, char **argv)
                     test_stream_fixtures_found);
     g_test_add_func("/mutations/stream/prefixes", test_stream_prefixes);
     g_test_add_func("/mutations/stream/mutations", test_stream_mutations);
+    g_test_add_func("/mutations/stream/no-footers", test_stream_no_footers);
     int rc = g_test_run();
     g_ptr_array_unref(real_states);
     g_ptr_array_unref(synthetic);
