@@ -165,6 +165,8 @@ def size_vs_transferred(s, size, ram):
     have holes and are bigger."""
     if "mapped-ram" in s["caps"]:
         return size > ram.get("transferred", 0), ">"
+    if s["kind"] == "postcopy":  # the PACKAGED blob is counted twice: check_postcopy
+        return 0 < size < ram.get("transferred", 0), "<"
     if s["qemu"] == "7.2":
         return size >= ram.get("transferred", 0) > 0, ">="
     return ram.get("transferred") == size, "="
@@ -175,7 +177,7 @@ def check_stream_file(s, out, t):
     qm = t.get("query_migrate_old") or {}
     ram = qm.get("ram", {})
     ok = magic == b"QEVM" and os.path.isfile(os.path.join(out, "truth.json"))
-    if s["kind"] == "normal":
+    if s["kind"] in ("normal", "postcopy"):
         size_ok, rel = size_vs_transferred(s, size, ram)
         ok = ok and qm.get("status") == "completed" and t["harness_error"] is None and size_ok
         desc = ("stream %s: QEMU %s migration %s completed, normal=%s duplicate=%s, main.bin "
@@ -201,18 +203,58 @@ def check_stream_blocks(s, out, t, doc, err):
 
 
 def check_stream_sections(s, doc):
-    """Every device section is delimited and confirmed by the vmdesc: with footers,
-    or (machine types <= 2.3) by the scan for the next header."""
+    """Every device section is delimited, and confirmed by the vmdesc: with footers,
+    or (machine types <= 2.3) by the scan for the next header. Postcopy streams have
+    no vmdesc: every device section is then delimited by its footer alone."""
     st = (doc or {}).get("stream") or {}
     want_footers = "off" if s["machine"].startswith("pc-i440fx-2.3") else "on"
     full = [x for x in st.get("sections", []) if x["type"] == "full"]
-    ok = (st.get("footers") == want_footers and st.get("inferred-count") == 0
-          and full and all(x["delimited-by"] == "vmdesc" and x["vmsd-name"] for x in full)
-          and len(full) == (st.get("vmdesc") or {}).get("device-count"))
-    desc = ("%s %s: footers %s; each of the vmdesc's devices is one FULL section whose "
-            "size the vmdesc confirms" % (label(s), s["name"], want_footers))
+    vmdesc = st.get("vmdesc") or {}
+    if s["kind"] == "postcopy":
+        ok = (st.get("footers") == "on" and full and not vmdesc.get("present")
+              and st.get("inferred-count") == len(full)
+              and all(x["delimited-by"] == "inferred" and x["footer"] for x in full))
+        desc = ("postcopy %s: no vmdesc; each of the %d device sections delimited by its "
+                "footer (inferred)" % (s["name"], len(full)))
+    else:
+        ok = (st.get("footers") == want_footers and st.get("inferred-count") == 0
+              # (old-style handlers such as slirp have no vmsd name)
+              and full and all(x["delimited-by"] == "vmdesc" and x["vmdesc-size"] is not None
+                               for x in full)
+              and len(full) == vmdesc.get("device-count"))
+        desc = ("%s %s: footers %s; each of the vmdesc's devices is one FULL section whose "
+                "size the vmdesc confirms" % (label(s), s["name"], want_footers))
     return bool(ok), desc if ok else "%s (got footers %s, inferred %s, %d full, vmdesc %s)" % (
-        desc, st.get("footers"), st.get("inferred-count"), len(full), st.get("vmdesc")), None
+        desc, st.get("footers"), st.get("inferred-count"), len(full), vmdesc), None
+
+
+def check_postcopy(s, out, t, doc):
+    """The postcopy commands, against QEMU's counters: one RAM_DISCARD per RAM block,
+    the device state PACKAGED between LISTEN and RUN, both inside; query-migrate's
+    transferred is the file plus the PACKAGED blob (QEMU counts it twice)."""
+    st = (doc or {}).get("stream") or {}
+    ram = (t.get("query_migrate_old") or {}).get("ram", {})
+    cmds = st.get("commands", [])
+    names = [c["name"] for c in cmds]
+    discards = sorted(c["ramblock"] for c in cmds if c["name"] == "POSTCOPY_RAM_DISCARD")
+    packaged = [c for c in cmds if c["name"] == "PACKAGED"]
+    pkg = sum(c["package-size"] for c in packaged)
+    listen = [c["offset"] for c in cmds if c["name"] == "POSTCOPY_LISTEN"]
+    run = [c["offset"] for c in cmds if c["name"] == "POSTCOPY_RUN"]
+    size = file_size(out, "main.bin")
+    # the package (after the 9-byte command) opens with LISTEN and ends with RUN
+    inside = (len(packaged) == 1 and len(listen) == 1 and len(run) == 1 and
+              listen[0] == packaged[0]["offset"] + 9 and
+              run[0] + 5 == packaged[0]["offset"] + 9 + pkg)
+    ok = (ram.get("postcopy-bytes", 0) > 0 and (t.get("incoming") or {}).get("status") == "completed"
+          and names[:3] == ["OPEN_RETURN_PATH", "PING", "POSTCOPY_ADVISE"]
+          and discards == sorted(b["name"] for b in t["ramblocks"]) and inside
+          and size + pkg == ram.get("transferred"))
+    desc = ("postcopy %s: %d postcopy bytes; OPEN_RETURN_PATH, PING, POSTCOPY_ADVISE; one "
+            "RAM_DISCARD per RAM block; PACKAGED %d bytes from LISTEN to RUN; "
+            "file %d + PACKAGED = transferred %s" % (s["name"], ram.get("postcopy-bytes", 0),
+                                                    pkg, size, ram.get("transferred")))
+    return bool(ok), desc if ok else "%s (got %s, discards %s)" % (desc, names, discards), None
 
 
 def check_refused(s, out, t):
@@ -368,7 +410,7 @@ def check_run(s, out, t, cprdump):
     if s["refused"]:
         return [check_refused(s, out, t)]
     results = []
-    if s["kind"] != "normal":
+    if s["kind"] in ("cpr-exec", "cpr-transfer"):
         results.append(check_update(s, out, t))
         results.append(check_state_file(s, out, t))
         doc, err = cprdump_json(cprdump, os.path.join(out, "state.bin"))
@@ -389,6 +431,8 @@ def check_run(s, out, t, cprdump):
     doc, err = cprdump_json(cprdump, os.path.join(out, "main.bin"))
     results.append(check_stream_blocks(s, out, t, doc, err))
     results.append(check_stream_sections(s, doc))
-    if s["kind"] == "normal":
+    if s["kind"] in ("normal", "postcopy"):
         results.append(check_stream_pages(s, out, t, doc))
+    if s["kind"] == "postcopy":
+        results.append(check_postcopy(s, out, t, doc))
     return results

@@ -76,6 +76,8 @@ SCENARIOS = [
     sc("stream72-pc-vga-run", "normal", "7.2", "pc", ["-m", "256", "-device", "VGA"], run=1),
     sc("stream72-pc-xignore", "normal", "7.2", "pc,memory-backend=ram0", MEMFD_256,
        caps=["x-ignore-shared"]),
+    sc("postcopy-q35", "postcopy", "11.1", "q35", ["-m", "256", "-device", "VGA"], run=1,
+       caps=["postcopy-ram"]),
     # machine types <= 2.3 write no section footers (and no configuration)
     sc("stream72-pc23-nofooter", "normal", "7.2", "pc-i440fx-2.3",
        ["-m", "128", "-device", "VGA"], run=1),
@@ -344,7 +346,36 @@ def run_stream(s, out, procs, truth):
     q.cmd("quit")
 
 
-RUNNERS = {"cpr-exec": run_cpr_exec, "cpr-transfer": run_cpr_transfer, "normal": run_stream}
+def run_postcopy(s, out, procs, truth):
+    """A postcopy migration to a new QEMU through the recording relay: the
+    precopy phase is throttled so that migrate-start-postcopy lands in it."""
+    argv_new = qemu_argv(s, out, "new") + ["-incoming", "defer"]
+    truth["argv_new"] = argv_new
+    pn = procs.start(argv_new, os.path.join(out, "stderr-new.log"), qemu_env(out))
+    q2 = QMP(os.path.join(out, "qmp-new.sock"), STEP_TIMEOUT, pn)
+    q2.cmd("migrate-set-capabilities",
+           capabilities=[{"capability": c, "state": True} for c in s["caps"]])
+    q2.cmd("migrate-incoming", uri="unix:%s/main-target.sock" % out)
+    wait_for_path(os.path.join(out, "main-target.sock"), STEP_TIMEOUT, pn)
+    p, q = start_old(s, out, procs, truth)
+    relay = Relay(out + "/main-relay.sock", out + "/main-target.sock",
+                  out + "/main.bin", False)
+    q.cmd("migrate-set-parameters", **{"max-bandwidth": 1 << 20})  # about 1 s of precopy
+    migrate(q, truth, uri="unix:%s/main-relay.sock" % out)
+    if truth["migrate_error"]:
+        relay.abort()
+    else:
+        q.cmd("migrate-start-postcopy")
+        info = wait_migration(q, STEP_TIMEOUT)
+        truth["query_migrate_old"] = info
+        truth["migrate_error"] = info.get("error-desc")
+        finish_new(q2, truth)
+    truth["relay_errors"] = [e for e in (relay.join(STEP_TIMEOUT),) if e]
+    q.cmd("quit")
+
+
+RUNNERS = {"cpr-exec": run_cpr_exec, "cpr-transfer": run_cpr_transfer, "normal": run_stream,
+           "postcopy": run_postcopy}
 
 
 def finish_truth(s, out, truth):
