@@ -2,6 +2,7 @@
 with cprdump's decoding. Each check yields (ok, description, directive)."""
 import json
 import os
+import re
 import subprocess
 
 def label(s):
@@ -165,7 +166,7 @@ def size_vs_transferred(s, size, ram):
     have holes and are bigger."""
     if "mapped-ram" in s["caps"]:
         return size > ram.get("transferred", 0), ">"
-    if s["kind"] == "postcopy":  # the PACKAGED blob is counted twice: check_postcopy
+    if s["kind"] in ("postcopy", "multifd"):  # see check_postcopy, check_multifd
         return 0 < size < ram.get("transferred", 0), "<"
     if s["qemu"] == "7.2":
         return size >= ram.get("transferred", 0) > 0, ">="
@@ -177,7 +178,7 @@ def check_stream_file(s, out, t):
     qm = t.get("query_migrate_old") or {}
     ram = qm.get("ram", {})
     ok = magic == b"QEVM" and os.path.isfile(os.path.join(out, "truth.json"))
-    if s["kind"] in ("normal", "postcopy"):
+    if s["kind"] in ("normal", "postcopy", "multifd"):
         size_ok, rel = size_vs_transferred(s, size, ram)
         ok = ok and qm.get("status") == "completed" and t["harness_error"] is None and size_ok
         desc = ("stream %s: QEMU %s migration %s completed, normal=%s duplicate=%s, main.bin "
@@ -255,6 +256,31 @@ def check_postcopy(s, out, t, doc):
             "file %d + PACKAGED = transferred %s" % (s["name"], ram.get("postcopy-bytes", 0),
                                                     pkg, size, ram.get("transferred")))
     return bool(ok), desc if ok else "%s (got %s, discards %s)" % (desc, names, discards), None
+
+
+def check_multifd(s, out, t, doc):
+    """The main channel holds no page: it lists the blocks, with MULTIFD_FLUSH
+    records; the pages went to the multifd channels (each opens with the multifd
+    magic 0x11223344), whose bytes are query-migrate's multifd-bytes."""
+    ram = (t.get("query_migrate_old") or {}).get("ram", {})
+    r = (((doc or {}).get("stream") or {}).get("ram") or {})
+    blocks = r.get("blocks") or []
+    pages = sum(b["pages"]["zero"] + b["pages"]["normal"] for b in blocks)
+    chans = sorted(f for f in os.listdir(out) if re.match(r"multifd-\d+\.bin$", f))
+    sizes = [file_size(out, f) for f in chans]
+    magic = all(head(out, f) == b"\x11\x22\x33\x44" for f in chans)
+    size = file_size(out, "main.bin")
+    ok = (blocks and pages == 0 and r.get("multifd-flushes", 0) >= 1
+          and (r.get("no-pages-reason") or "").startswith("multifd:")
+          and len(chans) == 2 and magic and sum(sizes) == ram.get("multifd-bytes")
+          and size + sum(sizes) == ram.get("transferred") and ram.get("normal", 0) > 0)
+    desc = ("multifd %s: no page record in the main channel, %s MULTIFD_FLUSH, reason "
+            "multifd; channels %s open with 0x11223344 and hold multifd-bytes %s; main "
+            "%d + channels = transferred %s" % (
+                s["name"], r.get("multifd-flushes"), sizes, ram.get("multifd-bytes"), size,
+                ram.get("transferred")))
+    return bool(ok), desc if ok else "%s (got %d pages, reason %r, %d channels, magic %s)" % (
+        desc, pages, r.get("no-pages-reason"), len(chans), magic), None
 
 
 def check_refused(s, out, t):
@@ -433,6 +459,8 @@ def check_run(s, out, t, cprdump):
     results.append(check_stream_sections(s, doc))
     if s["kind"] in ("normal", "postcopy"):
         results.append(check_stream_pages(s, out, t, doc))
+    if s["kind"] == "multifd":
+        results.append(check_multifd(s, out, t, doc))
     if s["kind"] == "postcopy":
         results.append(check_postcopy(s, out, t, doc))
     return results

@@ -27,18 +27,25 @@ def recv_fds(sock, size):
 
 
 class Relay:
-    def __init__(self, listen_path, target_path, record_path, bytewise, timeout=30):
+    """connections > 1 (multifd: the main channel, then one per multifd channel):
+    each is relayed and recorded on its own, the k-th to record_path + ".k"
+    (the first to record_path); which one is the main channel is for the caller
+    to tell (it starts with QEVM)."""
+
+    def __init__(self, listen_path, target_path, record_path, bytewise, timeout=30,
+                 connections=1):
         self.listen_path = listen_path
         self.target_path = target_path
         self.record_path = record_path
         self.bytewise = bytewise      # 1-byte reads: exact offset of each fd's byte
         self.timeout = timeout
+        self.connections = connections
         self.scm_rights = []
         self.nbytes = 0
         self.error = None
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.server.bind(listen_path)
-        self.server.listen(1)
+        self.server.listen(connections)
         self.server.settimeout(0.1)
         self.aborted = False
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -46,23 +53,36 @@ class Relay:
 
     def _run(self):
         try:
-            old = self._accept()
-            if old is None:
-                return
+            pipes = []
+            for k in range(self.connections):
+                old = self._accept()
+                if old is None:
+                    return
+                path = self.record_path + (".%d" % k if k else "")
+                t = threading.Thread(target=self._pipe, args=(old, path), daemon=True)
+                t.start()
+                pipes.append(t)
+            for t in pipes:
+                t.join(self.timeout)
+        except Exception as e:  # reported by the scenario
+            self.error = "%s: %s" % (type(e).__name__, e)
+        finally:
+            self.server.close()
+
+    def _pipe(self, old, path):
+        try:
             old.settimeout(self.timeout)
             new = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             new.settimeout(self.timeout)
             new.connect(self.target_path)
             back = threading.Thread(target=self._backward, args=(new, old), daemon=True)
             back.start()
-            self._forward(old, new)
+            self._forward(old, new, path)
             back.join(self.timeout)
             old.close()
             new.close()
         except Exception as e:  # reported by the scenario
-            self.error = "%s: %s" % (type(e).__name__, e)
-        finally:
-            self.server.close()
+            self.error = self.error or "%s: %s" % (type(e).__name__, e)
 
     def _accept(self):
         deadline = time.monotonic() + self.timeout
@@ -74,8 +94,8 @@ class Relay:
                     raise
         return None
 
-    def _forward(self, src, dst):
-        with open(self.record_path, "wb") as rec:
+    def _forward(self, src, dst, path):
+        with open(path, "wb") as rec:
             while True:
                 data, fds = recv_fds(src, 1 if self.bytewise else 1 << 16)
                 if fds:

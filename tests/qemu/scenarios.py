@@ -78,6 +78,8 @@ SCENARIOS = [
        caps=["x-ignore-shared"]),
     sc("postcopy-q35", "postcopy", "11.1", "q35", ["-m", "256", "-device", "VGA"], run=1,
        caps=["postcopy-ram"]),
+    sc("multifd-q35", "multifd", "11.1", "q35", ["-m", "256", "-device", "VGA"], run=1,
+       caps=["multifd"]),
     # machine types <= 2.3 write no section footers (and no configuration)
     sc("stream72-pc23-nofooter", "normal", "7.2", "pc-i440fx-2.3",
        ["-m", "128", "-device", "VGA"], run=1),
@@ -346,36 +348,65 @@ def run_stream(s, out, procs, truth):
     q.cmd("quit")
 
 
-def run_postcopy(s, out, procs, truth):
-    """A postcopy migration to a new QEMU through the recording relay: the
-    precopy phase is throttled so that migrate-start-postcopy lands in it."""
+MULTIFD_CHANNELS = 2
+
+
+def run_relayed(s, out, procs, truth):
+    """A migration to a new QEMU through the recording relay. postcopy: the precopy
+    phase is throttled so that migrate-start-postcopy lands in it. multifd: the
+    relay takes the main channel and each multifd channel; the one that starts
+    with QEVM becomes main.bin, the others multifd-K.bin."""
+    multifd = s["kind"] == "multifd"
     argv_new = qemu_argv(s, out, "new") + ["-incoming", "defer"]
     truth["argv_new"] = argv_new
     pn = procs.start(argv_new, os.path.join(out, "stderr-new.log"), qemu_env(out))
     q2 = QMP(os.path.join(out, "qmp-new.sock"), STEP_TIMEOUT, pn)
+    params = {"multifd-channels": MULTIFD_CHANNELS} if multifd else {}
     q2.cmd("migrate-set-capabilities",
            capabilities=[{"capability": c, "state": True} for c in s["caps"]])
+    if params:
+        q2.cmd("migrate-set-parameters", **params)
     q2.cmd("migrate-incoming", uri="unix:%s/main-target.sock" % out)
     wait_for_path(os.path.join(out, "main-target.sock"), STEP_TIMEOUT, pn)
     p, q = start_old(s, out, procs, truth)
     relay = Relay(out + "/main-relay.sock", out + "/main-target.sock",
-                  out + "/main.bin", False)
-    q.cmd("migrate-set-parameters", **{"max-bandwidth": 1 << 20})  # about 1 s of precopy
+                  out + "/channel", False,
+                  connections=1 + MULTIFD_CHANNELS if multifd else 1)
+    if multifd:
+        q.cmd("migrate-set-parameters", **params)
+    else:
+        q.cmd("migrate-set-parameters", **{"max-bandwidth": 1 << 20})  # ~1 s of precopy
     migrate(q, truth, uri="unix:%s/main-relay.sock" % out)
     if truth["migrate_error"]:
         relay.abort()
     else:
-        q.cmd("migrate-start-postcopy")
+        if not multifd:
+            q.cmd("migrate-start-postcopy")
         info = wait_migration(q, STEP_TIMEOUT)
         truth["query_migrate_old"] = info
         truth["migrate_error"] = info.get("error-desc")
         finish_new(q2, truth)
     truth["relay_errors"] = [e for e in (relay.join(STEP_TIMEOUT),) if e]
     q.cmd("quit")
+    name_channels(out)
+
+
+def name_channels(out):
+    """channel, channel.1, ... as the relay recorded them: main.bin is the one that
+    starts with QEVM, the others multifd-1.bin, ..."""
+    paths = sorted(f for f in os.listdir(out) if f == "channel" or f.startswith("channel."))
+    k = 0
+    for f in paths:
+        with open(os.path.join(out, f), "rb") as fh:
+            main = fh.read(4) == b"QEVM"
+        if not main:
+            k += 1
+        os.rename(os.path.join(out, f), os.path.join(out, "main.bin" if main
+                                                     else "multifd-%d.bin" % k))
 
 
 RUNNERS = {"cpr-exec": run_cpr_exec, "cpr-transfer": run_cpr_transfer, "normal": run_stream,
-           "postcopy": run_postcopy}
+           "postcopy": run_relayed, "multifd": run_relayed}
 
 
 def finish_truth(s, out, truth):

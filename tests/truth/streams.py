@@ -7,7 +7,8 @@ migrations, PAGE records == query_migrate_old.ram.normal and ZERO records ==
 .duplicate, summed over blocks; every section complete with its footer, or, for
 machine types <= 2.3 (tests/fixtures/real/stream72-pc23-nofooter, zstd), with none
 and each device body delimited as the vmdesc says; for postcopy
-(tests/fixtures/real/postcopy-q35), no vmdesc and the postcopy commands."""
+(tests/fixtures/real/postcopy-q35), no vmdesc and the postcopy commands; for
+multifd (tests/fixtures/real/multifd-q35, the main channel), no page at all."""
 import glob
 import json
 import os
@@ -113,6 +114,15 @@ def one(path):
         check(sum(p["normal-bytes"] for p in pages) == q["ram"]["normal-bytes"],
               "%s: page bytes == ram.normal-bytes" % name)
     mode = truth.get("mode")
+    if mode == "multifd":
+        check(sum(p["zero"] + p["normal"] for p in pages) == 0 and
+              ram.get("multifd-flushes", 0) >= 1 and
+              ram.get("no-pages-reason", "").startswith("multifd:"),
+              "%s: multifd main channel: no page, MULTIFD_FLUSH records, "
+              "reason given" % name)
+        check(s["end-offset"] + q["ram"]["multifd-bytes"] == q["ram"]["transferred"],
+              "%s: end offset + multifd-bytes == transferred (%d)"
+              % (name, q["ram"]["transferred"]))
     if mode in ("cpr-exec", "cpr-transfer"):
         check(sum(p["zero"] + p["normal"] for p in pages) == 0 and
               ram.get("no-pages-reason", "").startswith("cpr-exec/cpr-transfer"),
