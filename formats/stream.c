@@ -301,6 +301,12 @@ static bool read_command(Dec *d)
 
 /* ---- sections ---- */
 
+/* The by_id key of a section id: never NULL (section id 0xffffffff is 0). */
+static gpointer id_key(uint32_t id)
+{
+    return GSIZE_TO_POINTER((gsize)id + 1);
+}
+
 static bool printable(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -331,7 +337,7 @@ static bool plausible_next(Dec *d, const uint8_t *p, size_t n, bool end)
     case QEMU_VM_SECTION_END:
         return n < 5 ? end
             : g_hash_table_contains(d->by_id,
-                                    GUINT_TO_POINTER(be_at(p + 1, 4) + 1));
+                                    id_key((uint32_t)be_at(p + 1, 4)));
     case QEMU_VM_COMMAND:
         return n < 3 ? end : be_at(p + 1, 2) >= 1 && be_at(p + 1, 2) < 64;
     default:
@@ -395,7 +401,7 @@ static bool plausible_bare(Dec *d, const uint8_t *p, size_t n, bool end)
         }
         len = p[5];
         return !g_hash_table_contains(d->by_id,
-                                      GUINT_TO_POINTER(be_at(p + 1, 4) + 1)) &&
+                                      id_key((uint32_t)be_at(p + 1, 4))) &&
                printable(p + 6, len) && be_at(p + 6 + len, 4) < 0x10000 &&
                be_at(p + 10 + len, 4) < 0x10000;
     default:
@@ -509,11 +515,11 @@ static bool read_section_header(Dec *d, StreamSection *s)
                           "idstr length", "empty section idstr");
             return false;
         }
-        g_hash_table_insert(d->by_id, GUINT_TO_POINTER(s->section_id + 1u),
+        g_hash_table_insert(d->by_id, id_key(s->section_id),
                             GUINT_TO_POINTER(d->m->sections->len));
         return true;
     }
-    idx = g_hash_table_lookup(d->by_id, GUINT_TO_POINTER(s->section_id + 1u));
+    idx = g_hash_table_lookup(d->by_id, id_key(s->section_id));
     if (!idx) {
         fmt_error_set(rd->err, FMT_ERR_INVALID, s->offset + 1, rd->record,
                       rd->index, "section id", "%s of section %u, which no "

@@ -150,6 +150,18 @@ expect_eq "raw idstr, footer-less body to the end: the error" "$err" \
 check "raw idstr: the table shows it escaped, no raw ESC anywhere" \
     bash -c '! LC_ALL=C grep -q $'"'"'\033'"'"' <<<"$1$2" && grep -qF "1 full  1 \\x1b[2" <<<"$1"' _ "$out" "$err"
 
+# Regression: section id 0xffffffff had two hash keys (0 when stored, 2^32 when
+# the footer scan looked a PART/END up), so the START below swallowed its END.
+python3 -c '
+import struct, sys
+i = struct.pack(">I", 0xffffffff)
+open(sys.argv[1], "wb").write(b"QEVM\0\0\0\3" + b"\x01" + i + b"\x03foo" + struct.pack(">II", 0, 1) +
+    b"\xaa\xbb\x7e" + i + b"\x03" + i + b"\xcc\x7e" + i + b"\x00")' "$TMP/maxid.bin"
+run_cprdump --json "$TMP/maxid.bin"
+expect_eq "section id 0xffffffff: START (2 body bytes) then END (1)" \
+    "$(jget "$out" '[(x["type"], x["section-id"], x["body-size"]) for x in d["stream"]["sections"]]')" \
+    "[('start', 4294967295, 2), ('end', 4294967295, 1)]"
+
 # --- the cap holds for inputs of unknown size too (stdin, zstd) ---------------------
 { state; head -c $((300 << 20)) /dev/zero; } | zstd -q -1 -c >"$TMP/bomb.zst"
 check "zstd bomb is small ($(stat -c %s "$TMP/bomb.zst") bytes)" [ "$(stat -c %s "$TMP/bomb.zst")" -lt 100000 ]
