@@ -40,6 +40,21 @@ def run(*args):
     return p.returncode, json.loads(p.stdout), p.stderr
 
 
+def scan_alone(name, path, secs, eof):
+    """The stream cut after EOF (no vmdesc, from stdin): the scan for the next
+    header alone must find the same section boundaries as the vmdesc confirms."""
+    data = subprocess.run(["zstd", "-dc", path] if path.endswith(".zst")
+                          else ["cat", path], capture_output=True).stdout[:eof + 1]
+    p = subprocess.run([CPRDUMP, "--json", "-"], input=data, capture_output=True)
+    cut = json.loads(p.stdout)["stream"]
+    bounds = [(x["offset"], x["end"]) for x in secs]
+    check(p.returncode == 0 and not cut["vmdesc"]["present"] and
+          [(x["offset"], x["end"]) for x in cut["sections"]] == bounds and
+          cut["inferred-count"] == sum(x["type"] == "full" for x in secs),
+          "%s: without its vmdesc, the header scan alone finds the same %d "
+          "section boundaries" % (name, len(bounds)))
+
+
 def postcopy(name, truth, s):
     """One RAM_DISCARD per block; PACKAGED from LISTEN to RUN; the stream's end
     plus the package is query-migrate's transferred (QEMU counts it twice)."""
@@ -82,6 +97,8 @@ def one(path):
           "%s: every section %s" % (name, "has its footer" if footers else
                                     "without footer (machine type <= 2.3)"))
     check(s.get("eof-offset") is not None, "%s: EOF reached" % name)
+    if not footers:
+        scan_alone(name, path, secs, s["eof-offset"])
     vd = s.get("vmdesc", {})
     full = [x for x in secs if x["type"] == "full"]
     if truth.get("mode") == "postcopy":
