@@ -41,8 +41,9 @@ def run(*args):
 
 
 def scan_alone(name, path, secs, eof):
-    """The stream cut after EOF (no vmdesc, from stdin): the scan for the next
-    header alone must find the same section boundaries as the vmdesc confirms."""
+    """The stream cut after EOF (no vmdesc, from stdin): the scan for the footer
+    (or, without footers, for the next header) alone must find the same section
+    boundaries as the vmdesc confirms."""
     data = subprocess.run(["zstd", "-dc", path] if path.endswith(".zst")
                           else ["cat", path], capture_output=True).stdout[:eof + 1]
     p = subprocess.run([CPRDUMP, "--json", "-"], input=data, capture_output=True)
@@ -51,7 +52,7 @@ def scan_alone(name, path, secs, eof):
     check(p.returncode == 0 and not cut["vmdesc"]["present"] and
           [(x["offset"], x["end"]) for x in cut["sections"]] == bounds and
           cut["inferred-count"] == sum(x["type"] == "full" for x in secs),
-          "%s: without its vmdesc, the header scan alone finds the same %d "
+          "%s: without its vmdesc, the scan alone finds the same %d "
           "section boundaries" % (name, len(bounds)))
 
 
@@ -97,9 +98,9 @@ def one(path):
           "%s: every section %s" % (name, "has its footer" if footers else
                                     "without footer (machine type <= 2.3)"))
     check(s.get("eof-offset") is not None, "%s: EOF reached" % name)
-    if not footers:
-        scan_alone(name, path, secs, s["eof-offset"])
     vd = s.get("vmdesc", {})
+    if vd.get("present"):
+        scan_alone(name, path, secs, s["eof-offset"])
     full = [x for x in secs if x["type"] == "full"]
     if truth.get("mode") == "postcopy":
         check(not vd.get("present") and s.get("inferred-count") == len(full) and
