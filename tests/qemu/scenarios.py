@@ -56,6 +56,10 @@ SCENARIOS = [
        refused="Memory region pc.ram is not compatible with CPR"),
     sc("exec-pc-devices", "cpr-exec", "11.1", "pc,aux-ram-share=on,memory-backend=ram0",
        MEMFD_256 + DEVICES, run=1),
+    # vmware-svga: "vmsvga.fifo" is registered globally (no device path), yet its
+    # fd name is the same: every block matches its fd exactly (facts §2 feared not)
+    sc("exec-pc-vmsvga", "cpr-exec", "11.1", "pc,aux-ram-share=on,memory-backend=ram0",
+       MEMFD_256 + ["-device", "vmware-svga"]),
     sc("exec-numa-dimm", "cpr-exec", "11.1", "q35,aux-ram-share=on", NUMA_DIMM),
     sc("transfer-q35-memfd", "cpr-transfer", "11.1", "q35,aux-ram-share=on,memory-backend=ram0",
        MEMFD_256),
