@@ -128,7 +128,7 @@ bench: all $(BUILD)/gen-stream
 	@BUILD=$(BUILD) python3 scripts/bench.py
 
 clean:
-	rm -rf $(BUILD) $(BUILD)/san build-san $(FUZZ_BUILD)
+	rm -rf $(BUILD) build-san $(FUZZ_BUILD)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)

@@ -89,6 +89,7 @@ static void match_all(RamJoin *j, const CprState *st, bool *taken)
             if (f >= 0) {
                 taken[f] = true;
                 r->fd = &g_array_index(st->fds, CprFd, f);
+                r->fd_index = (guint)f;
                 r->match = order[k];
             }
         }
@@ -131,26 +132,12 @@ void ramjoin_free(RamJoin *j)
     }
 }
 
-bool ramjoin_fd_size_ok(const RamJoinRow *row, uint64_t fd_size, char **why)
-{
-    if (!row->fd || fd_size >= row->block->used_length) {
-        return true;
-    }
-    if (why) {
-        *why = g_strdup_printf("fd \"%s\" holds %" G_GUINT64_FORMAT " bytes, "
-                               "less than used_length %" G_GUINT64_FORMAT
-                               " of RAM block \"%s\"", row->fd->name, fd_size,
-                               row->block->used_length, row->block->idstr);
-    }
-    return false;
-}
-
 void ramjoin_set_fd_size(RamJoin *j, guint i, uint64_t fd_size)
 {
     RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
 
     r->has_fd_size = true;
     r->fd_size = fd_size;
-    r->fd_size_ok = ramjoin_fd_size_ok(r, fd_size, NULL);
+    r->fd_size_ok = !r->fd || fd_size >= r->block->used_length;
     j->short_count += !r->fd_size_ok;
 }

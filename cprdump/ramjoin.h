@@ -44,6 +44,7 @@ typedef enum RamMatch {
 typedef struct RamJoinRow {
     const RamBlock *block;    /* borrowed from the StreamModel */
     const CprFd *fd;          /* borrowed from the CprState, or NULL */
+    guint fd_index;           /* with fd: its index in CprState.fds */
     RamMatch match;
     RamVerdict verdict;
     bool has_fd_size;         /* live state: the memfd's size is known */
@@ -66,13 +67,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RamJoin, ramjoin_free)
 const char *ramjoin_verdict_name(RamVerdict v);
 const char *ramjoin_match_name(RamMatch m);
 
-/*
- * For --pid (live memfd sizes): is an fd of fd_size bytes big enough to hold
- * the row's block? False, with *why set (caller frees), when the fd is
- * smaller than used_length; true when it fits or the row has no fd.
- */
-bool ramjoin_fd_size_ok(const RamJoinRow *row, uint64_t fd_size, char **why);
-/* Records the live size of row i's fd and counts it when it is too small. */
+/* --pid, --fd: records the live size of row i's fd and counts it when it is
+ * smaller than the block's used_length. */
 void ramjoin_set_fd_size(RamJoin *j, guint i, uint64_t fd_size);
 
 #endif

@@ -52,6 +52,12 @@ static void jc_verdict(const void *row, const void *ctx, Cell *c)
     cell_str(c, ramjoin_verdict_name(jr(row)->verdict));
 }
 
+static void jc_pages(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_json(c, render_ram_pages_json(&jr(row)->block->pages));
+}
+
 static void jc_fd_size(const void *row, const void *ctx, Cell *c)
 {
     const RamJoinRow *r = jr(row);
@@ -86,6 +92,8 @@ static const ColDesc join_cols[] = {
       jc_match },
     { "VERDICT", "verdict", COL_TEXT, 0, 0, "what a live update does with "
       "the memory", jc_verdict },
+    { "PAGES", "pages", COL_TEXT, 0, 1, "page records of the block",
+      jc_pages },
     { "FDSIZE", "fd-size", COL_SIZE, 1, 0, "live memfd size (--pid, --fd)",
       jc_fd_size },
     { "SIZE-CHECK", "fd-size-check", COL_TEXT, 0, 0, "live memfd holds "
@@ -133,44 +141,11 @@ static const ColDesc unmatched_cols[] = {
       uc_kind },
 };
 
-static json_object *row_json(const RamJoinRow *r)
-{
-    json_object *o = json_object_new_object();
-    const char *match = ramjoin_match_name(r->match);
-
-    json_object_object_add(o, "idstr", json_text(r->block->idstr));
-    json_object_object_add(o, "used-length", json_u64(r->block->used_length));
-    json_object_object_add(o, "fd-name", r->fd ? json_text(r->fd->name)
-                                               : NULL);
-    json_object_object_add(o, "fd", r->fd && r->fd->has_fd
-                           ? json_object_new_int(r->fd->fd) : NULL);
-    json_object_object_add(o, "match", match ? json_object_new_string(match)
-                                             : NULL);
-    json_object_object_add(o, "verdict", json_object_new_string(
-                               ramjoin_verdict_name(r->verdict)));
-    json_object_object_add(o, "pages",
-                           render_ram_pages_json(&r->block->pages));
-    json_object_object_add(o, "fd-size", r->has_fd_size
-                           ? json_u64(r->fd_size) : NULL);
-    json_object_object_add(o, "fd-size-check", r->has_fd_size
-                           ? json_object_new_string(r->fd_size_ok ? "ok"
-                                                                  : "too-small")
-                           : NULL);
-    return o;
-}
-
 static void render_rows(Out *o, const RamJoin *j)
 {
-    if (out_is_json(o)) {
-        json_object *arr = json_object_new_array();
-        for (guint i = 0; i < j->rows->len; i++) {
-            json_object_array_add(arr, row_json(&g_array_index(j->rows,
-                                                               RamJoinRow, i)));
-        }
-        out_json(o, "blocks", arr);
-        return;
+    if (!out_is_json(o)) {
+        out_line(o, "\nRAM blocks and the fds that preserve them");
     }
-    out_line(o, "\nRAM blocks and the fds that preserve them");
     table_emit(o, "blocks", join_cols, G_N_ELEMENTS(join_cols),
                j->rows->data, sizeof(RamJoinRow), j->rows->len, j);
 }

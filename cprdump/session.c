@@ -319,17 +319,14 @@ static void warn_blocks(const RamJoin *j, const char *stream_label)
 }
 
 /* With a live state: each preserving memfd must hold its block's used_length. */
-static void join_live_sizes(RamJoin *j, const Loaded *st)
+static void join_live_sizes(RamJoin *j, const LiveCheck *lc)
 {
-    const CprFd *first = &g_array_index(st->state->fds, CprFd, 0);
-
-    for (guint i = 0; st->live && st->live->fds && i < j->rows->len; i++) {
+    for (guint i = 0; lc && lc->fds && i < j->rows->len; i++) {
         const RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
-        guint k = r->fd ? (guint)(r->fd - first) : G_MAXUINT;
-        if (k < st->live->fds->len &&
-            g_array_index(st->live->fds, LiveFd, k).has_size) {
-            ramjoin_set_fd_size(j, i, (uint64_t)g_array_index(
-                                    st->live->fds, LiveFd, k).size);
+        const LiveFd *f = r->fd && r->fd_index < lc->fds->len
+                          ? &g_array_index(lc->fds, LiveFd, r->fd_index) : NULL;
+        if (f && f->has_size) {
+            ramjoin_set_fd_size(j, i, (uint64_t)f->size);
         }
     }
 }
@@ -341,7 +338,7 @@ static int join(Session *s, Loaded *st, Loaded *sm)
 
     if (st->state->header_ok && sm->stream->header_ok) {
         g_autoptr(RamJoin) j = ramjoin_build(st->state, sm->stream);
-        join_live_sizes(j, st);
+        join_live_sizes(j, st->live);
         render_join(s->out, j);
         warn_blocks(j, input_label(sm->in));
         if (rc == EXIT_OK && s->check && (j->lost_count || j->short_count)) {

@@ -53,9 +53,18 @@ void cell_bool(Cell *c, int v)
     c->i = v != 0;
 }
 
+void cell_json(Cell *c, json_object *j)
+{
+    c->t = CELL_JSON;
+    c->j = j;
+}
+
 static char *cell_human(const ColDesc *col, const Cell *c)
 {
     switch (c->t) {
+    case CELL_JSON:
+        return text_escape(json_object_to_json_string_ext(
+                               c->j, JSON_C_TO_STRING_PLAIN));
     case CELL_NULL:
         return g_strdup(c->null_text ? c->null_text : "-");
     case CELL_BOOL:
@@ -89,9 +98,11 @@ static char *ascii_unless_utf8(char *s)
     return s;
 }
 
-static json_object *cell_json(const ColDesc *col, const Cell *c)
+static json_object *cell_to_json(const ColDesc *col, Cell *c)
 {
     switch (c->t) {
+    case CELL_JSON:
+        return g_steal_pointer(&c->j);
     case CELL_NULL:
         return NULL;
     case CELL_BOOL:
@@ -129,7 +140,7 @@ static void emit_json(Out *o, const char *key, const ColDesc *cols,
                 json_object_object_add(obj, cols[i].group, dst);
             }
             get_cell(&cols[i], rows + r * stride, ctx, &c);
-            json_object_object_add(dst, cols[i].key, cell_json(&cols[i], &c));
+            json_object_object_add(dst, cols[i].key, cell_to_json(&cols[i], &c));
             g_free(c.owned);
         }
         json_object_array_add(arr, obj);
@@ -162,6 +173,7 @@ static void emit_human(Out *o, const ColDesc *cols, size_t ncols,
             scols_line_refer_data(ln, n++, ascii_unless_utf8(
                                                cell_human(&cols[i], &c)));
             g_free(c.owned);
+            json_object_put(c.j);
         }
     }
     scols_print_table(tb);

@@ -17,6 +17,7 @@ typedef enum CellType {
     CELL_INT,
     CELL_STR,
     CELL_BOOL,
+    CELL_JSON,           /* a nested JSON value (json_only columns) */
 } CellType;
 
 typedef enum ColFmt {
@@ -32,6 +33,7 @@ typedef struct Cell {
     const char *s;       /* borrowed */
     char *owned;         /* freed after use; s points into it */
     const char *null_text; /* human text for CELL_NULL, default "-" */
+    json_object *j;      /* CELL_JSON, owned until emitted */
 } Cell;
 
 typedef struct ColDesc {
@@ -56,6 +58,8 @@ void cell_str(Cell *c, const char *s);
 void cell_take(Cell *c, char *s);
 void cell_null(Cell *c, const char *human);
 void cell_bool(Cell *c, int v);
+/* Takes j (NULL: JSON null): for a nested object such as "pages". */
+void cell_json(Cell *c, json_object *j);
 
 /* Emits rows[i] for i < nrows (each 'stride' bytes apart) under JSON key 'key'. */
 void table_emit(Out *o, const char *key, const ColDesc *cols, size_t ncols,

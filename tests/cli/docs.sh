@@ -50,6 +50,10 @@ expect_eq "completion: --output values" "$(complete_words cprdump -o '')" \
 cp /bin/sleep "$TMP/qemu-system-x86_64"
 "$TMP/qemu-system-x86_64" 30 &
 qpid=$!
+for i in $(seq 100); do  # until the fork has exec'd it (comm is cut to 15)
+    [ "$(cat "/proc/$qpid/comm" 2>/dev/null)" = qemu-system-x86 ] && break
+    sleep 0.05
+done
 first=$(bash -c 'source /usr/share/bash-completion/bash_completion
     source "$1"; COMP_WORDS=(cprdump --pid ""); COMP_CWORD=2
     COMP_LINE="cprdump --pid "; COMP_POINT=${#COMP_LINE}

@@ -9,19 +9,25 @@ def label(s):
     return "stream" if s["kind"] == "normal" else s["kind"]
 
 
+def run_json(cprdump, *args):
+    """Run `cprdump --json ARGS`; return (exit code or None, doc or None, stderr)."""
+    try:
+        r = subprocess.run([cprdump, "--json", *args], capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, None, str(e)
+    try:
+        doc = json.loads(r.stdout)
+    except ValueError:
+        doc = None
+    return r.returncode, doc, r.stderr.decode(errors="replace")
+
+
 def cprdump_json(cprdump, path):
     """Run `cprdump --json path`; return (doc, error); error starts with "exit N"."""
-    try:
-        r = subprocess.run([cprdump, "--json", path], capture_output=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return None, str(e)
-    if r.returncode != 0:
-        msg = " ".join(r.stderr.decode(errors="replace").split())
-        return None, "exit %d: %s" % (r.returncode, msg[:200])
-    try:
-        return json.loads(r.stdout), None
-    except ValueError as e:
-        return None, "not JSON: %s" % e
+    rc, doc, err = run_json(cprdump, path)
+    if rc != 0:
+        return None, "exit %s: %s" % (rc, " ".join(err.split())[:200])
+    return (doc, None) if doc is not None else (None, "not JSON")
 
 
 def fmt_records(recs):
@@ -310,14 +316,6 @@ def check_stream_pages(s, out, t, doc):
         desc, normal, zero), None
 
 
-def run_json(cprdump, *args):
-    r = subprocess.run([cprdump, "--json", *args], capture_output=True, timeout=60)
-    try:
-        return r.returncode, json.loads(r.stdout), r.stderr.decode(errors="replace")
-    except ValueError:
-        return r.returncode, None, r.stderr.decode(errors="replace")
-
-
 def check_join(s, out, t, cprdump):
     """cprdump --check STATE STREAM: the blocks without an fd record are exactly the
     ones lost (not-preserved, exit 1); every other block is preserved by its fd."""
@@ -331,7 +329,7 @@ def check_join(s, out, t, cprdump):
           and rc == (1 if want else 0))
     desc = "%s %s: join with the stream: lost %s, %d blocks preserved by fd, exit %d" % (
         s["kind"], s["name"], want or "none", len(rows) - len(want), 1 if want else 0)
-    return bool(ok), desc if ok else "%s (got lost %s, exit %d: %s)" % (
+    return bool(ok), desc if ok else "%s (got lost %s, exit %s: %s)" % (
         desc, lost, rc, err.strip()[:200]), None
 
 

@@ -365,21 +365,19 @@ def run_relayed(s, out, procs, truth):
     truth["argv_new"] = argv_new
     pn = procs.start(argv_new, os.path.join(out, "stderr-new.log"), qemu_env(out))
     q2 = QMP(os.path.join(out, "qmp-new.sock"), STEP_TIMEOUT, pn)
-    params = {"multifd-channels": MULTIFD_CHANNELS} if multifd else {}
+    channels = {"multifd-channels": MULTIFD_CHANNELS}
     q2.cmd("migrate-set-capabilities",
            capabilities=[{"capability": c, "state": True} for c in s["caps"]])
-    if params:
-        q2.cmd("migrate-set-parameters", **params)
+    if multifd:
+        q2.cmd("migrate-set-parameters", **channels)
     q2.cmd("migrate-incoming", uri="unix:%s/main-target.sock" % out)
     wait_for_path(os.path.join(out, "main-target.sock"), STEP_TIMEOUT, pn)
     p, q = start_old(s, out, procs, truth)
     relay = Relay(out + "/main-relay.sock", out + "/main-target.sock",
                   out + "/channel", False,
                   connections=1 + MULTIFD_CHANNELS if multifd else 1)
-    if multifd:
-        q.cmd("migrate-set-parameters", **params)
-    else:
-        q.cmd("migrate-set-parameters", **{"max-bandwidth": 1 << 20})  # ~1 s of precopy
+    # postcopy: about 1 s of precopy
+    q.cmd("migrate-set-parameters", **(channels if multifd else {"max-bandwidth": 1 << 20}))
     migrate(q, truth, uri="unix:%s/main-relay.sock" % out)
     if truth["migrate_error"]:
         relay.abort()
@@ -390,7 +388,8 @@ def run_relayed(s, out, procs, truth):
         truth["query_migrate_old"] = info
         truth["migrate_error"] = info.get("error-desc")
         finish_new(q2, truth)
-    truth["relay_errors"] = [e for e in (relay.join(STEP_TIMEOUT),) if e]
+    err = relay.join(STEP_TIMEOUT)
+    truth["relay_errors"] = [err] if err else []
     q.cmd("quit")
     name_channels(out)
 
