@@ -21,7 +21,7 @@ VERSION   := 0.1.0
 BUILD     ?= build
 
 FORMAT_SRCS := $(wildcard formats/*.c)
-CLI_SRCS    := $(wildcard cprdump/*.c)
+CLI_SRCS    := $(wildcard cprdump/*.c cprdump/*/*.c)
 FORMAT_OBJS := $(FORMAT_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS    := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 # The CLI minus main(): unit tests link against it.

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cprdump: inspect QEMU CPR state (live update) and migration streams.
- * This file parses the options; session.c does the work.
+ * This file parses the options into a Session and dispatches to the mode
+ * that runs it (modes/modes.h).
  */
 #include <errno.h>
 #include <glib.h>
@@ -12,6 +13,7 @@
 
 #include "cli_error.h"
 #include "exitcodes.h"
+#include "modes/modes.h"
 #include "session.h"
 
 #ifndef CPRDUMP_VERSION
@@ -250,6 +252,20 @@ static void options_clear(Options *opt)
     g_free(opt->stream);
 }
 
+/* The modes, in the order they are tried: the first that selects runs. */
+static const Mode *const modes[] = { &mode_live, &mode_show };
+
+static int run_mode(Session *s)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(modes); i++) {
+        if (modes[i]->selects(s)) {
+            return modes[i]->run(s);
+        }
+    }
+    fprintf(stderr, "cprdump: nothing to do (see --help)\n");
+    return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     g_autoptr(GError) e = NULL;
@@ -267,8 +283,8 @@ int main(int argc, char **argv)
         rc = EXIT_OK;
     } else {
         s.out = out_new(mode, stdout);
-        rc = s.pid || s.fd_given ? session_run_live(&s)
-                                 : session_run_paths(&s, opt.files);
+        s.files = opt.files;
+        rc = run_mode(&s);
         out_finish(s.out);
     }
     options_clear(&opt);

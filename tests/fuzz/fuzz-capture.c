@@ -11,7 +11,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "session.h"
+#include "input/load.h"
+#include "render/show.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,10 +41,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     s.out = out_new(OUT_JSON, devnull());
-    if (session_load(&s, in, &l)) {
-        session_show(&s, &l);
+    if (load_input(&s, in, &l)) {
+        show_loaded(s.out, &l);
     }
-    session_loaded_clear(&l);  /* frees in, closes fd */
+    loaded_clear(&l);  /* frees in, closes fd */
     out_finish(s.out);
     return 0;
 }

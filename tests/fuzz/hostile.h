@@ -37,11 +37,11 @@
 #include "cpr_state.h"
 #include "fmt_error.h"
 #include "formats.h"
-#include "out.h"
+#include "render/out.h"
 #include "reader.h"
-#include "render_cpr.h"
-#include "render_stream.h"
-#include "report.h"
+#include "render/render_cpr.h"
+#include "render/render_stream.h"
+#include "render/report.h"
 #include "stream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -4,7 +4,7 @@
 #include <locale.h>
 #include <string.h>
 
-#include "escape.h"
+#include "render/escape.h"
 
 static void expect(const char *in, const char *want)
 {

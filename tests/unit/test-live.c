@@ -15,8 +15,8 @@
 
 #include "cli_error.h"
 #include "exitcodes.h"
-#include "livecheck.h"
-#include "proc.h"
+#include "live/livecheck.h"
+#include "input/proc.h"
 
 static void test_memfd_name(void)
 {

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "check/ramjoin.h"
+
+#include <string.h>
+
+const char *ramjoin_verdict_name(RamVerdict v)
+{
+    switch (v) {
+    case RAM_PRESERVED_BY_FD:
+        return "preserved-by-fd";
+    case RAM_SENT_AS_PAGES:
+        return "sent-as-pages";
+    case RAM_FILE_BACKED:
+        return "file-backed";
+    default:
+        return "not-preserved";
+    }
+}
+
+const char *ramjoin_match_name(RamMatch m)
+{
+    switch (m) {
+    case RAM_MATCH_EXACT:
+        return "exact";
+    case RAM_MATCH_SUFFIX:
+        return "suffix";
+    default:
+        return NULL;
+    }
+}
+
+static const char *suffix(const char *s)
+{
+    const char *slash = strrchr(s, '/');
+
+    return slash ? slash + 1 : s;
+}
+
+/* The first fd not taken yet whose name matches idstr in this way. */
+static int64_t find_fd(const CprState *st, const bool *taken,
+                       const char *idstr, RamMatch how)
+{
+    for (guint i = 0; i < st->fds->len; i++) {
+        const char *name = g_array_index(st->fds, CprFd, i).name;
+        if (taken[i]) {
+            continue;
+        }
+        if (how == RAM_MATCH_EXACT ? !strcmp(name, idstr)
+                                   : !strcmp(suffix(name), suffix(idstr))) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static bool block_sent(const RamBlock *b)
+{
+    return ram_has_pages(b) || (b->has_mapped && b->mapped.pages_offset);
+}
+
+static RamVerdict verdict(const RamJoinRow *r, const StreamModel *m)
+{
+    if (r->fd) {
+        return RAM_PRESERVED_BY_FD;
+    }
+    if (block_sent(r->block)) {
+        return RAM_SENT_AS_PAGES;
+    }
+    if (stream_has_cap(m, "x-ignore-shared")) {
+        return RAM_FILE_BACKED;
+    }
+    return RAM_NOT_PRESERVED;
+}
+
+/* Exact names first over every block, then suffixes, so that a suffix match
+ * never takes the fd another block names exactly. */
+static void match_all(RamJoin *j, const CprState *st, bool *taken)
+{
+    static const RamMatch order[] = { RAM_MATCH_EXACT, RAM_MATCH_SUFFIX };
+
+    for (size_t k = 0; k < G_N_ELEMENTS(order); k++) {
+        for (guint i = 0; i < j->rows->len; i++) {
+            RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
+            int64_t f;
+            if (r->fd) {
+                continue;
+            }
+            f = find_fd(st, taken, r->block->idstr, order[k]);
+            if (f >= 0) {
+                taken[f] = true;
+                r->fd = &g_array_index(st->fds, CprFd, f);
+                r->fd_index = (guint)f;
+                r->match = order[k];
+            }
+        }
+    }
+}
+
+RamJoin *ramjoin_build(const CprState *st, const StreamModel *m)
+{
+    RamJoin *j = g_new0(RamJoin, 1);
+    g_autofree bool *taken = g_new0(bool, st->fds->len + 1);
+    const GArray *blocks = m->ram.blocks;
+
+    j->rows = g_array_new(FALSE, TRUE, sizeof(RamJoinRow));
+    j->unmatched = g_ptr_array_new();
+    for (guint i = 0; blocks && i < blocks->len; i++) {
+        RamJoinRow r = { .block = &g_array_index(blocks, RamBlock, i) };
+        g_array_append_val(j->rows, r);
+    }
+    match_all(j, st, taken);
+    for (guint i = 0; i < j->rows->len; i++) {
+        RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
+        r->verdict = verdict(r, m);
+        j->lost_count += r->verdict == RAM_NOT_PRESERVED;
+        j->file_backed_count += r->verdict == RAM_FILE_BACKED;
+    }
+    for (guint i = 0; i < st->fds->len; i++) {
+        if (!taken[i]) {
+            g_ptr_array_add(j->unmatched, &g_array_index(st->fds, CprFd, i));
+        }
+    }
+    return j;
+}
+
+void ramjoin_free(RamJoin *j)
+{
+    if (j) {
+        g_array_unref(j->rows);
+        g_ptr_array_unref(j->unmatched);
+        g_free(j);
+    }
+}
+
+void ramjoin_set_fd_size(RamJoin *j, guint i, uint64_t fd_size)
+{
+    RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
+
+    r->has_fd_size = true;
+    r->fd_size = fd_size;
+    r->fd_size_ok = !r->fd || fd_size >= r->block->used_length;
+    j->short_count += !r->fd_size_ok;
+}

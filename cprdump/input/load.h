@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * An input loaded into its model: opened, probed by magic (or --format), a
+ * capture unwrapped, then decoded as a CPR state or a migration stream.
+ */
+#ifndef CPRDUMP_INPUT_LOAD_H
+#define CPRDUMP_INPUT_LOAD_H
+
+#include <glib.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "cpr_state.h"
+#include "fmt_error.h"
+#include "formats.h"
+#include "input/input.h"
+#include "live/livecheck.h"
+#include "session.h"
+#include "stream.h"
+
+typedef struct Loaded {
+    Input *in;
+    const char *path;           /* as typed, NULL for other sources */
+    const FormatDesc *fmt;
+    json_object *provenance;    /* when the input was a capture */
+    GBytes *bytes;              /* a CPR state's bytes */
+    CprState *state;
+    StreamModel *stream;
+    FmtError err;
+    int rc;                     /* exit code of this input alone */
+    const char *source_kind;    /* provenance of --save: NULL (file), "pid",
+                                   "fd" */
+    LiveCheck *live;            /* --pid/--fd: the cross-check, or NULL */
+} Loaded;
+
+/* Loads an opened input (takes ownership); false when nothing could be
+ * decoded, with l->rc set and the error already reported. */
+bool load_input(Session *s, Input *in, Loaded *l);
+/* The same for a path ("-": standard input). */
+bool load_path(Session *s, const char *path, Loaded *l);
+void loaded_clear(Loaded *l);
+
+#endif

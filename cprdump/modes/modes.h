@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The modes of operation, one module each, dispatched by main.c (as iproute2's
+ * ip dispatches its objects): the first mode whose selects() is true runs.
+ */
+#ifndef CPRDUMP_MODES_H
+#define CPRDUMP_MODES_H
+
+#include <stdbool.h>
+
+#include "session.h"
+
+typedef struct Mode {
+    const char *name;
+    bool (*selects)(const Session *s);
+    int (*run)(Session *s);     /* returns the exit code */
+} Mode;
+
+/* cprdump FILE, or STATE STREAM (either order): decode, show, join. */
+extern const Mode mode_show;
+/* --pid PID / --fd [N]: a live process's state and the fd cross-check. */
+extern const Mode mode_live;
+
+#endif

@@ -1,0 +1,639 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "render/render_stream.h"
+
+#include <glib.h>
+
+#include "render/escape.h"
+#include "render/table.h"
+
+/* ---- sections ---- */
+
+static const StreamSection *sec(const void *row)
+{
+    return row;
+}
+
+static void sc_index(const void *row, const void *ctx, Cell *c)
+{
+    const StreamModel *m = ctx;
+    cell_int(c, sec(row) - &g_array_index(m->sections, StreamSection, 0));
+}
+
+static void sc_type(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_str(c, stream_section_type_name(sec(row)->type));
+}
+
+static void sc_id(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_int(c, sec(row)->section_id);
+}
+
+static void sc_idstr(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_str(c, sec(row)->idstr);
+}
+
+static void sc_instance(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_int(c, sec(row)->instance_id);
+}
+
+static void sc_version(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_int(c, sec(row)->version);
+}
+
+static void sc_offset(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_int(c, (int64_t)sec(row)->offset);
+}
+
+static void sc_end(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    if (sec(row)->complete) {
+        cell_int(c, (int64_t)sec(row)->end);
+    } else {
+        cell_null(c, "?");
+    }
+}
+
+static void sc_size(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    if (sec(row)->complete) {
+        cell_int(c, (int64_t)(sec(row)->end - sec(row)->offset));
+    } else {
+        cell_null(c, "?");
+    }
+}
+
+static void sc_body_size(const void *row, const void *ctx, Cell *c)
+{
+    const StreamSection *s = sec(row);
+
+    (void)ctx;
+    if (s->body_end >= s->body_offset && s->body_end) {
+        cell_int(c, (int64_t)(s->body_end - s->body_offset));
+    } else {
+        cell_null(c, "?");
+    }
+}
+
+static void sc_footer(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    if (sec(row)->footer < 0) {
+        cell_null(c, "?");
+    } else {
+        cell_bool(c, sec(row)->footer);
+    }
+}
+
+static void sc_vmsd(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_str(c, sec(row)->vmsd_name);
+}
+
+static void sc_vmsd_version(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    if (sec(row)->vmsd_version >= 0) {
+        cell_int(c, sec(row)->vmsd_version);
+    } else {
+        cell_null(c, NULL);
+    }
+}
+
+static void sc_vmdesc_size(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    if (sec(row)->vmdesc_size >= 0) {
+        cell_int(c, sec(row)->vmdesc_size);
+    } else {
+        cell_null(c, NULL);
+    }
+}
+
+static void sc_inferred(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_bool(c, sec(row)->how == BODY_SCAN);
+}
+
+static void sc_how(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    switch (sec(row)->how) {
+    case BODY_PARSED:
+        cell_str(c, "parsed");
+        break;
+    case BODY_VMDESC:
+        cell_str(c, "vmdesc");
+        break;
+    default:
+        cell_str(c, "inferred");
+        break;
+    }
+}
+
+static const ColDesc section_cols[] = {
+    { "POS", "index", COL_DEC, 1, 0, "position in the stream, from 0",
+      sc_index },
+    { "TYPE", "type", COL_TEXT, 0, 0, "start, part, end or full", sc_type },
+    { "ID", "section-id", COL_DEC, 1, 0, "section id", sc_id },
+    { "IDSTR", "idstr", COL_TEXT, 0, 0, "handler name", sc_idstr },
+    { "INST", "instance-id", COL_DEC, 1, 0, "instance id", sc_instance },
+    { "VER", "version", COL_DEC, 1, 0, "section version", sc_version },
+    { "OFFSET", "offset", COL_HEX, 1, 0, "offset of the type byte",
+      sc_offset },
+    { "END", "end", COL_HEX, 1, 1, "offset after the footer", sc_end },
+    { "SIZE", "size", COL_SIZE, 1, 0, "bytes from type byte to footer end",
+      sc_size },
+    { "BODY", "body-size", COL_DEC, 1, 1, "bytes of the body", sc_body_size },
+    { "FOOTER", "footer", COL_TEXT, 0, 0, "footer read and checked",
+      sc_footer },
+    { "VMSD", "vmsd-name", COL_TEXT, 0, 0, "vmsd name from the vmdesc",
+      sc_vmsd },
+    { "VMSDVER", "vmsd-version", COL_DEC, 1, 1, "vmsd version (vmdesc)",
+      sc_vmsd_version },
+    { "VMDESCSIZE", "vmdesc-size", COL_DEC, 1, 1, "body size per vmdesc",
+      sc_vmdesc_size },
+    { "INFERRED", "inferred", COL_TEXT, 0, 1, "delimited by a scan only",
+      sc_inferred },
+    { "BODYHOW", "delimited-by", COL_TEXT, 0, 0, "parsed, vmdesc (scan confirmed "
+      "by vmdesc sizes) or inferred (scan only)", sc_how },
+};
+
+/* ---- commands ---- */
+
+static const StreamCommand *cmd(const void *row)
+{
+    return row;
+}
+
+static void cc_offset(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_int(c, (int64_t)cmd(row)->offset);
+}
+
+static void cc_name(const void *row, const void *ctx, Cell *c)
+{
+    const char *n = stream_command_name(cmd(row)->cmd);
+
+    (void)ctx;
+    if (n) {
+        cell_str(c, n);
+    } else {
+        cell_take(c, g_strdup_printf("unknown %u (skipped)", cmd(row)->cmd));
+    }
+}
+
+static void cc_length(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_int(c, cmd(row)->length);
+}
+
+static char *command_detail(const StreamCommand *k)
+{
+    const char *bad = k->known && !k->length_ok ? " (unexpected length)" : "";
+
+    switch (k->cmd) {
+    case MIG_CMD_PING:
+        return g_strdup_printf("value %u%s", k->value, bad);
+    case MIG_CMD_POSTCOPY_ADVISE:
+        return k->length ? g_strdup_printf("page sizes 0x%" G_GINT64_MODIFIER
+                                           "x, target page size %"
+                                           G_GUINT64_FORMAT "%s", k->summary,
+                                           k->target_page_size, bad)
+                         : g_strdup("dirty bitmaps only");
+    case MIG_CMD_POSTCOPY_RAM_DISCARD:
+        return g_strdup_printf("block %s, %" G_GUINT64_FORMAT " range(s)%s",
+                               k->ramblock ? k->ramblock : "?",
+                               k->range_count, bad);
+    case MIG_CMD_PACKAGED:
+        return g_strdup_printf("%u bytes of nested stream follow%s",
+                               k->package_size, bad);
+    case MIG_CMD_RECV_BITMAP:
+        return g_strdup_printf("block %s%s", k->ramblock ? k->ramblock : "?",
+                               bad);
+    default:
+        return g_strdup(bad[0] ? bad + 1 : "");
+    }
+}
+
+static void cc_detail(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_take(c, command_detail(cmd(row)));
+}
+
+static const ColDesc command_cols[] = {
+    { "OFFSET", "offset", COL_HEX, 1, 0, "offset of the 0x08 byte",
+      cc_offset },
+    { "COMMAND", "name", COL_TEXT, 0, 0, "command name", cc_name },
+    { "LENGTH", "length", COL_DEC, 1, 0, "payload length", cc_length },
+    { "PAYLOAD", "detail", COL_TEXT, 0, 0, "decoded payload", cc_detail },
+};
+
+static void add_u64(json_object *o, const char *key, uint64_t v)
+{
+    json_object_object_add(o, key, json_u64(v));
+}
+
+static json_object *command_json(const StreamCommand *k)
+{
+    json_object *o = json_object_new_object();
+    const char *name = stream_command_name(k->cmd);
+
+    add_u64(o, "offset", k->offset);
+    json_object_object_add(o, "command", json_object_new_int(k->cmd));
+    json_object_object_add(o, "name", name ? json_object_new_string(name)
+                                           : NULL);
+    json_object_object_add(o, "length", json_object_new_int(k->length));
+    json_object_object_add(o, "known", json_object_new_boolean(k->known));
+    json_object_object_add(o, "length-ok",
+                           json_object_new_boolean(k->length_ok));
+    switch (k->cmd) {
+    case MIG_CMD_PING:
+        add_u64(o, "value", k->value);
+        break;
+    case MIG_CMD_POSTCOPY_ADVISE:
+        if (k->length == 16) {
+            add_u64(o, "page-size-summary", k->summary);
+            add_u64(o, "target-page-size", k->target_page_size);
+        }
+        break;
+    case MIG_CMD_POSTCOPY_RAM_DISCARD:
+        json_object_object_add(o, "discard-version",
+                               json_object_new_int(k->discard_version));
+        json_object_object_add(o, "ramblock", k->ramblock
+                               ? json_text(k->ramblock) : NULL);
+        add_u64(o, "range-count", k->range_count);
+        break;
+    case MIG_CMD_PACKAGED:
+        add_u64(o, "package-size", k->package_size);
+        break;
+    case MIG_CMD_RECV_BITMAP:
+        json_object_object_add(o, "ramblock", k->ramblock
+                               ? json_text(k->ramblock) : NULL);
+        break;
+    default:
+        break;
+    }
+    return o;
+}
+
+static void render_commands(Out *o, const StreamModel *m)
+{
+    if (out_is_json(o)) {
+        json_object *arr = json_object_new_array();
+        for (guint i = 0; i < m->commands->len; i++) {
+            json_object_array_add(arr, command_json(
+                &g_array_index(m->commands, StreamCommand, i)));
+        }
+        out_json(o, "commands", arr);
+        return;
+    }
+    if (m->commands->len) {
+        out_line(o, "\nCommands");
+        table_emit(o, "commands", command_cols, G_N_ELEMENTS(command_cols),
+                   m->commands->data, sizeof(StreamCommand),
+                   m->commands->len, m);
+    }
+}
+
+/* ---- RAM ---- */
+
+static const RamBlock *blk(const void *row)
+{
+    return row;
+}
+
+static void rc_idstr(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_str(c, blk(row)->idstr);
+}
+
+static void rc_used(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_int(c, (int64_t)blk(row)->used_length);
+}
+
+static void rc_page_size(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    if (blk(row)->has_page_size) {
+        cell_int(c, (int64_t)blk(row)->page_size);
+    } else {
+        cell_null(c, NULL);
+    }
+}
+
+static void rc_mr_addr(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    if (blk(row)->has_mr_addr) {
+        cell_int(c, (int64_t)blk(row)->mr_addr);
+    } else {
+        cell_null(c, NULL);
+    }
+}
+
+static void rc_zero(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_int(c, (int64_t)blk(row)->pages.zero);
+}
+
+static void rc_normal(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_int(c, (int64_t)blk(row)->pages.normal);
+}
+
+static void rc_xbzrle(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_int(c, (int64_t)blk(row)->pages.xbzrle);
+}
+
+static void rc_bytes(const void *row, const void *ctx, Cell *c)
+{
+    const RamPages *p = &blk(row)->pages;
+
+    (void)ctx;
+    cell_int(c, (int64_t)(p->normal_bytes + p->xbzrle_bytes +
+                          p->compressed_bytes));
+}
+
+static void rc_mapped(const void *row, const void *ctx, Cell *c)
+{
+    const RamBlock *b = blk(row);
+
+    (void)ctx;
+    if (!b->has_mapped) {
+        cell_null(c, NULL);
+    } else if (!b->mapped.pages_offset) {
+        cell_str(c, "ignored");
+    } else {
+        cell_take(c, g_strdup_printf("pages at 0x%" G_GINT64_MODIFIER "x",
+                                     b->mapped.pages_offset));
+    }
+}
+
+static const ColDesc ram_cols[] = {
+    { "IDSTR", "idstr", COL_TEXT, 0, 0, "RAM block name", rc_idstr },
+    { "USED", "used-length", COL_SIZE, 1, 0, "used_length", rc_used },
+    { "PAGESIZE", "page-size", COL_SIZE, 1, 0, "block page size (postcopy)",
+      rc_page_size },
+    { "MRADDR", "mr-addr", COL_HEX, 1, 0, "guest address (x-ignore-shared)",
+      rc_mr_addr },
+    { "ZERO", "zero", COL_DEC, 1, 0, "ZERO records", rc_zero },
+    { "NORMAL", "normal", COL_DEC, 1, 0, "PAGE records (mapped-ram: bits)",
+      rc_normal },
+    { "XBZRLE", "xbzrle", COL_DEC, 1, 0, "XBZRLE records", rc_xbzrle },
+    { "DATA", "data-bytes", COL_SIZE, 1, 0, "page payload bytes", rc_bytes },
+    { "MAPPED", "mapped-ram", COL_TEXT, 0, 0, "mapped-ram header",
+      rc_mapped },
+};
+
+json_object *render_ram_pages_json(const RamPages *p)
+{
+    json_object *o = json_object_new_object();
+
+    add_u64(o, "zero", p->zero);
+    add_u64(o, "normal", p->normal);
+    add_u64(o, "xbzrle", p->xbzrle);
+    add_u64(o, "compressed", p->compressed);
+    add_u64(o, "normal-bytes", p->normal_bytes);
+    add_u64(o, "xbzrle-bytes", p->xbzrle_bytes);
+    add_u64(o, "compressed-bytes", p->compressed_bytes);
+    return o;
+}
+
+static json_object *mapped_json(const RamBlock *b)
+{
+    json_object *o;
+
+    if (!b->has_mapped) {
+        return NULL;
+    }
+    o = json_object_new_object();
+    json_object_object_add(o, "version",
+                           json_object_new_int64(b->mapped.version));
+    add_u64(o, "page-size", b->mapped.page_size);
+    add_u64(o, "bitmap-offset", b->mapped.bitmap_offset);
+    add_u64(o, "pages-offset", b->mapped.pages_offset);
+    return o;
+}
+
+static json_object *block_json(const RamBlock *b)
+{
+    json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "idstr", json_text(b->idstr));
+    add_u64(o, "offset", b->offset);
+    add_u64(o, "used-length", b->used_length);
+    json_object_object_add(o, "page-size", b->has_page_size
+                           ? json_u64(b->page_size) : NULL);
+    json_object_object_add(o, "mr-addr", b->has_mr_addr
+                           ? json_u64(b->mr_addr) : NULL);
+    json_object_object_add(o, "mapped-ram", mapped_json(b));
+    json_object_object_add(o, "pages", render_ram_pages_json(&b->pages));
+    return o;
+}
+
+static void render_ram_json(Out *o, const StreamModel *m)
+{
+    const RamModel *r = &m->ram;
+    json_object *arr = json_object_new_array();
+
+    out_begin(o, "ram", NULL);
+    out_bool(o, "present", NULL, r->present);
+    out_hex(o, "mem-size", NULL, r->mem_size);
+    out_int(o, "page-size", NULL, m->page_size);
+    out_str(o, "page-size-source", NULL, m->page_size_source);
+    for (guint i = 0; i < r->blocks->len; i++) {
+        json_object_array_add(arr,
+                              block_json(&g_array_index(r->blocks, RamBlock,
+                                                        i)));
+    }
+    out_json(o, "blocks", arr);
+    out_bool(o, "blocks-complete", NULL, r->blocks_complete);
+    out_int(o, "records", NULL, (int64_t)r->records);
+    out_int(o, "multifd-flushes", NULL, (int64_t)r->multifd_flushes);
+    out_int(o, "eos-count", NULL, (int64_t)r->eos_count);
+    out_int(o, "hooks", NULL, (int64_t)r->hooks);
+    out_str(o, "no-pages-reason", NULL, m->no_pages_reason);
+    out_end(o);
+}
+
+static void render_ram_human(Out *o, const StreamModel *m)
+{
+    const RamModel *r = &m->ram;
+    RamPages sum;
+    g_autofree char *size = format_size(r->mem_size,
+                                        G_FORMAT_SIZE_IEC_UNITS |
+                                        G_FORMAT_SIZE_LONG_FORMAT);
+
+    if (!r->present) {
+        out_line(o, "\n%-12s %s", "ram", "no \"ram\" section");
+        return;
+    }
+    ram_totals(r, &sum);
+    out_line(o, "\nRAM (\"ram\" section)");
+    out_line(o, "%-12s %s in %u block(s)", "mem size", size, r->blocks->len);
+    out_line(o, "%-12s %u (%s)", "page size", m->page_size,
+             m->page_size_source);
+    out_line(o, "%-12s %" G_GUINT64_FORMAT " zero, %" G_GUINT64_FORMAT
+             " normal, %" G_GUINT64_FORMAT " xbzrle; %" G_GUINT64_FORMAT
+             " multifd flush(es), %" G_GUINT64_FORMAT " EOS", "records",
+             sum.zero, sum.normal, sum.xbzrle, r->multifd_flushes,
+             r->eos_count);
+    if (m->no_pages_reason) {
+        out_line(o, "%-12s %s", "no pages", m->no_pages_reason);
+    }
+    out_line(o, "%s", "");
+    table_emit(o, "blocks", ram_cols, G_N_ELEMENTS(ram_cols),
+               r->blocks->data, sizeof(RamBlock), r->blocks->len, m);
+}
+
+/* ---- header, configuration, vmdesc ---- */
+
+static void render_config(Out *o, const StreamConfig *c)
+{
+    json_object *caps = json_object_new_array();
+    g_autofree char *caps_text = NULL;
+
+    out_begin(o, "configuration", NULL);
+    out_bool(o, "present", NULL, c->present);
+    out_str(o, "machine-type", "machine", c->present ? c->machine_type
+                                                     : "(no configuration)");
+    for (guint i = 0; i < c->caps->len; i++) {
+        json_object_array_add(caps, json_text(g_ptr_array_index(c->caps, i)));
+    }
+    out_json(o, "capabilities", caps);
+    GString *t = g_string_new(NULL);
+    for (guint i = 0; i < c->caps->len; i++) {
+        g_string_append_printf(t, "%s%s", i ? ", " : "",
+                               (const char *)g_ptr_array_index(c->caps, i));
+    }
+    caps_text = g_string_free(t, FALSE);
+    out_str(o, NULL, "capabilities", caps_text[0] ? caps_text : "none");
+    if (c->has_page_bits) {
+        out_int(o, "target-page-bits", "page bits", c->page_bits);
+    } else {
+        out_null(o, "target-page-bits", NULL, NULL);
+    }
+    if (c->has_uuid) {
+        const uint8_t *u = c->uuid;
+        g_autofree char *s = g_strdup_printf(
+            "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+            "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5],
+            u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+        out_str(o, "uuid", "uuid", s);
+    } else {
+        out_null(o, "uuid", NULL, NULL);
+    }
+    out_end(o);
+}
+
+static void render_vmdesc(Out *o, const StreamModel *m)
+{
+    const StreamVmdescInfo *v = &m->vmdesc;
+    g_autofree char *text = NULL;
+
+    out_begin(o, "vmdesc", NULL);
+    out_bool(o, "present", NULL, v->present);
+    if (v->present) {
+        out_hex(o, "offset", NULL, v->offset);
+        out_int(o, "size", NULL, v->size);
+    } else {
+        out_null(o, "offset", NULL, NULL);
+        out_null(o, "size", NULL, NULL);
+    }
+    if (v->parsed) {
+        out_int(o, "device-count", NULL, v->desc.devices->len);
+    } else {
+        out_null(o, "device-count", NULL, NULL);
+    }
+    if (v->parsed && v->desc.page_size >= 0) {
+        out_int(o, "page-size", NULL, v->desc.page_size);
+    } else {
+        out_null(o, "page-size", NULL, NULL);
+    }
+    out_end(o);
+    if (!v->present) {
+        text = g_strdup(m->has_eof ? "absent (postcopy, suppress-vmdesc, or "
+                        "cut after EOF): device sections are delimited by "
+                        "a scan only (inferred)" : "not reached");
+    } else {
+        text = g_strdup_printf("%u bytes at 0x%" G_GINT64_MODIFIER "x, %u "
+                               "device(s), page size %" G_GINT64_FORMAT,
+                               v->size, v->offset, v->parsed
+                               ? v->desc.devices->len : 0,
+                               v->parsed ? v->desc.page_size : -1);
+    }
+    out_str(o, NULL, "vmdesc", text);
+}
+
+static void render_header(Out *o, const InputInfo *in, const StreamModel *m)
+{
+    g_autofree char *fmt = g_strdup_printf("QEMU migration stream (QEVM), "
+                                           "version %u", m->version);
+    g_autofree char *eof = m->has_eof
+        ? g_strdup_printf("at 0x%" G_GINT64_MODIFIER "x", m->eof_offset)
+        : g_strdup("not reached");
+    g_autofree char *secs = g_strdup_printf(
+        "%u (%" G_GUINT64_FORMAT " delimited by a scan only%s)",
+        m->sections->len, m->inferred_count, m->footers == 0
+        ? "; no section footers: machine type <= 2.3" : "");
+
+    out_str(o, "input", "file", in->label);
+    out_str(o, "compression", NULL, in->zstd ? "zstd" : "none");
+    out_str(o, NULL, "format", fmt);
+    out_hex(o, "magic", NULL, m->magic);
+    out_int(o, "version", NULL, m->version);
+    render_config(o, &m->config);
+    out_str(o, NULL, "sections", secs);
+    out_str(o, NULL, "EOF", eof);
+    if (m->has_eof) {
+        out_hex(o, "eof-offset", NULL, m->eof_offset);
+    } else {
+        out_null(o, "eof-offset", NULL, NULL);
+    }
+    out_str(o, "footers", NULL, m->footers < 0 ? NULL
+                                : m->footers ? "on" : "off");
+    out_int(o, "inferred-count", NULL, (int64_t)m->inferred_count);
+    render_vmdesc(o, m);
+    out_hex(o, "end-offset", NULL, m->end_offset);
+}
+
+void render_stream(Out *o, const InputInfo *in, const StreamModel *m)
+{
+    out_begin(o, "stream", NULL);
+    render_header(o, in, m);
+    out_line(o, "\nSections");
+    table_emit(o, "sections", section_cols, G_N_ELEMENTS(section_cols),
+               m->sections->data, sizeof(StreamSection), m->sections->len, m);
+    render_commands(o, m);
+    if (out_is_json(o)) {
+        render_ram_json(o, m);
+    } else {
+        render_ram_human(o, m);
+    }
+    out_end(o);
+}
