@@ -46,6 +46,18 @@ _cprdump()
         COMPREPLY=($(compgen -W "$(ls /proc/self/fd 2>/dev/null)" -- "$cur"))
         return
         ;;
+    --columns)
+        # the selectable columns (COLUMN KEY DEFAULT SELECT of --list-columns);
+        # after a comma or the leading +, the next one
+        local cols prefix=${cur%"${cur##*[,+]}"}
+        cols=$("${words[0]}" --list-columns 2>/dev/null | awk 'NR > 1 {
+            for (i = 3; i < NF; i++)
+                if ($i == "yes" || $i == "no") { if ($(i + 1) == "yes") print $(i - 2); break }
+            }' | sort -u)
+        COMPREPLY=($(compgen -P "$prefix" -W "$cols" -- "${cur##*[,+]}"))
+        compopt -o nospace
+        return
+        ;;
     -s | --save | --stream)
         _filedir
         return

@@ -14,6 +14,7 @@
 #include "cli_error.h"
 #include "exitcodes.h"
 #include "modes/modes.h"
+#include "render/table.h"
 #include "session.h"
 
 #ifndef CPRDUMP_VERSION
@@ -30,6 +31,9 @@ typedef struct Options {
     gboolean force;
     gboolean keep_pages;
     gboolean version;
+    char *columns;
+    gboolean list_columns;
+    char **column_names;        /* --columns, split */
     char *pid;
     char *stream;
     bool fd_given;
@@ -141,6 +145,11 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
         { "keep-pages", 0, 0, G_OPTION_ARG_NONE, &opt->keep_pages,
           "With --save of a stream: keep guest memory (default: zeroed)",
           NULL },
+        { "columns", 0, 0, G_OPTION_ARG_STRING, &opt->columns,
+          "Columns of the main tables (fd records, sections) in the human "
+          "output; +LIST adds to the default set", "LIST" },
+        { "list-columns", 0, 0, G_OPTION_ARG_NONE, &opt->list_columns,
+          "List every table's columns with their help text and exit", NULL },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &opt->version,
           "Print the version and exit", NULL },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->files,
@@ -190,14 +199,34 @@ static bool parse_mode(const char *arg, CprMode *mode, GError **errp)
     return true;
 }
 
-static bool check_options(const Options *opt, Session *s, OutMode *mode,
+/* --columns=LIST or +LIST: split, and every name checked. */
+static bool parse_columns(Options *opt, GError **errp)
+{
+    const char *list = opt->columns;
+
+    if (!list) {
+        return true;
+    }
+    list += list[0] == '+';
+    opt->column_names = g_strsplit(list, ",", -1);
+    if (!opt->column_names[0]) {
+        return usage(errp, "--columns: no column given%s", "");
+    }
+    return table_check_columns(opt->column_names, errp);
+}
+
+static bool check_options(Options *opt, Session *s, OutMode *mode,
                           GError **errp)
 {
     guint nfiles = opt->files ? g_strv_length(opt->files) : 0;
 
     if (!parse_output(opt, mode, errp) || !parse_mode(opt->mode, &s->mode,
-                                                      errp)) {
+                                                      errp) ||
+        !parse_columns(opt, errp)) {
         return false;
+    }
+    if (opt->list_columns) {
+        return true;
     }
     if (opt->format && strcmp(opt->format, "auto")) {
         s->format = formats_by_name(opt->format);
@@ -250,6 +279,8 @@ static void options_clear(Options *opt)
     g_free(opt->save);
     g_free(opt->pid);
     g_free(opt->stream);
+    g_free(opt->columns);
+    g_strfreev(opt->column_names);
 }
 
 /* The modes, in the order they are tried: the first that selects runs. */
@@ -284,7 +315,14 @@ int main(int argc, char **argv)
     } else {
         s.out = out_new(mode, stdout);
         s.files = opt.files;
-        rc = run_mode(&s);
+        out_set_columns(s.out, opt.column_names,
+                        opt.columns && opt.columns[0] == '+');
+        if (opt.list_columns) {
+            table_list_columns(s.out);
+            rc = EXIT_OK;
+        } else {
+            rc = run_mode(&s);
+        }
         out_finish(s.out);
     }
     options_clear(&opt);

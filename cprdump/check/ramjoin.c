@@ -112,6 +112,8 @@ RamJoin *ramjoin_build(const CprState *st, const StreamModel *m)
     for (guint i = 0; i < j->rows->len; i++) {
         RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
         r->verdict = verdict(r, m);
+        j->preserved_count += r->verdict == RAM_PRESERVED_BY_FD;
+        j->sent_count += r->verdict == RAM_SENT_AS_PAGES;
         j->lost_count += r->verdict == RAM_NOT_PRESERVED;
         j->file_backed_count += r->verdict == RAM_FILE_BACKED;
     }

@@ -55,6 +55,8 @@ typedef struct RamJoinRow {
 typedef struct RamJoin {
     GArray *rows;             /* RamJoinRow, stream block order */
     GPtrArray *unmatched;     /* const CprFd *, wire order, no RAM block */
+    uint64_t preserved_count; /* RAM_PRESERVED_BY_FD rows */
+    uint64_t sent_count;      /* RAM_SENT_AS_PAGES rows */
     uint64_t lost_count;      /* RAM_NOT_PRESERVED rows */
     uint64_t file_backed_count;
     uint64_t short_count;     /* rows whose live memfd is too small */

@@ -13,6 +13,8 @@ struct Out {
     FILE *fp;
     json_object *root;
     GPtrArray *stack;   /* json_object *, innermost last */
+    char **columns;     /* --columns, or NULL */
+    bool columns_add;   /* --columns=+LIST */
 };
 
 Out *out_new(OutMode mode, FILE *fp)
@@ -44,6 +46,18 @@ void out_finish(Out *o)
     fflush(o->fp);
     g_ptr_array_free(o->stack, TRUE);
     g_free(o);
+}
+
+void out_set_columns(Out *o, char **names, bool add)
+{
+    o->columns = names;
+    o->columns_add = add;
+}
+
+char **out_columns(const Out *o, bool *add)
+{
+    *add = o->columns_add;
+    return o->columns;
 }
 
 bool out_is_json(const Out *o)

@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 /* The JSON document's "format-version"; bump on any schema change. */
-#define CPRDUMP_JSON_FORMAT_VERSION 1
+#define CPRDUMP_JSON_FORMAT_VERSION 2
 
 typedef enum OutMode {
     OUT_HUMAN,
@@ -26,6 +26,12 @@ Out *out_new(OutMode mode, FILE *fp);
 void out_finish(Out *o);        /* prints the JSON document, frees o */
 bool out_is_json(const Out *o);
 FILE *out_fp(const Out *o);
+
+/* --columns: the human columns of the main tables (table_emit_main), by
+ * header name (case-insensitive) in the given order; add: after the default
+ * set (--columns=+LIST). NULL: the default set. Borrowed, not copied. */
+void out_set_columns(Out *o, char **names, bool add);
+char **out_columns(const Out *o, bool *add);
 
 /* A nested JSON object; in human text a blank line and the title if any. */
 void out_begin(Out *o, const char *key, const char *title);

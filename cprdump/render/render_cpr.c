@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "render/columns.h"
 #include "render/table.h"
 
 /* The ctx of the fd table's getters. */
@@ -125,6 +126,9 @@ static const ColDesc fd_cols[] = {
       col_fd_offset },
 };
 
+const TableDesc table_fds = { "fd records", "CPR state: one row per fd record", fd_cols,
+                         G_N_ELEMENTS(fd_cols), 1 };
+
 /* Live columns: what the process has at the record's number. */
 static const LiveFd *live_fd(const void *row, const void *ctx)
 {
@@ -204,6 +208,9 @@ static const ColDesc live_cols[] = {
       "live" },
 };
 
+const TableDesc table_fds_live = { "fd records (live)", "--pid/--fd: appended to the fd records", live_cols,
+                         G_N_ELEMENTS(live_cols), 1 };
+
 static void vcol_name(const void *row, const void *ctx, Cell *c)
 {
     (void)ctx;
@@ -242,6 +249,9 @@ static const ColDesc vfio_cols[] = {
     { "IOAS", "ioas-id", COL_DEC, 1, 0, "IOAS id", vcol_ioas },
     { "HWPT", "hwpt-id", COL_DEC, 1, 0, "HW page table id", vcol_hwpt },
 };
+
+const TableDesc table_vfio = { "vfio devices", "CPR state: the vfio subsection's devices", vfio_cols,
+                         G_N_ELEMENTS(vfio_cols), 0 };
 
 static char *vfio_summary(const CprState *st)
 {
@@ -374,7 +384,7 @@ void render_cpr_state_live(Out *o, const InputInfo *in, const CprState *st,
                  "state");
     }
     out_line(o, "%s", "");
-    table_emit(o, "fds", cols, ncols, st->fds->data, sizeof(CprFd),
+    table_emit_main(o, "fds", cols, ncols, st->fds->data, sizeof(CprFd),
                st->fds->len, &fc);
     render_vfio(o, st);
     out_end(o);

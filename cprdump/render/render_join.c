@@ -3,6 +3,7 @@
 
 #include "render/escape.h"
 #include "render/render_stream.h"
+#include "render/columns.h"
 #include "render/table.h"
 
 static const RamJoinRow *jr(const void *row)
@@ -100,6 +101,9 @@ static const ColDesc join_cols[] = {
       "used_length", jc_size_ok },
 };
 
+const TableDesc table_join = { "ram join", "STATE STREAM: one row per RAM block", join_cols,
+                         G_N_ELEMENTS(join_cols), 0 };
+
 static const CprFd *ufd(const void *row)
 {
     return *(const CprFd *const *)row;
@@ -141,6 +145,9 @@ static const ColDesc unmatched_cols[] = {
       uc_kind },
 };
 
+const TableDesc table_unmatched = { "unmatched fds", "STATE STREAM: fds that preserve no RAM block", unmatched_cols,
+                         G_N_ELEMENTS(unmatched_cols), 0 };
+
 static void render_rows(Out *o, const RamJoin *j)
 {
     if (!out_is_json(o)) {
@@ -157,10 +164,13 @@ void render_join(Out *o, const RamJoin *j)
     if (!out_is_json(o) && j->unmatched->len) {
         out_line(o, "\nfds with no RAM block");
     }
+    out_int(o, "unmatched-count", NULL, (int64_t)j->unmatched->len);
     table_emit(o, "unmatched-fds", unmatched_cols,
                G_N_ELEMENTS(unmatched_cols), j->unmatched->pdata,
                sizeof(gpointer), j->unmatched->len, j);
     out_line(o, "%s", "");
+    out_int(o, "preserved-count", "preserved", (int64_t)j->preserved_count);
+    out_int(o, "sent-count", "sent", (int64_t)j->sent_count);
     out_int(o, "lost-count", "lost blocks", (int64_t)j->lost_count);
     out_int(o, "file-backed-count", "file-backed", (int64_t)j->file_backed_count);
     out_int(o, "too-small-count", "too small", (int64_t)j->short_count);

@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "render/escape.h"
+#include "render/columns.h"
 #include "render/table.h"
 
 /* ---- sections ---- */
@@ -173,6 +174,9 @@ static const ColDesc section_cols[] = {
       "by vmdesc sizes) or inferred (scan only)", sc_how },
 };
 
+const TableDesc table_sections = { "sections", "stream: one row per section", section_cols,
+                         G_N_ELEMENTS(section_cols), 1 };
+
 /* ---- commands ---- */
 
 static const StreamCommand *cmd(const void *row)
@@ -232,38 +236,67 @@ static char *command_detail(const StreamCommand *k)
     }
 }
 
+static json_object *command_extra_json(const StreamCommand *k);
+
+/* The decoded payload: a sentence in the table, its own keys in JSON. */
 static void cc_detail(const void *row, const void *ctx, Cell *c)
 {
     (void)ctx;
-    cell_take(c, command_detail(cmd(row)));
+    cell_json_text(c, command_extra_json(cmd(row)), command_detail(cmd(row)));
+}
+
+static void cc_command(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_int(c, cmd(row)->cmd);
+}
+
+static void cc_known(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_bool(c, cmd(row)->known);
+}
+
+static void cc_length_ok(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_bool(c, cmd(row)->length_ok);
+}
+
+static void cc_json_name(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_str(c, stream_command_name(cmd(row)->cmd));
 }
 
 static const ColDesc command_cols[] = {
     { "OFFSET", "offset", COL_HEX, 1, 0, "offset of the 0x08 byte",
       cc_offset },
-    { "COMMAND", "name", COL_TEXT, 0, 0, "command name", cc_name },
+    { "CMD", "command", COL_DEC, 1, 1, "command number", cc_command },
+    { "NAME", "name", COL_TEXT, 0, 1, "command name (null: unknown)",
+      cc_json_name },
+    { "COMMAND", NULL, COL_TEXT, 0, 0, "command name", cc_name },
     { "LENGTH", "length", COL_DEC, 1, 0, "payload length", cc_length },
-    { "PAYLOAD", "detail", COL_TEXT, 0, 0, "decoded payload", cc_detail },
+    { "KNOWN", "known", COL_TEXT, 0, 1, "a command this QEMU version knows",
+      cc_known },
+    { "LENGTHOK", "length-ok", COL_TEXT, 0, 1, "payload length as expected",
+      cc_length_ok },
+    { "PAYLOAD", NULL, COL_TEXT, 0, 0, "decoded payload", cc_detail },
 };
+
+const TableDesc table_commands = { "commands", "stream: one row per command", command_cols,
+                         G_N_ELEMENTS(command_cols), 0 };
 
 static void add_u64(json_object *o, const char *key, uint64_t v)
 {
     json_object_object_add(o, key, json_u64(v));
 }
 
-static json_object *command_json(const StreamCommand *k)
+/* The keys of a command's decoded payload (merged into its JSON row). */
+static json_object *command_extra_json(const StreamCommand *k)
 {
     json_object *o = json_object_new_object();
-    const char *name = stream_command_name(k->cmd);
 
-    add_u64(o, "offset", k->offset);
-    json_object_object_add(o, "command", json_object_new_int(k->cmd));
-    json_object_object_add(o, "name", name ? json_object_new_string(name)
-                                           : NULL);
-    json_object_object_add(o, "length", json_object_new_int(k->length));
-    json_object_object_add(o, "known", json_object_new_boolean(k->known));
-    json_object_object_add(o, "length-ok",
-                           json_object_new_boolean(k->length_ok));
     switch (k->cmd) {
     case MIG_CMD_PING:
         add_u64(o, "value", k->value);
@@ -296,21 +329,11 @@ static json_object *command_json(const StreamCommand *k)
 
 static void render_commands(Out *o, const StreamModel *m)
 {
-    if (out_is_json(o)) {
-        json_object *arr = json_object_new_array();
-        for (guint i = 0; i < m->commands->len; i++) {
-            json_object_array_add(arr, command_json(
-                &g_array_index(m->commands, StreamCommand, i)));
-        }
-        out_json(o, "commands", arr);
-        return;
-    }
-    if (m->commands->len) {
+    if (m->commands->len && !out_is_json(o)) {
         out_line(o, "\nCommands");
-        table_emit(o, "commands", command_cols, G_N_ELEMENTS(command_cols),
-                   m->commands->data, sizeof(StreamCommand),
-                   m->commands->len, m);
     }
+    table_emit(o, "commands", command_cols, G_N_ELEMENTS(command_cols),
+               m->commands->data, sizeof(StreamCommand), m->commands->len, m);
 }
 
 /* ---- RAM ---- */
@@ -370,13 +393,57 @@ static void rc_xbzrle(const void *row, const void *ctx, Cell *c)
     cell_int(c, (int64_t)blk(row)->pages.xbzrle);
 }
 
+static void rc_compressed(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_int(c, (int64_t)blk(row)->pages.compressed);
+}
+
+static void rc_normal_bytes(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_int(c, (int64_t)blk(row)->pages.normal_bytes);
+}
+
+static void rc_xbzrle_bytes(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_int(c, (int64_t)blk(row)->pages.xbzrle_bytes);
+}
+
+static void rc_compressed_bytes(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_int(c, (int64_t)blk(row)->pages.compressed_bytes);
+}
+
+static uint64_t data_bytes(const RamPages *p)
+{
+    return p->normal_bytes + p->xbzrle_bytes + p->compressed_bytes;
+}
+
 static void rc_bytes(const void *row, const void *ctx, Cell *c)
 {
-    const RamPages *p = &blk(row)->pages;
-
     (void)ctx;
-    cell_int(c, (int64_t)(p->normal_bytes + p->xbzrle_bytes +
-                          p->compressed_bytes));
+    cell_int(c, (int64_t)data_bytes(&blk(row)->pages));
+}
+
+static void rc_offset(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_int(c, (int64_t)blk(row)->offset);
+}
+
+static json_object *mapped_json(const RamBlock *b)
+{
+    json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "version",
+                           json_object_new_int64(b->mapped.version));
+    add_u64(o, "page-size", b->mapped.page_size);
+    add_u64(o, "bitmap-offset", b->mapped.bitmap_offset);
+    add_u64(o, "pages-offset", b->mapped.pages_offset);
+    return o;
 }
 
 static void rc_mapped(const void *row, const void *ctx, Cell *c)
@@ -387,28 +454,44 @@ static void rc_mapped(const void *row, const void *ctx, Cell *c)
     if (!b->has_mapped) {
         cell_null(c, NULL);
     } else if (!b->mapped.pages_offset) {
-        cell_str(c, "ignored");
+        cell_json_text(c, mapped_json(b), g_strdup("ignored"));
     } else {
-        cell_take(c, g_strdup_printf("pages at 0x%" G_GINT64_MODIFIER "x",
-                                     b->mapped.pages_offset));
+        cell_json_text(c, mapped_json(b), g_strdup_printf(
+                           "pages at 0x%" G_GINT64_MODIFIER "x",
+                           b->mapped.pages_offset));
     }
 }
 
 static const ColDesc ram_cols[] = {
     { "IDSTR", "idstr", COL_TEXT, 0, 0, "RAM block name", rc_idstr },
+    { "OFFSET", "offset", COL_HEX, 1, 1, "offset of the block's entry in "
+      "the MEM_SIZE record", rc_offset },
     { "USED", "used-length", COL_SIZE, 1, 0, "used_length", rc_used },
     { "PAGESIZE", "page-size", COL_SIZE, 1, 0, "block page size (postcopy)",
       rc_page_size },
     { "MRADDR", "mr-addr", COL_HEX, 1, 0, "guest address (x-ignore-shared)",
       rc_mr_addr },
-    { "ZERO", "zero", COL_DEC, 1, 0, "ZERO records", rc_zero },
+    { "ZERO", "zero", COL_DEC, 1, 0, "ZERO records", rc_zero, "pages" },
     { "NORMAL", "normal", COL_DEC, 1, 0, "PAGE records (mapped-ram: bits)",
-      rc_normal },
-    { "XBZRLE", "xbzrle", COL_DEC, 1, 0, "XBZRLE records", rc_xbzrle },
-    { "DATA", "data-bytes", COL_SIZE, 1, 0, "page payload bytes", rc_bytes },
+      rc_normal, "pages" },
+    { "XBZRLE", "xbzrle", COL_DEC, 1, 0, "XBZRLE records", rc_xbzrle,
+      "pages" },
+    { "COMPRESSED", "compressed", COL_DEC, 1, 1, "COMPRESS_PAGE records",
+      rc_compressed, "pages" },
+    { "NORMALBYTES", "normal-bytes", COL_DEC, 1, 1, "PAGE payload bytes",
+      rc_normal_bytes, "pages" },
+    { "XBZRLEBYTES", "xbzrle-bytes", COL_DEC, 1, 1, "XBZRLE payload bytes",
+      rc_xbzrle_bytes, "pages" },
+    { "COMPRBYTES", "compressed-bytes", COL_DEC, 1, 1, "compressed payload "
+      "bytes", rc_compressed_bytes, "pages" },
+    { "DATA", "data-bytes", COL_SIZE, 1, 0, "page payload bytes", rc_bytes,
+      "pages" },
     { "MAPPED", "mapped-ram", COL_TEXT, 0, 0, "mapped-ram header",
       rc_mapped },
 };
+
+const TableDesc table_ram_blocks = { "ram blocks", "stream: the RAM section's blocks", ram_cols,
+                         G_N_ELEMENTS(ram_cols), 0 };
 
 json_object *render_ram_pages_json(const RamPages *p)
 {
@@ -421,94 +504,71 @@ json_object *render_ram_pages_json(const RamPages *p)
     add_u64(o, "normal-bytes", p->normal_bytes);
     add_u64(o, "xbzrle-bytes", p->xbzrle_bytes);
     add_u64(o, "compressed-bytes", p->compressed_bytes);
+    add_u64(o, "data-bytes", data_bytes(p));
     return o;
 }
 
-static json_object *mapped_json(const RamBlock *b)
+/* The page totals over every block: one "pages" line, "totals" in JSON. */
+static void render_ram_totals(Out *o, const RamModel *r)
 {
-    json_object *o;
-
-    if (!b->has_mapped) {
-        return NULL;
-    }
-    o = json_object_new_object();
-    json_object_object_add(o, "version",
-                           json_object_new_int64(b->mapped.version));
-    add_u64(o, "page-size", b->mapped.page_size);
-    add_u64(o, "bitmap-offset", b->mapped.bitmap_offset);
-    add_u64(o, "pages-offset", b->mapped.pages_offset);
-    return o;
-}
-
-static json_object *block_json(const RamBlock *b)
-{
-    json_object *o = json_object_new_object();
-
-    json_object_object_add(o, "idstr", json_text(b->idstr));
-    add_u64(o, "offset", b->offset);
-    add_u64(o, "used-length", b->used_length);
-    json_object_object_add(o, "page-size", b->has_page_size
-                           ? json_u64(b->page_size) : NULL);
-    json_object_object_add(o, "mr-addr", b->has_mr_addr
-                           ? json_u64(b->mr_addr) : NULL);
-    json_object_object_add(o, "mapped-ram", mapped_json(b));
-    json_object_object_add(o, "pages", render_ram_pages_json(&b->pages));
-    return o;
-}
-
-static void render_ram_json(Out *o, const StreamModel *m)
-{
-    const RamModel *r = &m->ram;
-    json_object *arr = json_object_new_array();
-
-    out_begin(o, "ram", NULL);
-    out_bool(o, "present", NULL, r->present);
-    out_hex(o, "mem-size", NULL, r->mem_size);
-    out_int(o, "page-size", NULL, m->page_size);
-    out_str(o, "page-size-source", NULL, m->page_size_source);
-    for (guint i = 0; i < r->blocks->len; i++) {
-        json_object_array_add(arr,
-                              block_json(&g_array_index(r->blocks, RamBlock,
-                                                        i)));
-    }
-    out_json(o, "blocks", arr);
-    out_bool(o, "blocks-complete", NULL, r->blocks_complete);
-    out_int(o, "records", NULL, (int64_t)r->records);
-    out_int(o, "multifd-flushes", NULL, (int64_t)r->multifd_flushes);
-    out_int(o, "eos-count", NULL, (int64_t)r->eos_count);
-    out_int(o, "hooks", NULL, (int64_t)r->hooks);
-    out_str(o, "no-pages-reason", NULL, m->no_pages_reason);
-    out_end(o);
-}
-
-static void render_ram_human(Out *o, const StreamModel *m)
-{
-    const RamModel *r = &m->ram;
     RamPages sum;
+    g_autofree char *data = NULL;
+    g_autofree char *line = NULL;
+
+    ram_totals(r, &sum);
+    data = format_size(data_bytes(&sum), G_FORMAT_SIZE_IEC_UNITS);
+    line = g_strdup_printf("%" G_GUINT64_FORMAT " zero, %" G_GUINT64_FORMAT
+                           " normal, %" G_GUINT64_FORMAT " xbzrle, %"
+                           G_GUINT64_FORMAT " compressed; %s of page data",
+                           sum.zero, sum.normal, sum.xbzrle, sum.compressed,
+                           data);
+    out_str(o, NULL, "pages", line);
+    out_json(o, "totals", render_ram_pages_json(&sum));
+}
+
+static void render_ram(Out *o, const StreamModel *m)
+{
+    const RamModel *r = &m->ram;
     g_autofree char *size = format_size(r->mem_size,
                                         G_FORMAT_SIZE_IEC_UNITS |
                                         G_FORMAT_SIZE_LONG_FORMAT);
+    g_autofree char *mem = g_strdup_printf("%s in %u block(s)%s", size,
+                                           r->blocks->len,
+                                           r->blocks_complete ? ""
+                                           : " (list incomplete)");
+    g_autofree char *psize = g_strdup_printf("%u (%s)", m->page_size,
+                                             m->page_size_source);
 
+    out_begin(o, "ram", r->present ? "RAM (\"ram\" section)" : NULL);
+    out_bool(o, "present", NULL, r->present);
     if (!r->present) {
-        out_line(o, "\n%-12s %s", "ram", "no \"ram\" section");
-        return;
+        out_str(o, NULL, "ram", "no \"ram\" section");
     }
-    ram_totals(r, &sum);
-    out_line(o, "\nRAM (\"ram\" section)");
-    out_line(o, "%-12s %s in %u block(s)", "mem size", size, r->blocks->len);
-    out_line(o, "%-12s %u (%s)", "page size", m->page_size,
-             m->page_size_source);
-    out_line(o, "%-12s %" G_GUINT64_FORMAT " zero, %" G_GUINT64_FORMAT
-             " normal, %" G_GUINT64_FORMAT " xbzrle; %" G_GUINT64_FORMAT
-             " multifd flush(es), %" G_GUINT64_FORMAT " EOS", "records",
-             sum.zero, sum.normal, sum.xbzrle, r->multifd_flushes,
-             r->eos_count);
-    if (m->no_pages_reason) {
-        out_line(o, "%-12s %s", "no pages", m->no_pages_reason);
+    out_hex(o, "mem-size", NULL, r->mem_size);
+    out_str(o, NULL, r->present ? "mem size" : NULL, mem);
+    out_bool(o, "blocks-complete", NULL, r->blocks_complete);
+    out_int(o, "page-size", NULL, m->page_size);
+    out_str(o, "page-size-source", NULL, m->page_size_source);
+    out_str(o, NULL, r->present ? "page size" : NULL, psize);
+    if (r->present) {
+        render_ram_totals(o, r);
     }
-    out_line(o, "%s", "");
+    out_int(o, "records", r->present ? "records" : NULL,
+            (int64_t)r->records);
+    out_int(o, "multifd-flushes", r->present ? "multifd flush" : NULL,
+            (int64_t)r->multifd_flushes);
+    out_int(o, "eos-count", r->present ? "EOS records" : NULL,
+            (int64_t)r->eos_count);
+    out_int(o, "hooks", r->present && r->hooks ? "hooks" : NULL,
+            (int64_t)r->hooks);
+    out_str(o, "no-pages-reason", m->no_pages_reason ? "no pages" : NULL,
+            m->no_pages_reason);
+    if (r->present) {
+        out_line(o, "%s", "");
+    }
     table_emit(o, "blocks", ram_cols, G_N_ELEMENTS(ram_cols),
                r->blocks->data, sizeof(RamBlock), r->blocks->len, m);
+    out_end(o);
 }
 
 /* ---- header, configuration, vmdesc ---- */
@@ -608,6 +668,7 @@ static void render_header(Out *o, const InputInfo *in, const StreamModel *m)
     out_hex(o, "magic", NULL, m->magic);
     out_int(o, "version", NULL, m->version);
     render_config(o, &m->config);
+    out_int(o, "section-count", NULL, m->sections->len);
     out_str(o, NULL, "sections", secs);
     out_str(o, NULL, "EOF", eof);
     if (m->has_eof) {
@@ -627,13 +688,9 @@ void render_stream(Out *o, const InputInfo *in, const StreamModel *m)
     out_begin(o, "stream", NULL);
     render_header(o, in, m);
     out_line(o, "\nSections");
-    table_emit(o, "sections", section_cols, G_N_ELEMENTS(section_cols),
+    table_emit_main(o, "sections", section_cols, G_N_ELEMENTS(section_cols),
                m->sections->data, sizeof(StreamSection), m->sections->len, m);
     render_commands(o, m);
-    if (out_is_json(o)) {
-        render_ram_json(o, m);
-    } else {
-        render_ram_human(o, m);
-    }
+    render_ram(o, m);
     out_end(o);
 }

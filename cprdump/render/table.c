@@ -59,10 +59,20 @@ void cell_json(Cell *c, json_object *j)
     c->j = j;
 }
 
+void cell_json_text(Cell *c, json_object *j, char *text)
+{
+    cell_json(c, j);
+    c->owned = text;
+    c->s = text;
+}
+
 static char *cell_human(const ColDesc *col, const Cell *c)
 {
     switch (c->t) {
     case CELL_JSON:
+        if (c->s) {
+            return text_escape(c->s);
+        }
         return text_escape(json_object_to_json_string_ext(
                                c->j, JSON_C_TO_STRING_PLAIN));
     case CELL_NULL:
@@ -123,6 +133,17 @@ static void get_cell(const ColDesc *col, const void *row, const void *ctx,
     col->get(row, ctx, c);
 }
 
+/* A key-less column: its object's members become the row's (takes v). */
+static void merge_json(json_object *dst, json_object *v)
+{
+    if (json_object_is_type(v, json_type_object)) {
+        json_object_object_foreach(v, k, val) {
+            json_object_object_add(dst, k, json_object_get(val));
+        }
+    }
+    json_object_put(v);
+}
+
 static void emit_json(Out *o, const char *key, const ColDesc *cols,
                       size_t ncols, const char *rows, size_t stride,
                       size_t nrows, const void *ctx)
@@ -140,7 +161,12 @@ static void emit_json(Out *o, const char *key, const ColDesc *cols,
                 json_object_object_add(obj, cols[i].group, dst);
             }
             get_cell(&cols[i], rows + r * stride, ctx, &c);
-            json_object_object_add(dst, cols[i].key, cell_to_json(&cols[i], &c));
+            if (cols[i].key) {
+                json_object_object_add(dst, cols[i].key,
+                                       cell_to_json(&cols[i], &c));
+            } else {
+                merge_json(dst, cell_to_json(&cols[i], &c));
+            }
             g_free(c.owned);
         }
         json_object_array_add(arr, obj);
@@ -148,30 +174,59 @@ static void emit_json(Out *o, const char *key, const ColDesc *cols,
     out_json(o, key, arr);
 }
 
-static void emit_human(Out *o, const ColDesc *cols, size_t ncols,
+/* Which columns the human table shows: the default set (not json_only), or
+ * the --columns selection in its order (the default set first with +LIST). */
+static size_t pick_columns(const Out *o, const ColDesc *cols, size_t ncols,
+                           bool main, size_t *pick)
+{
+    bool add;
+    char **names = main ? out_columns(o, &add) : NULL;
+    size_t n = 0;
+
+    for (size_t i = 0; i < ncols && (!names || add); i++) {
+        if (!cols[i].json_only) {
+            pick[n++] = i;
+        }
+    }
+    for (size_t k = 0; names && names[k]; k++) {
+        for (size_t i = 0; i < ncols; i++) {
+            if (!g_ascii_strcasecmp(names[k], cols[i].header)) {
+                pick[n++] = i;
+                break;
+            }
+        }
+    }
+    return n ? n : pick_columns(o, cols, ncols, false, pick);
+}
+
+static void emit_human(Out *o, const ColDesc *cols, size_t ncols, bool main,
                        const char *rows, size_t stride, size_t nrows,
                        const void *ctx)
 {
     struct libscols_table *tb = scols_new_table();
+    g_autofree size_t *pick = g_new(size_t, ncols + 64);
+    size_t npick;
 
+    if (main) {
+        bool add;
+        char **names = out_columns(o, &add);
+        pick = g_renew(size_t, pick, ncols + (names ? g_strv_length(names)
+                                                    : 0));
+    }
+    npick = pick_columns(o, cols, ncols, main, pick);
     scols_table_set_stream(tb, out_fp(o));
     scols_table_enable_noencoding(tb, 1); /* cells are escaped already */
-    for (size_t i = 0; i < ncols; i++) {
-        if (!cols[i].json_only) {
-            scols_table_new_column(tb, cols[i].header, 0,
-                                   cols[i].right ? SCOLS_FL_RIGHT : 0);
-        }
+    for (size_t k = 0; k < npick; k++) {
+        scols_table_new_column(tb, cols[pick[k]].header, 0,
+                               cols[pick[k]].right ? SCOLS_FL_RIGHT : 0);
     }
     for (size_t r = 0; r < nrows; r++) {
         struct libscols_line *ln = scols_table_new_line(tb, NULL);
-        for (size_t i = 0, n = 0; i < ncols; i++) {
+        for (size_t k = 0; k < npick; k++) {
             Cell c;
-            if (cols[i].json_only) {
-                continue;
-            }
-            get_cell(&cols[i], rows + r * stride, ctx, &c);
-            scols_line_refer_data(ln, n++, ascii_unless_utf8(
-                                               cell_human(&cols[i], &c)));
+            get_cell(&cols[pick[k]], rows + r * stride, ctx, &c);
+            scols_line_refer_data(ln, k, ascii_unless_utf8(
+                                             cell_human(&cols[pick[k]], &c)));
             g_free(c.owned);
             json_object_put(c.j);
         }
@@ -180,13 +235,132 @@ static void emit_human(Out *o, const ColDesc *cols, size_t ncols,
     scols_unref_table(tb);
 }
 
-void table_emit(Out *o, const char *key, const ColDesc *cols, size_t ncols,
-                const void *rows, size_t stride, size_t nrows,
-                const void *ctx)
+static void emit(Out *o, const char *key, const ColDesc *cols, size_t ncols,
+                 bool main, const void *rows, size_t stride, size_t nrows,
+                 const void *ctx)
 {
     if (out_is_json(o)) {
         emit_json(o, key, cols, ncols, rows, stride, nrows, ctx);
     } else if (nrows) {
-        emit_human(o, cols, ncols, rows, stride, nrows, ctx);
+        emit_human(o, cols, ncols, main, rows, stride, nrows, ctx);
     }
+}
+
+void table_emit(Out *o, const char *key, const ColDesc *cols, size_t ncols,
+                const void *rows, size_t stride, size_t nrows,
+                const void *ctx)
+{
+    emit(o, key, cols, ncols, false, rows, stride, nrows, ctx);
+}
+
+void table_emit_main(Out *o, const char *key, const ColDesc *cols,
+                     size_t ncols, const void *rows, size_t stride,
+                     size_t nrows, const void *ctx)
+{
+    emit(o, key, cols, ncols, true, rows, stride, nrows, ctx);
+}
+
+static bool column_known(const char *name)
+{
+    for (size_t t = 0; table_registry[t]; t++) {
+        const TableDesc *d = table_registry[t];
+        for (size_t i = 0; d->main && i < d->ncols; i++) {
+            if (!g_ascii_strcasecmp(name, d->cols[i].header)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+bool table_check_columns(char **names, GError **errp)
+{
+    for (size_t k = 0; names[k]; k++) {
+        if (!column_known(names[k])) {
+            g_set_error(errp, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                        "--columns: unknown column '%s' (see --list-columns)",
+                        names[k]);
+            return false;
+        }
+    }
+    return true;
+}
+
+typedef struct ListRow {
+    const TableDesc *table;
+    const ColDesc *col;
+} ListRow;
+
+static const ListRow *lrow(const void *row)
+{
+    return row;
+}
+
+static void lc_table(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_str(c, lrow(row)->table->name);
+}
+
+static void lc_header(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_str(c, lrow(row)->col->header);
+}
+
+static void lc_key(const void *row, const void *ctx, Cell *c)
+{
+    const ColDesc *col = lrow(row)->col;
+
+    (void)ctx;
+    if (!col->key) {
+        cell_null(c, "(merged)");
+    } else if (col->group) {
+        cell_take(c, g_strdup_printf("%s.%s", col->group, col->key));
+    } else {
+        cell_str(c, col->key);
+    }
+}
+
+static void lc_default(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_bool(c, !lrow(row)->col->json_only);
+}
+
+static void lc_selectable(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_bool(c, lrow(row)->table->main);
+}
+
+static void lc_help(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_str(c, lrow(row)->col->help);
+}
+
+static const ColDesc list_cols[] = {
+    { "TABLE", "table", COL_TEXT, 0, 0, "the table", lc_table },
+    { "COLUMN", "column", COL_TEXT, 0, 0, "column header (--columns)",
+      lc_header },
+    { "KEY", "key", COL_TEXT, 0, 0, "JSON key (group.key: nested)", lc_key },
+    { "DEFAULT", "default", COL_TEXT, 0, 0, "shown by default", lc_default },
+    { "SELECT", "selectable", COL_TEXT, 0, 0, "--columns applies",
+      lc_selectable },
+    { "HELP", "help", COL_TEXT, 0, 0, "what the column holds", lc_help },
+};
+
+void table_list_columns(Out *o)
+{
+    g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(ListRow));
+
+    for (size_t t = 0; table_registry[t]; t++) {
+        for (size_t i = 0; i < table_registry[t]->ncols; i++) {
+            ListRow r = { table_registry[t], &table_registry[t]->cols[i] };
+            g_array_append_val(rows, r);
+        }
+    }
+    table_emit(o, "columns", list_cols, G_N_ELEMENTS(list_cols), rows->data,
+               sizeof(ListRow), rows->len, NULL);
 }

@@ -7,6 +7,8 @@
 #ifndef CPRDUMP_TABLE_H
 #define CPRDUMP_TABLE_H
 
+#include <glib.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +19,8 @@ typedef enum CellType {
     CELL_INT,
     CELL_STR,
     CELL_BOOL,
-    CELL_JSON,           /* a nested JSON value (json_only columns) */
+    CELL_JSON,           /* a nested JSON value; human: its text, or the
+                            text given with it (cell_json_text) */
 } CellType;
 
 typedef enum ColFmt {
@@ -60,10 +63,36 @@ void cell_null(Cell *c, const char *human);
 void cell_bool(Cell *c, int v);
 /* Takes j (NULL: JSON null): for a nested object such as "pages". */
 void cell_json(Cell *c, json_object *j);
+/* The same fact in both shapes: j in JSON, text (taken) in the human table.
+ * A column whose key is NULL merges j's members into the row object. */
+void cell_json_text(Cell *c, json_object *j, char *text);
+
+/* A column table as --list-columns shows it. */
+typedef struct TableDesc {
+    const char *name;    /* e.g. "sections" */
+    const char *what;    /* one line: where the table appears */
+    const ColDesc *cols;
+    size_t ncols;
+    int main;            /* --columns applies to it */
+} TableDesc;
+
+/* Every column table of the output (render/columns.c), NULL-terminated. */
+extern const TableDesc *const table_registry[];
+
+/* --columns: every name must be a column of some main table; false with a
+ * usage error naming the first that is not. */
+bool table_check_columns(char **names, GError **errp);
+/* --list-columns: every table and its columns, with their help text. */
+void table_list_columns(Out *o);
 
 /* Emits rows[i] for i < nrows (each 'stride' bytes apart) under JSON key 'key'. */
 void table_emit(Out *o, const char *key, const ColDesc *cols, size_t ncols,
                 const void *rows, size_t stride, size_t nrows,
                 const void *ctx);
+/* The same for a main table: the human columns follow --columns (the JSON
+ * keeps every column). */
+void table_emit_main(Out *o, const char *key, const ColDesc *cols,
+                     size_t ncols, const void *rows, size_t stride,
+                     size_t nrows, const void *ctx);
 
 #endif

@@ -63,4 +63,16 @@ kill "$qpid" 2>/dev/null
 check "completion: --pid offers the QEMU process ($qpid) among the first" \
     bash -c "head -n 5 <<<'$first' | grep -qx '$qpid'"
 check "completion: --pid also offers other processes ($$)" grep -qx "$$" <<<"$first"
+# No package-archive host in the repository: the QEMU provisioning takes its
+# mirror from the machine's apt sources (or CPRDUMP_DEBIAN_MIRROR).
+hosts=$(git -C "$REPO" grep -nIE 'https?://[^ "]*(debian|ubuntu)[^ "]*' -- . \
+    ':!tests/fuzz/corpus' 2>/dev/null | head -3)
+expect_eq "no package-archive URL anywhere in the repository" "$hosts" ""
+mirror=$(bash -c 'source <(sed -n "/^apt_mirror()/,/^}/p" "$1"); apt_mirror | head -1' _ \
+    "$REPO/scripts/provision-qemu.sh")
+want=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list.d/*.sources \
+    2>/dev/null | head -1)
+[ -n "$want" ] || want=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/) { print $i; exit } }' \
+    /etc/apt/sources.list 2>/dev/null)
+expect_eq "provision-qemu takes the mirror from this machine's apt sources" "$mirror" "$want"
 tap_done

@@ -5,6 +5,17 @@ import os
 import re
 import subprocess
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def read_text(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
 def label(s):
     return "stream" if s["kind"] == "normal" else s["kind"]
 
@@ -429,6 +440,46 @@ def check_pid_defer(s, out, t):
         t.get("pid_check_after_rc"), pc.get("stderr", "")[:200]), None
 
 
+def readme_pid_example():
+    """The lines shown under README.md's `$ cprdump --pid` example."""
+    lines, on = [], False
+    for line in open(os.path.join(REPO, "README.md"), encoding="utf-8"):
+        if line.startswith("    $ cprdump --pid "):
+            on = True
+            continue
+        if on and not (line.startswith("    ") or line.strip() == ""):
+            break
+        if on:
+            lines.append(line[4:].rstrip("\n"))
+    return lines
+
+
+def check_readme_pid(s, out, t):
+    """README's --pid example equals this real run of the same command, but for
+    what changes every run: the pid, and the fd numbers QEMU gets (the FD
+    column); rows are compared as a set (the wire order follows a hash)."""
+    def norm(lines):
+        keep, rows, table = [], [], False
+        for l in lines:
+            w = l.split()
+            if not w or w[0] in ("file", "live"):
+                continue
+            if table:
+                rows.append(" ".join(w[:1] + w[2:]))
+            else:
+                keep.append(" ".join(w))
+            table = table or w[:2] == ["NAME", "FD"]
+        return keep + sorted(rows)
+    got = norm(read_text(os.path.join(out, "pid.txt")).splitlines())
+    want = norm(readme_pid_example())
+    desc = ("cpr-exec %s: README's --pid example = cprdump --pid on this real QEMU "
+            "(%d lines, pid and comm aside)" % (s["name"], len(want)))
+    ok = bool(want) and got == want
+    diff = [(w, g) for w, g in zip(want, got) if w != g][:3]
+    return ok, desc if ok else "%s (first differences: %s; %d vs %d lines)" % (
+        desc, diff, len(want), len(got)), None
+
+
 def check_run(s, out, t, cprdump):
     """All checks of one run, in order."""
     if s["refused"]:
@@ -451,6 +502,7 @@ def check_run(s, out, t, cprdump):
             results.append(check_exec_capture(s, out, t, cprdump))
         if s["defer"]:
             results.append(check_pid_defer(s, out, t))
+            results.append(check_readme_pid(s, out, t))
     results.append(check_stream_file(s, out, t))
     doc, err = cprdump_json(cprdump, os.path.join(out, "main.bin"))
     results.append(check_stream_blocks(s, out, t, doc, err))

@@ -274,6 +274,12 @@ def inspect_deferred(p, out, truth):
     truth["pid_check"] = {"rc": r.returncode, "stderr": r.stderr.decode(errors="replace"),
                           "pos_before": before, "pos_after": fd_pos(p.pid, envfd),
                           "doc": json.loads(r.stdout) if r.stdout else None}
+    # the human form too: README's --pid example is checked against it
+    r = subprocess.run([os.environ["CPRDUMP_BIN"], "--pid", str(p.pid),
+                        "--columns=NAME,FD,KIND,SIZE,CLOEXEC,VERDICT"],
+                       capture_output=True, timeout=STEP_TIMEOUT)
+    with open(os.path.join(out, "pid.txt"), "wb") as f:
+        f.write(r.stdout)
 
 
 def after_incoming(p, truth):

@@ -63,6 +63,7 @@ def cases(tmp):
     yield "save redacted stream", ("--save", scap, stream)
     yield "read stream capture", (scap,)
     yield "forced transfer mode error", ("--mode=transfer", state)
+    yield "list columns", ("--list-columns",)
 
 
 def main():
