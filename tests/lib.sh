@@ -40,6 +40,17 @@ expect_eq() { # desc got want
     if [ "$2" == "$3" ]; then ok "$1"; else not_ok "$1 (got '$2', want '$3')"; fi
 }
 
+# complete_words WORD...: what bash completion (completion/cprdump.bash)
+# offers for the last word, sorted, space-separated
+complete_words() { # line... -> completions
+    bash -c 'source /usr/share/bash-completion/bash_completion
+        source "$1"; shift
+        COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+        COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+        _cprdump cprdump; printf "%s\n" "${COMPREPLY[@]}"' _ \
+        "$REPO/completion/cprdump.bash" "$@" 2>/dev/null | sort | tr '\n' ' '
+}
+
 tap_done() {
     echo "1..$_n"
     [ "$_fail" -eq 0 ]

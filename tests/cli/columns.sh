@@ -47,17 +47,9 @@ expect_eq "--columns=bogus: exit 2" "$rc" 2
 expect_eq "--columns=bogus: the message" "$(cat "$TMP/stderr")" \
     "cprdump: --columns: unknown column 'bogus' (see --list-columns)"
 
-complete_cols() {
-    bash -c 'source /usr/share/bash-completion/bash_completion
-        source "$1"; shift
-        COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-        COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
-        _cprdump cprdump; printf "%s\n" "${COMPREPLY[@]}"' _ \
-        "$REPO/completion/cprdump.bash" "$@" 2>/dev/null | sort | tr '\n' ' '
-}
 PATH=$(dirname "$CPRDUMP"):$PATH
 expect_eq "completion: --columns +VMDESC" \
-    "$(complete_cols cprdump --columns +VMDESC)" "+VMDESCSIZE "
+    "$(complete_words cprdump --columns +VMDESC)" "+VMDESCSIZE "
 expect_eq "completion: --columns NAME,FD completes after the comma" \
-    "$(complete_cols cprdump --columns NAME,FD)" "NAME,FD NAME,FDOFF "
+    "$(complete_words cprdump --columns NAME,FD)" "NAME,FD NAME,FDOFF "
 tap_done

@@ -31,14 +31,6 @@ make -s -C "$REPO" uninstall DESTDIR="$dest" PREFIX=/usr MANDIR=/usr/share/man \
     BINDIR=/usr/sbin >/dev/null 2>&1
 expect_eq "uninstall removes every file" "$(find "$dest" -type f | wc -l)" 0
 
-complete_words() { # line... -> completions
-    bash -c 'source /usr/share/bash-completion/bash_completion
-        source "$1"; shift
-        COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-        COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
-        _cprdump cprdump; printf "%s\n" "${COMPREPLY[@]}"' _ \
-        "$REPO/completion/cprdump.bash" "$@" 2>/dev/null | sort | tr '\n' ' '
-}
 PATH=$(dirname "$CPRDUMP"):$PATH
 export PATH
 check "completion: --js completes to --json" \
