@@ -526,6 +526,39 @@ static void render_ram_totals(Out *o, const RamModel *r)
     out_json(o, "totals", render_ram_pages_json(&sum));
 }
 
+/* The target page size: the one used, how it was decided, what every source
+ * says (formats/ram.md), and a conflict between two of them. */
+static void render_page_size(Out *o, const StreamPageSize *ps, bool shown)
+{
+    json_object *said = json_object_new_object();
+    GString *text = g_string_new(NULL);
+
+    if (ps->size) {
+        out_int(o, "page-size", NULL, ps->size);
+        g_string_printf(text, "%u (%s", ps->size, ps->detail);
+    } else {
+        out_null(o, "page-size", NULL, NULL);
+        g_string_printf(text, "unknown (%s", ps->detail);
+    }
+    for (int i = 0; i < PS_SRC__COUNT; i++) {
+        json_object_object_add(said, stream_page_source_name(i),
+                               ps->said[i] ? json_u64(ps->said[i]) : NULL);
+        if (ps->said[i] && i != (int)ps->from) {
+            g_string_append_printf(text, "; %s says %" G_GUINT64_FORMAT,
+                                   stream_page_source_name(i), ps->said[i]);
+        }
+    }
+    g_string_append_c(text, ')');
+    out_str(o, "page-size-source", NULL, stream_page_source_name(ps->from));
+    out_str(o, "page-size-detail", NULL, ps->detail);
+    out_str(o, NULL, shown ? "page size" : NULL, text->str);
+    out_str(o, "page-size-conflict", ps->conflict ? "CONFLICT" : NULL,
+            ps->conflict);
+    out_bool(o, "vmdesc-read-ahead", NULL, ps->vmdesc_ahead);
+    out_json(o, "page-size-sources", said);
+    g_string_free(text, TRUE);
+}
+
 static void render_ram(Out *o, const StreamModel *m)
 {
     const RamModel *r = &m->ram;
@@ -536,8 +569,6 @@ static void render_ram(Out *o, const StreamModel *m)
                                            r->blocks->len,
                                            r->blocks_complete ? ""
                                            : " (list incomplete)");
-    g_autofree char *psize = g_strdup_printf("%u (%s)", m->page_size,
-                                             m->page_size_source);
 
     out_begin(o, "ram", r->present ? "RAM (\"ram\" section)" : NULL);
     out_bool(o, "present", NULL, r->present);
@@ -547,9 +578,7 @@ static void render_ram(Out *o, const StreamModel *m)
     out_hex(o, "mem-size", NULL, r->mem_size);
     out_str(o, NULL, r->present ? "mem size" : NULL, mem);
     out_bool(o, "blocks-complete", NULL, r->blocks_complete);
-    out_int(o, "page-size", NULL, m->page_size);
-    out_str(o, "page-size-source", NULL, m->page_size_source);
-    out_str(o, NULL, r->present ? "page size" : NULL, psize);
+    render_page_size(o, &m->ps, r->present);
     if (r->present) {
         render_ram_totals(o, r);
     }

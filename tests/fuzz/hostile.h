@@ -141,6 +141,17 @@ static inline int64_t hostile_src_skip(void *opaque, uint64_t n)
     return (int64_t)k;
 }
 
+static inline ssize_t hostile_src_tail(void *opaque, void *buf, size_t len,
+                                       uint64_t *size)
+{
+    HostileSource *s = opaque;
+    size_t n = MIN(len, s->len);
+
+    memcpy(buf, s->buf + s->len - n, n);
+    *size = s->len;
+    return (ssize_t)n;
+}
+
 static inline void hostile_source(HostileSource *s, FmtSource *src,
                                   const uint8_t *buf, size_t len,
                                   size_t chunk, bool with_skip)
@@ -148,6 +159,7 @@ static inline void hostile_source(HostileSource *s, FmtSource *src,
     *s = (HostileSource){ .buf = buf, .len = len, .chunk = MAX(chunk, 1) };
     src->read = hostile_src_read;
     src->skip = with_skip ? hostile_src_skip : NULL;
+    src->tail = hostile_src_tail;
     src->opaque = s;
 }
 
