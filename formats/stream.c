@@ -19,6 +19,7 @@ typedef struct Dec {
     const FmtSource *src;  /* NULL: memory input (rd holds all of it) */
     GHashTable *by_id;     /* section id -> index + 1 of its START/FULL */
     RamOpts ram;
+    IterState iter;
 } Dec;
 
 static const char *const cmd_names[] = {
@@ -489,6 +490,16 @@ static bool read_body(Dec *d, StreamSection *s)
         s->body_end = rd_offset(rd);
         return true;
     }
+    IterKind kind = iter_kind(s->idstr);
+    if (kind != ITER_NONE && s->type != QEMU_VM_SECTION_FULL) {
+        s->how = BODY_PARSED;
+        if (!iter_read_chunk(rd, kind, &d->iter, &s->iter)) {
+            return false;
+        }
+        rd_context(rd, "section", d->m->sections->len - 1);
+        s->body_end = rd_offset(rd);
+        return true;
+    }
     s->how = BODY_SCAN;
     if (!(d->m->footers == 0 ? scan_next_item(d)
                              : scan_footer(d, s->section_id))) {
@@ -625,6 +636,9 @@ static void apply_vmdesc(StreamModel *m)
         if (s->complete && dev->size == s->body_end - s->body_offset) {
             s->how = BODY_VMDESC;
             m->inferred_count--;
+        } else if (s->complete) {
+            s->vmdesc_differs = true;
+            m->vmdesc_differs++;
         }
     }
 }
@@ -773,7 +787,7 @@ static void set_opts(Dec *d)
 
 static bool decode(Rd *rd, const FmtSource *src, StreamModel **out)
 {
-    Dec d = { .m = model_new(), .src = src };
+    Dec d = { .m = model_new(), .src = src, .iter = { .htab_shift = -1 } };
     bool ok;
 
     d.rd = *rd;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "fmt_error.h"
+#include "iterative.h"
 #include "ram.h"
 #include "reader.h"
 #include "vmdesc.h"
@@ -53,7 +54,8 @@ enum {
 };
 
 typedef enum StreamBodyHow {
-    BODY_PARSED,        /* decoded record by record ("ram") */
+    BODY_PARSED,        /* decoded record by record ("ram", and the live
+                           sections of iterative.h) */
     BODY_SCAN,          /* delimited by scanning for its footer (or, without
                            footers, for the next item's header) */
     BODY_VMDESC,        /* that scan confirmed by the vmdesc field sizes */
@@ -74,6 +76,8 @@ typedef struct StreamSection {
     const char *vmsd_name;    /* from vmdesc (borrowed from the model) */
     int64_t vmsd_version;     /* -1 when unknown */
     int64_t vmdesc_size;      /* body size per vmdesc, -1 when unknown */
+    bool vmdesc_differs;      /* complete, and its body size is not that */
+    IterChunk iter;           /* live sections read by their framing */
     bool complete;
 } StreamSection;
 
@@ -150,6 +154,7 @@ typedef struct StreamModel {
     StreamPageSize ps;        /* the target page size and its sources */
     const char *no_pages_reason;    /* static string or NULL */
     uint64_t inferred_count;  /* sections delimited by a scan only */
+    uint64_t vmdesc_differs;  /* sections whose body is not the vmdesc size */
     uint64_t end_offset;      /* where decoding stopped */
 } StreamModel;
 

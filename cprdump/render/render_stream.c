@@ -146,6 +146,124 @@ static void sc_how(const void *row, const void *ctx, Cell *c)
     }
 }
 
+static void sc_size_check(const void *row, const void *ctx, Cell *c)
+{
+    const StreamSection *s = sec(row);
+
+    (void)ctx;
+    if (s->how == BODY_VMDESC) {
+        cell_str(c, "confirmed");
+    } else if (s->vmdesc_differs) {
+        cell_take(c, g_strdup_printf("differs: body %" G_GUINT64_FORMAT
+                                     ", vmdesc %" G_GINT64_FORMAT,
+                                     s->body_end - s->body_offset,
+                                     s->vmdesc_size));
+    } else {
+        cell_null(c, NULL);
+    }
+}
+
+/* A live section's records, in words. */
+static char *iter_summary(const IterChunk *k)
+{
+    switch (k->kind) {
+    case ITER_HTAB:
+        if (k->htab_header < 0) {
+            return g_strdup("no HPT");
+        }
+        if (k->htab_header > 0) {
+            return g_strdup_printf("hash table 2^%" G_GINT64_FORMAT " bytes",
+                                   k->htab_header);
+        }
+        return g_strdup_printf("%" G_GUINT64_FORMAT " chunk(s): %"
+                               G_GUINT64_FORMAT " valid, %" G_GUINT64_FORMAT
+                               " invalid HPTEs, %" G_GUINT64_FORMAT " bytes%s",
+                               k->htab_chunks, k->htab_valid, k->htab_invalid,
+                               k->bytes, k->ended ? ", end marker" : "");
+    case ITER_STATTR:
+        return g_strdup_printf("%" G_GUINT64_FORMAT " MORE (%" G_GUINT64_FORMAT
+                               " attribute bytes)%s%s", k->stattr_more,
+                               k->bytes, k->stattr_done ? ", DONE" : "",
+                               k->ended ? ", EOS" : "");
+    case ITER_DIRTY_BITMAP:
+        return g_strdup_printf("%" G_GUINT64_FORMAT " start, %" G_GUINT64_FORMAT
+                               " complete, %" G_GUINT64_FORMAT " bits (%"
+                               G_GUINT64_FORMAT " zeroes), %" G_GUINT64_FORMAT
+                               " bytes%s", k->dbm_start, k->dbm_complete,
+                               k->dbm_bits, k->dbm_zeroes, k->bytes,
+                               k->ended ? ", EOS" : "");
+    case ITER_BLOCK:
+        return g_strdup_printf("%" G_GUINT64_FORMAT " block(s) (%"
+                               G_GUINT64_FORMAT " zero), %" G_GUINT64_FORMAT
+                               " progress, %" G_GUINT64_FORMAT " bytes%s",
+                               k->blk_blocks, k->blk_zero_blocks,
+                               k->blk_progress, k->bytes,
+                               k->ended ? ", EOS" : "");
+    default:
+        return NULL;
+    }
+}
+
+static void sc_framing(const void *row, const void *ctx, Cell *c)
+{
+    char *text = iter_summary(&sec(row)->iter);
+
+    (void)ctx;
+    if (text) {
+        cell_take(c, text);
+    } else {
+        cell_null(c, NULL);
+    }
+}
+
+static void add_count(json_object *o, const char *key, uint64_t v)
+{
+    json_object_object_add(o, key, json_u64(v));
+}
+
+static void sc_iterative(const void *row, const void *ctx, Cell *c)
+{
+    const IterChunk *k = &sec(row)->iter;
+    json_object *o;
+
+    (void)ctx;
+    if (k->kind == ITER_NONE) {
+        cell_json(c, NULL);
+        return;
+    }
+    o = json_object_new_object();
+    json_object_object_add(o, "kind",
+                           json_object_new_string(iter_kind_name(k->kind)));
+    add_count(o, "records", k->records);
+    add_count(o, "bytes", k->bytes);
+    json_object_object_add(o, "ended", json_object_new_boolean(k->ended));
+    switch (k->kind) {
+    case ITER_HTAB:
+        json_object_object_add(o, "header",
+                               json_object_new_int64(k->htab_header));
+        add_count(o, "chunks", k->htab_chunks);
+        add_count(o, "valid", k->htab_valid);
+        add_count(o, "invalid", k->htab_invalid);
+        break;
+    case ITER_STATTR:
+        add_count(o, "more", k->stattr_more);
+        add_count(o, "done", k->stattr_done);
+        break;
+    case ITER_DIRTY_BITMAP:
+        add_count(o, "start", k->dbm_start);
+        add_count(o, "complete", k->dbm_complete);
+        add_count(o, "bits", k->dbm_bits);
+        add_count(o, "zeroes", k->dbm_zeroes);
+        break;
+    default:
+        add_count(o, "blocks", k->blk_blocks);
+        add_count(o, "zero-blocks", k->blk_zero_blocks);
+        add_count(o, "progress", k->blk_progress);
+        break;
+    }
+    cell_json(c, o);
+}
+
 static const ColDesc section_cols[] = {
     { "POS", "index", COL_DEC, 1, 0, "position in the stream, from 0",
       sc_index },
@@ -172,6 +290,11 @@ static const ColDesc section_cols[] = {
       sc_inferred },
     { "BODYHOW", "delimited-by", COL_TEXT, 0, 0, "parsed, vmdesc (scan confirmed "
       "by vmdesc sizes) or inferred (scan only)", sc_how },
+    { "SIZECHECK", "vmdesc-size-check", COL_TEXT, 0, 0, "body size against "
+      "the vmdesc: confirmed, or differs (both sizes)", sc_size_check },
+    { "RECORDS", "framing", COL_TEXT, 0, 0, "live sections read by their "
+      "framing: their records", sc_framing },
+    { "", "iterative", COL_TEXT, 0, 1, "the framing's counts", sc_iterative },
 };
 
 const TableDesc table_sections = { "sections", "stream: one row per section", section_cols,
@@ -708,6 +831,13 @@ static void render_header(Out *o, const InputInfo *in, const StreamModel *m)
     out_str(o, "footers", NULL, m->footers < 0 ? NULL
                                 : m->footers ? "on" : "off");
     out_int(o, "inferred-count", NULL, (int64_t)m->inferred_count);
+    out_int(o, "vmdesc-size-differs", NULL, (int64_t)m->vmdesc_differs);
+    if (m->vmdesc_differs) {
+        g_autofree char *t = g_strdup_printf(
+            "%" G_GUINT64_FORMAT " device section(s) whose body size differs "
+            "from the vmdesc's (SIZECHECK)", m->vmdesc_differs);
+        out_str(o, NULL, "vmdesc size", t);
+    }
     render_vmdesc(o, m);
     out_hex(o, "end-offset", NULL, m->end_offset);
 }
