@@ -755,14 +755,16 @@ void stream_free(StreamModel *m)
     g_free(m);
 }
 
-/* Without configuration/target-page-bits, the vmdesc at the end of a
- * seekable input is read ahead for its page_size. */
+/* Without a usable configuration/target-page-bits, the vmdesc at the end of
+ * a seekable input is read ahead for its page_size. */
 static void read_ahead(Dec *d)
 {
     Rd *rd = &d->rd;
     uint64_t total = 0;
 
-    if (d->m->config.has_page_bits) {
+    const StreamConfig *c = &d->m->config;
+
+    if (c->has_page_bits && c->page_bits >= 10 && c->page_bits <= 24) {
         stream_ps_begin(d->m, NULL, 0, 0);
     } else if (!d->src) {
         size_t n = MIN(rd->len, (size_t)VMDESC_TAIL_MAX);
