@@ -24,7 +24,8 @@ typedef struct FmtSource {
     /* Copies the last min(len, size) bytes of the whole input into buf
      * without moving the read position and sets *size to the input's whole
      * (decompressed) size; returns the count, or -1 when the input cannot
-     * (a pipe). May be NULL. Used to read the vmdesc ahead. */
+     * (a pipe); len 0 (buf may be NULL) asks for the size only. May be NULL.
+     * Used to read the vmdesc ahead. */
     ssize_t (*tail)(void *opaque, void *buf, size_t len, uint64_t *size);
     void *opaque;
 } FmtSource;

@@ -770,11 +770,23 @@ static void read_ahead(Dec *d)
         size_t n = MIN(rd->len, (size_t)VMDESC_TAIL_MAX);
         stream_ps_begin(d->m, rd->buf + rd->len - n, n, rd->len);
     } else if (d->src->tail) {
-        g_autofree uint8_t *buf = g_malloc(VMDESC_TAIL_MAX);
-        ssize_t n = d->src->tail(d->src->opaque, buf, VMDESC_TAIL_MAX,
-                                 &total);
-        stream_ps_begin(d->m, n > 0 ? buf : NULL, n > 0 ? (size_t)n : 0,
-                        total);
+        /* its size first (len 0); then 64 KiB (real vmdescs are tens of
+         * KiB), then 1 MiB */
+        if (d->src->tail(d->src->opaque, NULL, 0, &total) < 0) {
+            stream_ps_begin(d->m, NULL, 0, 0);
+            return;
+        }
+        for (size_t want = (size_t)MIN(total, (uint64_t)(64u << 10));;
+             want = (size_t)MIN(total, (uint64_t)VMDESC_TAIL_MAX)) {
+            g_autofree uint8_t *buf = g_malloc(want);
+            ssize_t n = d->src->tail(d->src->opaque, buf, want, &total);
+            stream_ps_begin(d->m, n > 0 ? buf : NULL, n > 0 ? (size_t)n : 0,
+                            total);
+            if (d->m->ps.vmdesc_ahead || n <= 0 || (size_t)n < want ||
+                want >= MIN(total, (uint64_t)VMDESC_TAIL_MAX)) {
+                break;
+            }
+        }
     } else {
         stream_ps_begin(d->m, NULL, 0, 0);
     }

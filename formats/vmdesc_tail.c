@@ -21,10 +21,12 @@ bool vmdesc_find_tail(const uint8_t *buf, size_t n, uint64_t total,
     if (n < 6 || n > total) {
         return false;
     }
-    for (size_t i = n - 6 + 1; i-- > 0;) {
+    /* the EOF byte before 0x06 must be in buf: a window that cuts it off
+     * finds nothing (and a larger one decides), whatever the bytes */
+    for (size_t i = n - 6 + 1; i-- > 1;) {
         if (buf[i] != 0x06 || buf[i + 5] != '{' ||
             be32_at(buf + i + 1) != n - i - 5 ||
-            (i > 0 ? buf[i - 1] != 0x00 : total == n)) {
+            buf[i - 1] != 0x00) {
             continue;
         }
         FmtError err;

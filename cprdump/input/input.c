@@ -415,7 +415,7 @@ static ssize_t input_tail(void *opaque, void *buf, size_t len, uint64_t *size)
         return -1;
     }
     n = (size_t)MIN((uint64_t)len, (uint64_t)in->file_size);
-    while (done < n) {
+    while (buf && done < n) {
         ssize_t got = pread(in->fd, (uint8_t *)buf + done, n - done,
                             (off_t)((uint64_t)in->file_size - n + done));
         if (got < 0 && errno == EINTR) {
