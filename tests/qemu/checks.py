@@ -398,9 +398,25 @@ def check_iterative(s, doc):
         if x["idstr"] == "s390-storage_attributes":
             # TCG keeps no attributes: EOS in every chunk, DONE in END
             ok = ok and k.get("done") == (1 if x["type"] == "end" else 0)
-    desc = "%s %s: %s read by their framing: %s" % (
-        label(s), s["name"], ", ".join(s["iterative"]),
-        "; ".join("%s %s" % (x["type"], x.get("framing")) for x in secs))
+    per = {i: [(x.get("iterative") or {}) for x in secs if x["idstr"] == i]
+           for i in kinds}
+    if "block" in per:
+        # the bulk phase sends every 1 MiB of the disk once (guest stopped)
+        blk = per["block"]
+        ok = ok and (sum(k.get("blocks", 0) for k in blk) << 20 == s["disk_mb"] << 20
+                     == sum(k.get("bytes", 0) + (k.get("zero-blocks", 0) << 20)
+                            for k in blk))
+    if "dirty-bitmap" in per:
+        # one START record per bitmap in START, one COMPLETE per bitmap in END
+        dbm = per["dirty-bitmap"]
+        ok = ok and (sum(k.get("start", 0) for k in dbm) == len(s["bitmaps"])
+                     == sum(k.get("complete", 0) for k in dbm))
+    shown = secs if len(secs) <= 6 else secs[:3] + secs[-3:]
+    desc = "%s %s: %s read by their framing (%d chunks): %s%s" % (
+        label(s), s["name"], ", ".join(s["iterative"]), len(secs),
+        "; ".join("%s %s %s" % (x["idstr"], x["type"], x.get("framing")) for x in shown),
+        "" if "block" not in s["iterative"] else
+        "; block data = the %d MiB disk, one start and one complete per bitmap" % s["disk_mb"])
     return bool(ok), desc, None
 
 

@@ -37,7 +37,7 @@ DEVICES = ["-smp", "2", "-device", "VGA",
 
 def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=None,
        wrapper=None, defer=False, target="x86_64", page_size=4096, ps_source=None,
-       vmdesc_differs=(), iterative=(), kinds=None):
+       vmdesc_differs=(), iterative=(), kinds=None, disk_mb=0, bitmaps=()):
     """unrecorded: RAM blocks QEMU carries no fd for (anonymous guest RAM);
     refused: QEMU is expected to refuse the migration with this message;
     wrapper: put scripts/cprdump-exec-wrapper in cpr-exec-command, with this
@@ -48,14 +48,15 @@ def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=N
     not checked); vmdesc_differs: device sections whose body is not the size the
     vmdesc gives (QEMU's vmdesc is wrong for them); iterative: live sections
     other than "ram" read by their framing; kinds: {fd name: kind} cprdump must
-    give the CPR records."""
+    give the CPR records; disk_mb: a raw disk of this size at $OUT/disk.raw (the
+    args name it); bitmaps: block dirty bitmaps added to drive d0 before migrating."""
     return {"name": name, "kind": kind, "qemu": qemu, "machine": machine,
             "args": list(args), "run_seconds": run, "caps": list(caps),
             "unrecorded": list(unrecorded), "refused": refused,
             "wrapper": wrapper, "defer": defer, "target": target,
             "page_size": page_size, "ps_source": ps_source,
             "vmdesc_differs": list(vmdesc_differs), "iterative": list(iterative),
-            "kinds": dict(kinds or {})}
+            "kinds": dict(kinds or {}), "disk_mb": disk_mb, "bitmaps": list(bitmaps)}
 
 
 Q35_BLOCKS = ["pc.ram", "pc.bios", "pc.rom", "/rom@etc/acpi/tables",
@@ -107,6 +108,12 @@ SCENARIOS = [
     # device and CPU state, RAM mostly zero pages. 1 KiB target pages on 32-bit
     # Arm boards and on aarch64 virt <= 2.7 (their legacy minimum): only the
     # vmdesc at the end says so.
+    # block migration (QEMU <= 9.0) and dirty bitmaps: their live sections by
+    # their framing; the guest never runs, so the bulk phase sends the disk once
+    sc("stream72-pc-block-bitmap", "normal", "7.2", "pc",
+       ["-m", "64", "-drive", "file=$OUT/disk.raw,format=raw,if=none,id=d0",
+        "-device", "virtio-blk-pci,drive=d0"], caps=["block", "dirty-bitmaps"],
+       iterative=["block", "dirty-bitmap"], disk_mb=8, bitmaps=["b0"]),
     sc("stream72-aarch64-virt", "normal", "7.2", "virt,gic-version=3",
        ["-cpu", "cortex-a57", "-smp", "2", "-m", "128",
         "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0"],
@@ -189,7 +196,7 @@ def qemu_env(out):
 def qemu_argv(s, out, which):
     return (qemu_prefix(s["qemu"], s["target"]) +
             ["-nodefaults", "-display", "none", "-S", "-accel", accel(s), "-machine", s["machine"]]
-            + s["args"] +
+            + [a.replace("$OUT", out) for a in s["args"]] +
             ["-qmp", "unix:%s/qmp-%s.sock,server=on,wait=off" % (out, which),
              "-trace", "cpr_*", "-D", "%s/trace-%s.log" % (out, which)])
 
@@ -266,10 +273,16 @@ def new_truth(s):
 def start_old(s, out, procs, truth):
     argv = qemu_argv(s, out, "old")
     truth["argv_old"] = argv
+    if s["disk_mb"]:
+        with open(os.path.join(out, "disk.raw"), "wb") as f:
+            f.write(b"cprdump disk\n")
+            f.truncate(s["disk_mb"] << 20)
     p = procs.start(argv, os.path.join(out, "stderr.log"), qemu_env(out))
     q = QMP(os.path.join(out, "qmp-old.sock"), STEP_TIMEOUT, p)
     truth["producer"] = producer(q)
     truth["ramblocks"] = parse_ramblocks(q.hmp("info ramblock"))
+    for b in s["bitmaps"]:
+        q.cmd("block-dirty-bitmap-add", node="d0", name=b, granularity=65536)
     if s["caps"]:
         q.cmd("migrate-set-capabilities",
               capabilities=[{"capability": c, "state": True} for c in s["caps"]])
