@@ -378,6 +378,25 @@ def check_page_size_stdin(s, out, t, cprdump):
         ram.get("page-size-detail"), r.returncode), None
 
 
+def mtree_addr(text, name):
+    """The first address QEMU's flat view maps the region `name` at."""
+    m = re.search(r"^\s*([0-9a-f]+)-[0-9a-f]+ \(prio -?\d+, [a-z]+\): %s\r?$" %
+                  re.escape(name), text, re.M)
+    return int(m[1], 16) if m else None
+
+
+def check_mr_addrs(s, t, doc):
+    """x-ignore-shared: each block's mr->addr in the stream is where QEMU's own
+    flat memory view maps it (aarch64 virt: RAM at 1 GiB, flash at 0, 64 MiB)."""
+    blocks = ((((doc or {}).get("stream") or {}).get("ram") or {}).get("blocks") or [])
+    got = {b["idstr"]: b.get("mr-addr") for b in blocks if b["idstr"] in s["mr_addrs"]}
+    qemu = {n: mtree_addr(t.get("mtree_flat", ""), n) for n in s["mr_addrs"]}
+    ok = got == s["mr_addrs"] == qemu
+    desc = "%s %s: mr-addr = info mtree -f: %s" % (label(s), s["name"], ", ".join(
+        "%s 0x%x" % kv for kv in sorted(s["mr_addrs"].items())))
+    return ok, desc if ok else "%s (cprdump %s, mtree %s)" % (desc, got, qemu), None
+
+
 def check_iterative(s, doc):
     """Live sections other than ram: every chunk read by its own framing, each with
     its end marker; the first spapr/htab chunk gives the table size."""
@@ -634,6 +653,8 @@ def check_run(s, out, t, cprdump):
         results.append(check_page_size_stdin(s, out, t, cprdump))
     if s["iterative"]:
         results.append(check_iterative(s, doc))
+    if s["mr_addrs"]:
+        results.append(check_mr_addrs(s, t, doc))
     if s["kind"] in ("normal", "postcopy"):
         results.append(check_stream_pages(s, out, t, doc))
     if s["kind"] == "multifd":

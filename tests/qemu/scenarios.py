@@ -37,7 +37,8 @@ DEVICES = ["-smp", "2", "-device", "VGA",
 
 def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=None,
        wrapper=None, defer=False, target="x86_64", page_size=4096, ps_source=None,
-       vmdesc_differs=(), iterative=(), kinds=None, disk_mb=0, bitmaps=()):
+       vmdesc_differs=(), iterative=(), kinds=None, disk_mb=0, bitmaps=(),
+       mr_addrs=None):
     """unrecorded: RAM blocks QEMU carries no fd for (anonymous guest RAM);
     refused: QEMU is expected to refuse the migration with this message;
     wrapper: put scripts/cprdump-exec-wrapper in cpr-exec-command, with this
@@ -49,14 +50,17 @@ def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=N
     vmdesc gives (QEMU's vmdesc is wrong for them); iterative: live sections
     other than "ram" read by their framing; kinds: {fd name: kind} cprdump must
     give the CPR records; disk_mb: a raw disk of this size at $OUT/disk.raw (the
-    args name it); bitmaps: block dirty bitmaps added to drive d0 before migrating."""
+    args name it); bitmaps: block dirty bitmaps added to drive d0 before migrating;
+    mr_addrs: {block: guest-physical address} that QEMU's `info mtree -f` must show
+    and cprdump's mr-addr (x-ignore-shared) must equal."""
     return {"name": name, "kind": kind, "qemu": qemu, "machine": machine,
             "args": list(args), "run_seconds": run, "caps": list(caps),
             "unrecorded": list(unrecorded), "refused": refused,
             "wrapper": wrapper, "defer": defer, "target": target,
             "page_size": page_size, "ps_source": ps_source,
             "vmdesc_differs": list(vmdesc_differs), "iterative": list(iterative),
-            "kinds": dict(kinds or {}), "disk_mb": disk_mb, "bitmaps": list(bitmaps)}
+            "kinds": dict(kinds or {}), "disk_mb": disk_mb, "bitmaps": list(bitmaps),
+            "mr_addrs": dict(mr_addrs or {})}
 
 
 Q35_BLOCKS = ["pc.ram", "pc.bios", "pc.rom", "/rom@etc/acpi/tables",
@@ -135,7 +139,8 @@ SCENARIOS = [
        ["-cpu", "cortex-a57", "-m", "128"], target="aarch64", ps_source="configuration"),
     sc("stream-aarch64-virt-xignore", "normal", "11.1", "virt,memory-backend=ram0",
        ["-cpu", "cortex-a57"] + MEMFD_128, caps=["x-ignore-shared"], target="aarch64",
-       ps_source="configuration"),
+       ps_source="configuration",
+       mr_addrs={"ram0": 0x40000000, "virt.flash0": 0, "virt.flash1": 0x4000000}),
     sc("stream-arm-vexpress", "normal", "11.1", "vexpress-a9," + AUDIO_NONE_M, ["-m", "32"] + AUDIO_NONE,
        target="arm", page_size=1024, ps_source="vmdesc"),
     sc("stream-arm-vexpress-mapped-ram", "normal", "11.1", "vexpress-a9," + AUDIO_NONE_M,
@@ -281,6 +286,8 @@ def start_old(s, out, procs, truth):
     q = QMP(os.path.join(out, "qmp-old.sock"), STEP_TIMEOUT, p)
     truth["producer"] = producer(q)
     truth["ramblocks"] = parse_ramblocks(q.hmp("info ramblock"))
+    if s["mr_addrs"]:
+        truth["mtree_flat"] = q.hmp("info mtree -f")
     for b in s["bitmaps"]:
         q.cmd("block-dirty-bitmap-add", node="d0", name=b, granularity=65536)
     if s["caps"]:
