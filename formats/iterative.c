@@ -94,13 +94,13 @@ static bool htab_chunks(Rd *rd, const IterState *st, IterChunk *c)
                            "table of 2^%" G_GUINT64_FORMAT " bytes",
                            (uint64_t)st->htab_shift);
         }
+        if (!rd_skip(rd, "HPTEs", (uint64_t)n_valid * HTAB_PTE_SIZE)) {
+            return false;
+        }
         c->htab_chunks++;
         c->htab_valid += n_valid;
         c->htab_invalid += n_invalid;
         c->bytes += (uint64_t)n_valid * HTAB_PTE_SIZE;
-        if (!rd_skip(rd, "HPTEs", (uint64_t)n_valid * HTAB_PTE_SIZE)) {
-            return false;
-        }
     }
 }
 
@@ -154,11 +154,11 @@ static bool read_stattr(Rd *rd, IterChunk *c)
             if (!rd_be64(rd, "count", &count)) {
                 return false;
             }
-            c->stattr_more++;
-            c->bytes += count;
             if (!rd_skip(rd, "attributes", count)) {
                 return false;
             }
+            c->stattr_more++;
+            c->bytes += count;
             break;
         case STATTR_FLAG_ERROR:
             return invalid(rd, at, "address and flags", "the source reported "
@@ -220,11 +220,11 @@ static bool dbm_bits(Rd *rd, uint32_t flags, IterChunk *c)
         c->dbm_zeroes++;
         return true;
     }
-    if (!rd_be64(rd, "buffer size", &size)) {
+    if (!rd_be64(rd, "buffer size", &size) || !rd_skip(rd, "bitmap", size)) {
         return false;
     }
     c->bytes += size;
-    return rd_skip(rd, "bitmap", size);
+    return true;
 }
 
 static bool read_dirty_bitmap(Rd *rd, IterChunk *c)
@@ -287,14 +287,15 @@ static bool read_block(Rd *rd, IterChunk *c)
                 !rd_bytes(rd, "device name", len, &p)) {
                 return false;
             }
+            if (!(flags & BLK_FLAG_ZERO_BLOCK) &&
+                !rd_skip(rd, "block data", BLK_MIG_BLOCK_SIZE)) {
+                return false;
+            }
             c->blk_blocks++;
             if (flags & BLK_FLAG_ZERO_BLOCK) {
                 c->blk_zero_blocks++;
             } else {
                 c->bytes += BLK_MIG_BLOCK_SIZE;
-                if (!rd_skip(rd, "block data", BLK_MIG_BLOCK_SIZE)) {
-                    return false;
-                }
             }
         } else if (flags & BLK_FLAG_PROGRESS) {
             c->blk_progress++;

@@ -157,7 +157,10 @@ static void describe(StreamModel *m)
             m->ps.detail = d;
         }
     } else if (m->ps.from == PS_SRC_VMDESC) {
-        m->ps.detail = g_strdup("vmdesc page_size, read ahead from the end");
+        m->ps.detail = g_strdup(m->ps.vmdesc_ahead
+                                ? "vmdesc page_size, read ahead from the end"
+                                : "vmdesc page_size, read at the end (no "
+                                  "record needed it before)");
     } else {
         m->ps.detail = g_strdup(stream_page_source_title(m->ps.from));
     }

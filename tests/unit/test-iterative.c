@@ -144,6 +144,18 @@ static void test_dirty_bitmap(void)
     g_assert_cmpuint(c.bytes, ==, 4);
     g_assert_false(chunk(bad, 1, ITER_DIRTY_BITMAP, &st, &c, &err, &end));
     g_assert_cmpstr(err.field, ==, "flags");
+    /* fuzz-iterative: a bitmap of 2^44 bytes in 20: truncated, and counted
+     * as no bytes (only what was read counts) */
+    static const uint8_t huge[] = {
+        0x40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0x00,
+        0, 0, 0x10, 0, 0, 0, 0, 0, 0xff, 0, 0, 1,
+    };
+    g_assert_false(chunk(huge, sizeof(huge), ITER_DIRTY_BITMAP, &st, &c, &err,
+                         &end));
+    g_assert_cmpint(err.code, ==, FMT_ERR_TRUNCATED);
+    g_assert_cmpstr(err.field, ==, "bitmap");
+    g_assert_cmpuint(c.bytes, ==, 0);
+    g_assert_cmpuint(c.dbm_bits, ==, 1);
 }
 
 static void test_block(void)
