@@ -204,18 +204,6 @@ static char *iter_summary(const IterChunk *k)
     }
 }
 
-static void sc_framing(const void *row, const void *ctx, Cell *c)
-{
-    char *text = iter_summary(&sec(row)->iter);
-
-    (void)ctx;
-    if (text) {
-        cell_take(c, text);
-    } else {
-        cell_null(c, NULL);
-    }
-}
-
 static void add_count(json_object *o, const char *key, uint64_t v)
 {
     json_object_object_add(o, key, json_u64(v));
@@ -228,7 +216,7 @@ static void sc_iterative(const void *row, const void *ctx, Cell *c)
 
     (void)ctx;
     if (k->kind == ITER_NONE) {
-        cell_json(c, NULL);
+        cell_null(c, NULL);
         return;
     }
     o = json_object_new_object();
@@ -261,7 +249,7 @@ static void sc_iterative(const void *row, const void *ctx, Cell *c)
         add_count(o, "progress", k->blk_progress);
         break;
     }
-    cell_json(c, o);
+    cell_json_text(c, o, iter_summary(k));
 }
 
 static const ColDesc section_cols[] = {
@@ -290,11 +278,10 @@ static const ColDesc section_cols[] = {
       sc_inferred },
     { "BODYHOW", "delimited-by", COL_TEXT, 0, 0, "parsed, vmdesc (scan confirmed "
       "by vmdesc sizes) or inferred (scan only)", sc_how },
-    { "SIZECHECK", "vmdesc-size-check", COL_TEXT, 0, 0, "body size against "
+    { "SIZECHECK", "vmdesc-size-check", COL_TEXT, 0, 1, "body size against "
       "the vmdesc: confirmed, or differs (both sizes)", sc_size_check },
-    { "RECORDS", "framing", COL_TEXT, 0, 0, "live sections read by their "
-      "framing: their records", sc_framing },
-    { "", "iterative", COL_TEXT, 0, 1, "the framing's counts", sc_iterative },
+    { "RECORDS", "iterative", COL_TEXT, 0, 0, "live sections other than ram, "
+      "read by their framing: records, bytes, end marker", sc_iterative },
 };
 
 const TableDesc table_sections = { "sections", "stream: one row per section", section_cols,
@@ -802,6 +789,25 @@ static void render_vmdesc(Out *o, const StreamModel *m)
     out_str(o, NULL, "vmdesc", text);
 }
 
+/* Which device sections have a body of another size than the vmdesc's. */
+static char *vmdesc_differs_text(const StreamModel *m)
+{
+    GString *t = g_string_new(NULL);
+
+    g_string_printf(t, "%" G_GUINT64_FORMAT " section(s) whose body is not the "
+                    "vmdesc's size:", m->vmdesc_differs);
+    for (guint i = 0; i < m->sections->len; i++) {
+        const StreamSection *s = &g_array_index(m->sections, StreamSection, i);
+        if (s->vmdesc_differs) {
+            g_string_append_printf(t, " %s (section %u: body %" G_GUINT64_FORMAT
+                                   ", vmdesc %" G_GINT64_FORMAT ")", s->idstr,
+                                   i, s->body_end - s->body_offset,
+                                   s->vmdesc_size);
+        }
+    }
+    return g_string_free(t, FALSE);
+}
+
 static void render_header(Out *o, const InputInfo *in, const StreamModel *m)
 {
     g_autofree char *fmt = g_strdup_printf("QEMU migration stream (QEVM), "
@@ -833,9 +839,7 @@ static void render_header(Out *o, const InputInfo *in, const StreamModel *m)
     out_int(o, "inferred-count", NULL, (int64_t)m->inferred_count);
     out_int(o, "vmdesc-size-differs", NULL, (int64_t)m->vmdesc_differs);
     if (m->vmdesc_differs) {
-        g_autofree char *t = g_strdup_printf(
-            "%" G_GUINT64_FORMAT " device section(s) whose body size differs "
-            "from the vmdesc's (SIZECHECK)", m->vmdesc_differs);
+        g_autofree char *t = vmdesc_differs_text(m);
         out_str(o, NULL, "vmdesc size", t);
     }
     render_vmdesc(o, m);

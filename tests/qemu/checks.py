@@ -433,7 +433,7 @@ def check_iterative(s, doc):
     shown = secs if len(secs) <= 6 else secs[:3] + secs[-3:]
     desc = "%s %s: %s read by their framing (%d chunks): %s%s" % (
         label(s), s["name"], ", ".join(s["iterative"]), len(secs),
-        "; ".join("%s %s %s" % (x["idstr"], x["type"], x.get("framing")) for x in shown),
+        "; ".join("%s %s %s" % (x["idstr"], x["type"], x.get("iterative")) for x in shown),
         "" if "block" not in s["iterative"] else
         "; block data = the %d MiB disk, one start and one complete per bitmap" % s["disk_mb"])
     return bool(ok), desc, None
