@@ -21,6 +21,8 @@ static const struct {
                                       "VFIO KVM irqfd eventfd" },
     [CPR_KIND_VFIO_EVENTFD] = { "vfio-eventfd", "VFIO notifier eventfd" },
     [CPR_KIND_IOMMUFD] = { "iommufd", "iommufd backend" },
+    [CPR_KIND_FLASH] = { "flash", "flash memory (pflash)" },
+    [CPR_KIND_BOARD_MEMORY] = { "board-memory", "on-board memory (SRAM)" },
 };
 
 const char *cpr_kind_name(CprKind kind)
@@ -36,7 +38,8 @@ const char *cpr_kind_title(CprKind kind)
 bool cpr_kind_is_memory(CprKind kind)
 {
     return kind == CPR_KIND_GUEST_RAM || kind == CPR_KIND_RAM_BACKEND ||
-           kind == CPR_KIND_ROM || kind == CPR_KIND_DEVICE_RAM;
+           kind == CPR_KIND_ROM || kind == CPR_KIND_DEVICE_RAM ||
+           kind == CPR_KIND_FLASH || kind == CPR_KIND_BOARD_MEMORY;
 }
 
 bool cpr_kind_is_vfio(CprKind kind)
@@ -100,7 +103,65 @@ static const SuffixRule mr_suffixes[] = {
     { ".vgavram", CPR_KIND_DEVICE_RAM, "video RAM: <dev>/<name>.vgavram" },
     { ".vrom", CPR_KIND_DEVICE_RAM, "device ROM area: <dev>/<name>.vrom" },
     { ".ram", CPR_KIND_GUEST_RAM, "machine RAM region: <name>.ram" },
+    { ".mrom", CPR_KIND_ROM, "board mask ROM: <board>.mrom" },
+    { ".sram", CPR_KIND_BOARD_MEMORY, "on-board SRAM: <board>.sram" },
 };
+
+/* Memory regions of the boards QEMU names "<board>.<region>" (hw/arm/virt.c,
+ * vexpress.c, hw/riscv/virt.c, ...): a board prefix is never an object id,
+ * so a region no rule knows is unknown, not a memory backend. */
+static const char *const board_prefixes[] = {
+    "virt.", "mach-virt.", "vexpress.", "ppc_spapr.", "s390.",
+    "riscv_virt_board.", "pc.", "isa.",
+};
+
+static const SuffixRule board_regions[] = {
+    { "vexpress.highmem", CPR_KIND_GUEST_RAM,
+      "vexpress.highmem: the vexpress board's main RAM" },
+    { "vexpress.lowmem", CPR_KIND_GUEST_RAM,
+      "vexpress.lowmem: the vexpress board's low RAM" },
+};
+
+/* "<board>.flash<N>": the board's pflash devices (virt.flash0, vexpress.flash1). */
+static bool is_board_flash(const char *name, const char *prefix)
+{
+    const char *r = name + strlen(prefix);
+
+    if (!g_str_has_prefix(r, "flash")) {
+        return false;
+    }
+    for (r += strlen("flash"); *r; r++) {
+        if (!g_ascii_isdigit(*r)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A "<board>.<region>" name: true when it is one (kind set, or unknown). */
+static bool classify_board(const char *name, CprKindInfo *out)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(board_prefixes); i++) {
+        if (!g_str_has_prefix(name, board_prefixes[i])) {
+            continue;
+        }
+        for (size_t k = 0; k < G_N_ELEMENTS(board_regions); k++) {
+            if (!strcmp(name, board_regions[k].suffix)) {
+                out->kind = board_regions[k].kind;
+                out->rule = board_regions[k].rule;
+                return true;
+            }
+        }
+        if (is_board_flash(name, board_prefixes[i])) {
+            out->kind = CPR_KIND_FLASH;
+            out->rule = "board pflash: <board>.flash<N>";
+            return true;
+        }
+        out->rule = "board memory region with no rule of its own";
+        return true;
+    }
+    return false;
+}
 
 static bool match_suffix(const char *s, const SuffixRule *rules, size_t n,
                          CprKindInfo *out)
@@ -149,6 +210,9 @@ static void classify_plain(const char *name, CprKindInfo *out)
     }
     if (match_suffix(base ? base + 1 : name, mr_suffixes,
                      G_N_ELEMENTS(mr_suffixes), out)) {
+        return;
+    }
+    if (!base && classify_board(name, out)) {
         return;
     }
     if (g_str_has_prefix(name, "/objects/")) {

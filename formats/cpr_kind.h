@@ -22,6 +22,8 @@ typedef enum CprKind {
     CPR_KIND_VFIO_KVM_INTERRUPT, /* KVM irqfd for a vector, id = vector */
     CPR_KIND_VFIO_EVENTFD,    /* INTx, err and req notifier eventfds */
     CPR_KIND_IOMMUFD,         /* iommufd backend object (/dev/iommu) */
+    CPR_KIND_FLASH,           /* a board's pflash, e.g. virt.flash0 */
+    CPR_KIND_BOARD_MEMORY,    /* on-board memory other than RAM: SRAM */
     CPR_KIND__COUNT
 } CprKind;
 

@@ -22,6 +22,7 @@ void ram_model_init(RamModel *ram)
     ram->blocks = g_array_new(FALSE, TRUE, sizeof(RamBlock));
     g_array_set_clear_func(ram->blocks, block_clear);
     ram->cur = -1;
+    ram->mapped_mismatch = -1;
 }
 
 void ram_model_clear(RamModel *ram)
@@ -77,7 +78,8 @@ static bool read_idstr(Rd *rd, uint8_t *len, const uint8_t **p)
  * is there when the next 8 bytes are a power of two below 2^56 (a following
  * idstr length byte is never 0, a record header always has a flag bit) that
  * is part of POSTCOPY_ADVISE's summary of page sizes. */
-static bool read_page_size(Rd *rd, RamBlock *b, const RamOpts *opts)
+static bool read_page_size(Rd *rd, RamBlock *b, const RamOpts *opts,
+                           uint32_t target_page_size)
 {
     const uint8_t *p;
     uint64_t v = 0;
@@ -89,7 +91,7 @@ static bool read_page_size(Rd *rd, RamBlock *b, const RamOpts *opts)
     for (int i = 0; i < 8; i++) {
         v = (v << 8) | p[i];
     }
-    if (p[0] || v < 1024 || (v & (v - 1)) || v == opts->page_size ||
+    if (p[0] || v < 1024 || (v & (v - 1)) || v == target_page_size ||
         (opts->postcopy_summary && !(opts->postcopy_summary & v))) {
         return true;
     }
@@ -154,7 +156,21 @@ static bool read_bitmap(Rd *rd, RamBlock *b)
     return rd_skip_payload(rd, "pages", b->mapped.pages_offset + b->used_length - at);
 }
 
-static bool read_mapped_header(Rd *rd, RamBlock *b)
+/* The first mapped-ram header gives the page size when nothing before did;
+ * every later one must agree with it. */
+static void mapped_page_size(RamModel *ram, const RamBlock *b)
+{
+    if (ram->page_size == 0 && b->mapped.page_size >= 1024 &&
+        b->mapped.page_size <= (1u << 24)) {
+        ram->page_size = (uint32_t)b->mapped.page_size;
+        ram->page_size_from = RAM_PS_MAPPED;
+    } else if (b->mapped.page_size != ram->page_size &&
+               ram->mapped_mismatch < 0) {
+        ram->mapped_mismatch = (int64_t)ram->blocks->len - 1;
+    }
+}
+
+static bool read_mapped_header(Rd *rd, RamModel *ram, RamBlock *b)
 {
     RamMappedHeader *h = &b->mapped;
     uint64_t at = rd_offset(rd);
@@ -176,6 +192,7 @@ static bool read_mapped_header(Rd *rd, RamBlock *b)
         return invalid(rd, at + 4, "mapped-ram page_size",
                        "mapped-ram page size is not a power of two");
     }
+    mapped_page_size(ram, b);
     if (h->bitmap_offset == 0 && h->pages_offset == 0) {
         return true; /* ignored block (x-ignore-shared): no space reserved */
     }
@@ -195,7 +212,7 @@ static bool read_block_entry(Rd *rd, RamModel *ram, const RamOpts *opts)
     g_array_append_val(ram->blocks, b);
     RamBlock *nb = &g_array_index(ram->blocks, RamBlock, ram->blocks->len - 1);
     if (!rd_be64(rd, "used_length", &nb->used_length) ||
-        !read_page_size(rd, nb, opts)) {
+        !read_page_size(rd, nb, opts, ram->page_size)) {
         return false;
     }
     if (opts->ignore_shared) {
@@ -204,7 +221,7 @@ static bool read_block_entry(Rd *rd, RamModel *ram, const RamOpts *opts)
             return false;
         }
     }
-    return !opts->mapped_ram || read_mapped_header(rd, nb);
+    return !opts->mapped_ram || read_mapped_header(rd, ram, nb);
 }
 
 static bool read_mem_size(Rd *rd, RamModel *ram, const RamOpts *opts,
@@ -296,10 +313,10 @@ static bool read_compressed(Rd *rd, RamBlock *b)
     return rd_skip_payload(rd, "compressed data", len);
 }
 
-static bool read_page(Rd *rd, RamModel *ram, const RamOpts *opts,
-                      uint64_t at, uint64_t hdr, unsigned flags)
+static bool read_page(Rd *rd, RamModel *ram, uint64_t at, uint64_t hdr,
+                      unsigned flags)
 {
-    uint64_t ps = opts->page_size;
+    uint64_t ps = ram->page_size;
     RamBlock *b;
     uint8_t fill;
 
@@ -370,18 +387,53 @@ static void continue_run(Rd *rd, RamModel *ram, uint64_t ps)
     rd->pos = (size_t)(p - rd->buf);
 }
 
+bool ram_flags_known(unsigned flags)
+{
+    switch (flags & ~RAM_FLAG_CONTINUE) {
+    case RAM_FLAG_ZERO:
+    case RAM_FLAG_PAGE:
+    case RAM_FLAG_XBZRLE:
+    case RAM_FLAG_COMPRESS_PAGE:
+        return true;
+    case RAM_FLAG_EOS:
+    case RAM_FLAG_MULTIFD_FLUSH:
+    case RAM_FLAG_HOOK:
+    case RAM_FLAG_MEM_SIZE:
+        return !(flags & RAM_FLAG_CONTINUE);
+    default:
+        return false;
+    }
+}
+
+/* A page record comes next and no page size is known yet: infer it. */
+static bool need_page_size(Rd *rd, RamModel *ram)
+{
+    if (ram->page_size || !rd_ensure(rd, 8)) {
+        return true;
+    }
+    unsigned flags = (unsigned)(rd_load_be64(rd->buf + rd->pos) & 0x3ff);
+    if (!(flags & (RAM_FLAG_ZERO | RAM_FLAG_PAGE | RAM_FLAG_XBZRLE |
+                   RAM_FLAG_COMPRESS_PAGE)) || !ram_flags_known(flags)) {
+        return true;
+    }
+    return ram_infer_page_size(rd, ram);
+}
+
 bool ram_read_chunk(Rd *rd, RamModel *ram, const RamOpts *opts)
 {
-    uint64_t mask = (uint64_t)opts->page_size - 1;
-
-    ram->page_size = opts->page_size;
     for (;;) {
-        if (ram->cur >= 0) {
-            continue_run(rd, ram, opts->page_size);
+        if (ram->cur >= 0 && ram->page_size) {
+            continue_run(rd, ram, ram->page_size);
         }
+        rd_context(rd, "ram record", (int64_t)ram->records);
+        if (!need_page_size(rd, ram)) {
+            return false;
+        }
+        /* Without a page size the flags are the low 10 bits: QEMU's
+         * highest flag is 0x200 and no target page is below 1 KiB. */
+        uint64_t mask = ram->page_size ? (uint64_t)ram->page_size - 1 : 0x3ff;
         uint64_t at = rd_offset(rd), hdr;
 
-        rd_context(rd, "ram record", (int64_t)ram->records);
         if (!rd_be64(rd, "header", &hdr)) {
             return false;
         }
@@ -406,7 +458,7 @@ bool ram_read_chunk(Rd *rd, RamModel *ram, const RamOpts *opts)
         case RAM_FLAG_PAGE:
         case RAM_FLAG_XBZRLE:
         case RAM_FLAG_COMPRESS_PAGE:
-            if (!read_page(rd, ram, opts, at, hdr, flags)) {
+            if (!read_page(rd, ram, at, hdr, flags)) {
                 return false;
             }
             break;

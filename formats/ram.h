@@ -58,11 +58,38 @@ typedef struct RamBlock {
     RamPages pages;
 } RamBlock;
 
+/* Where RamModel.page_size came from. */
+typedef enum RamPageSizeFrom {
+    RAM_PS_UNKNOWN = 0,       /* no source yet, and no record needed one */
+    RAM_PS_GIVEN,             /* set by the caller before the records */
+    RAM_PS_MAPPED,            /* the first block's mapped-ram header */
+    RAM_PS_INFERRED,          /* from the page records themselves */
+} RamPageSizeFrom;
+
+/* The candidates of the inference: 1, 2, 4, 8, 16 and 64 KiB (the target
+ * page sizes QEMU targets use). */
+#define RAM_INFER_SHIFTS { 10, 11, 12, 13, 14, 16 }
+#define RAM_INFER_N 6
+
+/* What the inference from the page records saw (formats/ram.md). */
+typedef struct RamInference {
+    bool done;
+    uint64_t offset;          /* of the first page record */
+    uint32_t fits;            /* bit i: candidate i reads every record valid */
+    uint64_t records[RAM_INFER_N];   /* records each candidate read ahead */
+    bool decisive;            /* exactly one candidate fits */
+} RamInference;
+
 typedef struct RamModel {
     bool present;             /* a MEM_SIZE record was read */
     uint64_t mem_size_offset;
     uint64_t mem_size;
-    uint32_t page_size;       /* TARGET_PAGE_SIZE used to split headers */
+    uint32_t page_size;       /* TARGET_PAGE_SIZE used to split headers; 0:
+                                 not known (flags are then the low 10 bits) */
+    RamPageSizeFrom page_size_from;
+    RamInference inference;
+    int64_t mapped_mismatch;  /* first block whose mapped-ram header page size
+                                 differs from page_size, or -1 */
     GArray *blocks;           /* RamBlock, stream order */
     bool blocks_complete;
     uint64_t records;         /* every record read, EOS included */
@@ -74,7 +101,6 @@ typedef struct RamModel {
 
 /* What the rest of the stream says about the optional MEM_SIZE fields. */
 typedef struct RamOpts {
-    uint32_t page_size;       /* target page size */
     bool ignore_shared;       /* capability x-ignore-shared: mr->addr */
     bool mapped_ram;          /* capability mapped-ram: MappedRamHeader */
     bool postcopy;            /* POSTCOPY_ADVISE seen: page_size may appear */
@@ -84,8 +110,17 @@ typedef struct RamOpts {
 void ram_model_init(RamModel *ram);
 void ram_model_clear(RamModel *ram);
 
-/* Reads one chunk of the "ram" section body: records up to and including EOS. */
+/* Reads one chunk of the "ram" section body: records up to and including EOS.
+ * Set ram->page_size (RAM_PS_GIVEN) first when the stream says it; otherwise
+ * the first mapped-ram header or the first page record decides it. */
 bool ram_read_chunk(Rd *rd, RamModel *ram, const RamOpts *opts);
+
+/* At a page record with no page size known: reads ahead in the reader's
+ * window with each candidate size and keeps the one(s) under which every
+ * record is valid (formats/ram_infer.c). False (error set) when none fits. */
+bool ram_infer_page_size(Rd *rd, RamModel *ram);
+/* Is flags (the low bits of a record header) a combination QEMU writes? */
+bool ram_flags_known(unsigned flags);
 
 /* Sum of the per-block page counts. */
 void ram_totals(const RamModel *ram, RamPages *sum);

@@ -44,7 +44,7 @@ static void io_error(Rd *rd)
 }
 
 /* Moves the unread bytes to the front and makes room for 'want' bytes,
- * growing by at most one chunk beyond what is buffered. */
+ * growing by at most one chunk beyond what is buffered, or doubling. */
 static void make_room(Rd *rd, size_t want)
 {
     size_t have = rd->len - rd->pos;
@@ -53,6 +53,9 @@ static void make_room(Rd *rd, size_t want)
     cap = MIN(cap, have + RD_CHUNK);
     cap = MAX(cap, have);
     if (cap > rd->cap) {
+        /* growing towards a large want (the page-size look-ahead): double,
+         * so that many short reads do not each reallocate */
+        cap = MAX(cap, MIN(rd->cap * 2, MAX(want, (size_t)RD_CHUNK)));
         uint8_t *n = g_malloc(cap);
         if (have) {   /* the first window: buf is NULL, memcpy(NULL) is UB */
             memcpy(n, rd->buf + rd->pos, have);

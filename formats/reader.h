@@ -21,6 +21,12 @@ typedef struct FmtSource {
     /* Skip n bytes; returns the bytes skipped (< n at the end), -1 on error.
      * May be NULL: the reader then reads and discards. */
     int64_t (*skip)(void *opaque, uint64_t n);
+    /* Copies the last min(len, size) bytes of the whole input into buf
+     * without moving the read position and sets *size to the input's whole
+     * (decompressed) size; returns the count, or -1 when the input cannot
+     * (a pipe); len 0 (buf may be NULL) asks for the size only. May be NULL.
+     * Used to read the vmdesc ahead. */
+    ssize_t (*tail)(void *opaque, void *buf, size_t len, uint64_t *size);
     void *opaque;
 } FmtSource;
 

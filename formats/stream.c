@@ -7,6 +7,8 @@
  */
 #include "stream.h"
 
+#include "stream_pagesize.h"
+
 #include <string.h>
 
 #define FOOTER_LOOKAHEAD (5 + 1 + 4 + 1 + 255 + 8)
@@ -14,8 +16,10 @@
 typedef struct Dec {
     Rd rd;
     StreamModel *m;
+    const FmtSource *src;  /* NULL: memory input (rd holds all of it) */
     GHashTable *by_id;     /* section id -> index + 1 of its START/FULL */
     RamOpts ram;
+    IterState iter;
 } Dec;
 
 static const char *const cmd_names[] = {
@@ -295,6 +299,9 @@ static bool read_command(Dec *d)
         return false;
     }
     decode_payload(d, &c, p);
+    if (c.cmd == MIG_CMD_POSTCOPY_ADVISE) {
+        stream_ps_advise(d->m, &c);
+    }
     g_array_append_val(d->m->commands, c);
     return true;
 }
@@ -483,6 +490,16 @@ static bool read_body(Dec *d, StreamSection *s)
         s->body_end = rd_offset(rd);
         return true;
     }
+    IterKind kind = iter_kind(s->idstr);
+    if (kind != ITER_NONE && s->type != QEMU_VM_SECTION_FULL) {
+        s->how = BODY_PARSED;
+        if (!iter_read_chunk(rd, kind, &d->iter, &s->iter)) {
+            return false;
+        }
+        rd_context(rd, "section", d->m->sections->len - 1);
+        s->body_end = rd_offset(rd);
+        return true;
+    }
     s->how = BODY_SCAN;
     if (!(d->m->footers == 0 ? scan_next_item(d)
                              : scan_footer(d, s->section_id))) {
@@ -619,6 +636,9 @@ static void apply_vmdesc(StreamModel *m)
         if (s->complete && dev->size == s->body_end - s->body_offset) {
             s->how = BODY_VMDESC;
             m->inferred_count--;
+        } else if (s->complete) {
+            s->vmdesc_differs = true;
+            m->vmdesc_differs++;
         }
     }
 }
@@ -713,6 +733,7 @@ static StreamModel *model_new(void)
     g_array_set_clear_func(m->commands, command_clear);
     m->config.caps = g_ptr_array_new_with_free_func(g_free);
     m->footers = -1;
+    m->ps.from = PS_SRC_NONE;
     ram_model_init(&m->ram);
     vmdesc_init(&m->vmdesc.desc);
     return m;
@@ -727,44 +748,76 @@ void stream_free(StreamModel *m)
     g_array_unref(m->commands);
     g_ptr_array_unref(m->config.caps);
     g_free(m->config.machine_type);
+    g_free(m->ps.detail);
+    g_free(m->ps.conflict);
     ram_model_clear(&m->ram);
     vmdesc_clear(&m->vmdesc.desc);
     g_free(m);
 }
 
-static void set_page_size(Dec *d)
+/* Without a usable configuration/target-page-bits, the vmdesc at the end of
+ * a seekable input is read ahead for its page_size. */
+static void read_ahead(Dec *d)
 {
-    StreamConfig *c = &d->m->config;
+    Rd *rd = &d->rd;
+    uint64_t total = 0;
+
+    const StreamConfig *c = &d->m->config;
 
     if (c->has_page_bits && c->page_bits >= 10 && c->page_bits <= 24) {
-        d->m->page_size = 1u << c->page_bits;
-        d->m->page_size_source = "configuration/target-page-bits";
+        stream_ps_begin(d->m, NULL, 0, 0);
+    } else if (!d->src) {
+        size_t n = MIN(rd->len, (size_t)VMDESC_TAIL_MAX);
+        stream_ps_begin(d->m, rd->buf + rd->len - n, n, rd->len);
+    } else if (d->src->tail) {
+        /* its size first (len 0); then 64 KiB (real vmdescs are tens of
+         * KiB), then 1 MiB */
+        if (d->src->tail(d->src->opaque, NULL, 0, &total) < 0) {
+            stream_ps_begin(d->m, NULL, 0, 0);
+            return;
+        }
+        for (size_t want = (size_t)MIN(total, (uint64_t)(64u << 10));;
+             want = (size_t)MIN(total, (uint64_t)VMDESC_TAIL_MAX)) {
+            g_autofree uint8_t *buf = g_malloc(want);
+            ssize_t n = d->src->tail(d->src->opaque, buf, want, &total);
+            stream_ps_begin(d->m, n > 0 ? buf : NULL, n > 0 ? (size_t)n : 0,
+                            total);
+            if (d->m->ps.vmdesc_ahead || n <= 0 || (size_t)n < want ||
+                want >= MIN(total, (uint64_t)VMDESC_TAIL_MAX)) {
+                break;
+            }
+        }
     } else {
-        d->m->page_size = 4096;
-        d->m->page_size_source = "default (x86: 4 KiB; the vmdesc page_size "
-                                 "comes too late to be used)";
+        stream_ps_begin(d->m, NULL, 0, 0);
     }
-    d->ram.page_size = d->m->page_size;
+}
+
+static void set_opts(Dec *d)
+{
+    read_ahead(d);
     d->ram.ignore_shared = stream_has_cap(d->m, "x-ignore-shared");
     d->ram.mapped_ram = stream_has_cap(d->m, "mapped-ram");
 }
 
-static bool decode(Rd *rd, StreamModel **out)
+static bool decode(Rd *rd, const FmtSource *src, StreamModel **out)
 {
-    Dec d = { .m = model_new() };
+    Dec d = { .m = model_new(), .src = src, .iter = { .htab_shift = -1 } };
     bool ok;
 
     d.rd = *rd;
     d.by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
     ok = read_header(&d) && read_config(&d);
     if (ok) {
-        set_page_size(&d);
+        set_opts(&d);
         ok = read_items(&d);
     }
     if (d.m->vmdesc.parsed) {
         apply_vmdesc(d.m);
     }
     decide_no_pages(d.m);
+    if (d.m->header_ok) {
+        ok = stream_ps_finish(d.m, ok, d.rd.err);
+    }
     d.m->end_offset = rd_offset(&d.rd);
     g_hash_table_unref(d.by_id);
     *rd = d.rd;
@@ -787,7 +840,7 @@ bool stream_decode_ex(const FmtSource *src, StreamPayloadFn on_payload,
     rd_init_source(&rd, src, err);
     rd.on_payload = on_payload;
     rd.payload_opaque = opaque;
-    ok = decode(&rd, out);
+    ok = decode(&rd, src, out);
     rd_release(&rd);
     return ok;
 }
@@ -799,5 +852,5 @@ bool stream_decode_mem(const uint8_t *buf, size_t len, StreamModel **out,
 
     memset(err, 0, sizeof(*err));
     rd_init_mem(&rd, buf, len, err);
-    return decode(&rd, out);
+    return decode(&rd, NULL, out);
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "fmt_error.h"
+#include "iterative.h"
 #include "ram.h"
 #include "reader.h"
 #include "vmdesc.h"
@@ -53,7 +54,8 @@ enum {
 };
 
 typedef enum StreamBodyHow {
-    BODY_PARSED,        /* decoded record by record ("ram") */
+    BODY_PARSED,        /* decoded record by record ("ram", and the live
+                           sections of iterative.h) */
     BODY_SCAN,          /* delimited by scanning for its footer (or, without
                            footers, for the next item's header) */
     BODY_VMDESC,        /* that scan confirmed by the vmdesc field sizes */
@@ -74,6 +76,8 @@ typedef struct StreamSection {
     const char *vmsd_name;    /* from vmdesc (borrowed from the model) */
     int64_t vmsd_version;     /* -1 when unknown */
     int64_t vmdesc_size;      /* body size per vmdesc, -1 when unknown */
+    bool vmdesc_differs;      /* complete, and its body size is not that */
+    IterChunk iter;           /* live sections read by their framing */
     bool complete;
 } StreamSection;
 
@@ -111,6 +115,30 @@ typedef struct StreamVmdescInfo {
     Vmdesc desc;
 } StreamVmdescInfo;
 
+/* Sources of the target page size, in the order cprdump trusts them. */
+typedef enum StreamPageSource {
+    PS_SRC_CONFIG,            /* configuration/target-page-bits */
+    PS_SRC_VMDESC,            /* vmdesc "page_size" (read ahead, or at the end) */
+    PS_SRC_MAPPED,            /* the mapped-ram headers */
+    PS_SRC_ADVISE,            /* POSTCOPY_ADVISE's target page size */
+    PS_SRC_INFERRED,          /* from the RAM records themselves */
+    PS_SRC__COUNT,
+    PS_SRC_NONE = PS_SRC__COUNT,   /* none: no record needed it */
+} StreamPageSource;
+
+typedef struct StreamPageSize {
+    uint32_t size;            /* used for the RAM records; 0: not known */
+    StreamPageSource from;
+    bool vmdesc_ahead;        /* the vmdesc was read ahead from the end */
+    uint64_t said[PS_SRC__COUNT];   /* what each source says, 0: absent */
+    uint64_t at[PS_SRC__COUNT];     /* offset of each source in the stream */
+    char *detail;             /* how it was decided, e.g. the inference */
+    char *conflict;           /* two sources disagree: names both, or NULL */
+} StreamPageSize;
+
+const char *stream_page_source_name(StreamPageSource src);
+const char *stream_page_source_title(StreamPageSource src);
+
 typedef struct StreamModel {
     uint32_t magic;
     uint32_t version;
@@ -123,10 +151,10 @@ typedef struct StreamModel {
     uint64_t eof_offset;
     StreamVmdescInfo vmdesc;
     RamModel ram;
-    uint32_t page_size;       /* target page size used for "ram" */
-    const char *page_size_source;   /* static string */
+    StreamPageSize ps;        /* the target page size and its sources */
     const char *no_pages_reason;    /* static string or NULL */
     uint64_t inferred_count;  /* sections delimited by a scan only */
+    uint64_t vmdesc_differs;  /* sections whose body is not the vmdesc size */
     uint64_t end_offset;      /* where decoding stopped */
 } StreamModel;
 

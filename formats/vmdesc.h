@@ -36,6 +36,18 @@ void vmdesc_clear(Vmdesc *vd);
 /* Reads len bytes of JSON at the cursor. */
 bool vmdesc_read(Rd *rd, uint32_t len, Vmdesc *vd);
 
+/* Bytes of the end of a stream cprdump reads to find the vmdesc ahead. */
+#define VMDESC_TAIL_MAX (1u << 20)
+
+/*
+ * The vmdesc in the last n bytes of a stream (buf ends where the stream
+ * ends; the stream is total bytes long): 0x00 (EOF), 0x06, BE u32 length,
+ * then exactly that many bytes of JSON up to the end. Fills *vd and *offset
+ * (of the 0x06 byte) and returns true when such a vmdesc parses.
+ */
+bool vmdesc_find_tail(const uint8_t *buf, size_t n, uint64_t total,
+                      Vmdesc *vd, uint64_t *offset);
+
 /* The first unused device with this idstr and instance id, or NULL. */
 VmdescDevice *vmdesc_find(Vmdesc *vd, const char *name, uint32_t instance_id);
 

@@ -13,6 +13,7 @@ pkgs=(
     time                                # make bench: peak RSS
     man-db groff-base bash-completion file
     debootstrap qemu-system-x86         # real-QEMU tests: 11.1 tree, and 7.2
+    qemu-system-arm qemu-system-ppc qemu-system-misc  # 7.2: aarch64, arm, ppc64, s390x, riscv64
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -35,6 +35,7 @@ struct Input {
     uint8_t peek[PEEK_MAX];
     size_t peek_len, peek_pos;
     uint64_t limit;       /* bytes the consumer may still read */
+    bool limited;         /* input_set_limit was called (a capture) */
     GError *err;
 };
 
@@ -366,6 +367,7 @@ bool input_read_exact(Input *in, void *buf, size_t n, size_t *got)
 void input_set_limit(Input *in, uint64_t n)
 {
     in->limit = n;
+    in->limited = true;
 }
 
 static void too_large(Input *in, size_t max, GError **errp)
@@ -400,9 +402,38 @@ GBytes *input_slurp(Input *in, size_t max, GError **errp)
     return g_byte_array_free_to_bytes(g_steal_pointer(&all));
 }
 
+/* The last bytes of a regular, uncompressed input, by pread (the read
+ * position is untouched). zstd and pipes cannot: their end is only reached
+ * by reading everything (the stream decoder then infers the page size and
+ * checks it against the vmdesc at the end). */
+static ssize_t input_tail(void *opaque, void *buf, size_t len, uint64_t *size)
+{
+    Input *in = opaque;
+    size_t n, done = 0;
+
+    if (in->zs || in->file_size < 0 || in->limited) {
+        return -1;
+    }
+    n = (size_t)MIN((uint64_t)len, (uint64_t)in->file_size);
+    while (buf && done < n) {
+        ssize_t got = pread(in->fd, (uint8_t *)buf + done, n - done,
+                            (off_t)((uint64_t)in->file_size - n + done));
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got <= 0) {
+            return -1;
+        }
+        done += (size_t)got;
+    }
+    *size = (uint64_t)in->file_size;
+    return (ssize_t)n;
+}
+
 void input_source(Input *in, FmtSource *src)
 {
     src->read = input_read;
     src->skip = in->seekable ? input_skip : NULL;
+    src->tail = input_tail;
     src->opaque = in;
 }

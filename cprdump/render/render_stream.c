@@ -146,6 +146,112 @@ static void sc_how(const void *row, const void *ctx, Cell *c)
     }
 }
 
+static void sc_size_check(const void *row, const void *ctx, Cell *c)
+{
+    const StreamSection *s = sec(row);
+
+    (void)ctx;
+    if (s->how == BODY_VMDESC) {
+        cell_str(c, "confirmed");
+    } else if (s->vmdesc_differs) {
+        cell_take(c, g_strdup_printf("differs: body %" G_GUINT64_FORMAT
+                                     ", vmdesc %" G_GINT64_FORMAT,
+                                     s->body_end - s->body_offset,
+                                     s->vmdesc_size));
+    } else {
+        cell_null(c, NULL);
+    }
+}
+
+/* A live section's records, in words. */
+static char *iter_summary(const IterChunk *k)
+{
+    switch (k->kind) {
+    case ITER_HTAB:
+        if (k->htab_header < 0) {
+            return g_strdup("no HPT");
+        }
+        if (k->htab_header > 0) {
+            return g_strdup_printf("hash table 2^%" G_GINT64_FORMAT " bytes",
+                                   k->htab_header);
+        }
+        return g_strdup_printf("%" G_GUINT64_FORMAT " chunk(s): %"
+                               G_GUINT64_FORMAT " valid, %" G_GUINT64_FORMAT
+                               " invalid HPTEs, %" G_GUINT64_FORMAT " bytes%s",
+                               k->htab_chunks, k->htab_valid, k->htab_invalid,
+                               k->bytes, k->ended ? ", end marker" : "");
+    case ITER_STATTR:
+        return g_strdup_printf("%" G_GUINT64_FORMAT " MORE (%" G_GUINT64_FORMAT
+                               " attribute bytes)%s%s", k->stattr_more,
+                               k->bytes, k->stattr_done ? ", DONE" : "",
+                               k->ended ? ", EOS" : "");
+    case ITER_DIRTY_BITMAP:
+        return g_strdup_printf("%" G_GUINT64_FORMAT " start, %" G_GUINT64_FORMAT
+                               " complete, %" G_GUINT64_FORMAT " bits (%"
+                               G_GUINT64_FORMAT " zeroes), %" G_GUINT64_FORMAT
+                               " bytes%s", k->dbm_start, k->dbm_complete,
+                               k->dbm_bits, k->dbm_zeroes, k->bytes,
+                               k->ended ? ", EOS" : "");
+    case ITER_BLOCK:
+        return g_strdup_printf("%" G_GUINT64_FORMAT " block(s) (%"
+                               G_GUINT64_FORMAT " zero), %" G_GUINT64_FORMAT
+                               " progress, %" G_GUINT64_FORMAT " bytes%s",
+                               k->blk_blocks, k->blk_zero_blocks,
+                               k->blk_progress, k->bytes,
+                               k->ended ? ", EOS" : "");
+    default:
+        return NULL;
+    }
+}
+
+static void add_count(json_object *o, const char *key, uint64_t v)
+{
+    json_object_object_add(o, key, json_u64(v));
+}
+
+static void sc_iterative(const void *row, const void *ctx, Cell *c)
+{
+    const IterChunk *k = &sec(row)->iter;
+    json_object *o;
+
+    (void)ctx;
+    if (k->kind == ITER_NONE) {
+        cell_null(c, NULL);
+        return;
+    }
+    o = json_object_new_object();
+    json_object_object_add(o, "kind",
+                           json_object_new_string(iter_kind_name(k->kind)));
+    add_count(o, "records", k->records);
+    add_count(o, "bytes", k->bytes);
+    json_object_object_add(o, "ended", json_object_new_boolean(k->ended));
+    switch (k->kind) {
+    case ITER_HTAB:
+        json_object_object_add(o, "header",
+                               json_object_new_int64(k->htab_header));
+        add_count(o, "chunks", k->htab_chunks);
+        add_count(o, "valid", k->htab_valid);
+        add_count(o, "invalid", k->htab_invalid);
+        break;
+    case ITER_STATTR:
+        add_count(o, "more", k->stattr_more);
+        add_count(o, "done", k->stattr_done);
+        break;
+    case ITER_DIRTY_BITMAP:
+        add_count(o, "start", k->dbm_start);
+        add_count(o, "complete", k->dbm_complete);
+        add_count(o, "bits", k->dbm_bits);
+        add_count(o, "zeroes", k->dbm_zeroes);
+        break;
+    default:
+        add_count(o, "blocks", k->blk_blocks);
+        add_count(o, "zero-blocks", k->blk_zero_blocks);
+        add_count(o, "progress", k->blk_progress);
+        break;
+    }
+    cell_json_text(c, o, iter_summary(k));
+}
+
 static const ColDesc section_cols[] = {
     { "POS", "index", COL_DEC, 1, 0, "position in the stream, from 0",
       sc_index },
@@ -172,6 +278,10 @@ static const ColDesc section_cols[] = {
       sc_inferred },
     { "BODYHOW", "delimited-by", COL_TEXT, 0, 0, "parsed, vmdesc (scan confirmed "
       "by vmdesc sizes) or inferred (scan only)", sc_how },
+    { "SIZECHECK", "vmdesc-size-check", COL_TEXT, 0, 1, "body size against "
+      "the vmdesc: confirmed, or differs (both sizes)", sc_size_check },
+    { "RECORDS", "iterative", COL_TEXT, 0, 0, "live sections other than ram, "
+      "read by their framing: records, bytes, end marker", sc_iterative },
 };
 
 const TableDesc table_sections = { "sections", "stream: one row per section", section_cols,
@@ -526,6 +636,39 @@ static void render_ram_totals(Out *o, const RamModel *r)
     out_json(o, "totals", render_ram_pages_json(&sum));
 }
 
+/* The target page size: the one used, how it was decided, what every source
+ * says (formats/ram.md), and a conflict between two of them. */
+static void render_page_size(Out *o, const StreamPageSize *ps, bool shown)
+{
+    json_object *said = json_object_new_object();
+    GString *text = g_string_new(NULL);
+
+    if (ps->size) {
+        out_int(o, "page-size", NULL, ps->size);
+        g_string_printf(text, "%u (%s", ps->size, ps->detail);
+    } else {
+        out_null(o, "page-size", NULL, NULL);
+        g_string_printf(text, "unknown (%s", ps->detail);
+    }
+    for (int i = 0; i < PS_SRC__COUNT; i++) {
+        json_object_object_add(said, stream_page_source_name(i),
+                               ps->said[i] ? json_u64(ps->said[i]) : NULL);
+        if (ps->said[i] && i != (int)ps->from) {
+            g_string_append_printf(text, "; %s says %" G_GUINT64_FORMAT,
+                                   stream_page_source_name(i), ps->said[i]);
+        }
+    }
+    g_string_append_c(text, ')');
+    out_str(o, "page-size-source", NULL, stream_page_source_name(ps->from));
+    out_str(o, "page-size-detail", NULL, ps->detail);
+    out_str(o, NULL, shown ? "page size" : NULL, text->str);
+    out_str(o, "page-size-conflict", ps->conflict ? "CONFLICT" : NULL,
+            ps->conflict);
+    out_bool(o, "vmdesc-read-ahead", NULL, ps->vmdesc_ahead);
+    out_json(o, "page-size-sources", said);
+    g_string_free(text, TRUE);
+}
+
 static void render_ram(Out *o, const StreamModel *m)
 {
     const RamModel *r = &m->ram;
@@ -536,8 +679,6 @@ static void render_ram(Out *o, const StreamModel *m)
                                            r->blocks->len,
                                            r->blocks_complete ? ""
                                            : " (list incomplete)");
-    g_autofree char *psize = g_strdup_printf("%u (%s)", m->page_size,
-                                             m->page_size_source);
 
     out_begin(o, "ram", r->present ? "RAM (\"ram\" section)" : NULL);
     out_bool(o, "present", NULL, r->present);
@@ -547,9 +688,7 @@ static void render_ram(Out *o, const StreamModel *m)
     out_hex(o, "mem-size", NULL, r->mem_size);
     out_str(o, NULL, r->present ? "mem size" : NULL, mem);
     out_bool(o, "blocks-complete", NULL, r->blocks_complete);
-    out_int(o, "page-size", NULL, m->page_size);
-    out_str(o, "page-size-source", NULL, m->page_size_source);
-    out_str(o, NULL, r->present ? "page size" : NULL, psize);
+    render_page_size(o, &m->ps, r->present);
     if (r->present) {
         render_ram_totals(o, r);
     }
@@ -650,6 +789,25 @@ static void render_vmdesc(Out *o, const StreamModel *m)
     out_str(o, NULL, "vmdesc", text);
 }
 
+/* Which device sections have a body of another size than the vmdesc's. */
+static char *vmdesc_differs_text(const StreamModel *m)
+{
+    GString *t = g_string_new(NULL);
+
+    g_string_printf(t, "%" G_GUINT64_FORMAT " section(s) whose body is not the "
+                    "vmdesc's size:", m->vmdesc_differs);
+    for (guint i = 0; i < m->sections->len; i++) {
+        const StreamSection *s = &g_array_index(m->sections, StreamSection, i);
+        if (s->vmdesc_differs) {
+            g_string_append_printf(t, " %s (section %u: body %" G_GUINT64_FORMAT
+                                   ", vmdesc %" G_GINT64_FORMAT ")", s->idstr,
+                                   i, s->body_end - s->body_offset,
+                                   s->vmdesc_size);
+        }
+    }
+    return g_string_free(t, FALSE);
+}
+
 static void render_header(Out *o, const InputInfo *in, const StreamModel *m)
 {
     g_autofree char *fmt = g_strdup_printf("QEMU migration stream (QEVM), "
@@ -679,6 +837,11 @@ static void render_header(Out *o, const InputInfo *in, const StreamModel *m)
     out_str(o, "footers", NULL, m->footers < 0 ? NULL
                                 : m->footers ? "on" : "off");
     out_int(o, "inferred-count", NULL, (int64_t)m->inferred_count);
+    out_int(o, "vmdesc-size-differs", NULL, (int64_t)m->vmdesc_differs);
+    if (m->vmdesc_differs) {
+        g_autofree char *t = vmdesc_differs_text(m);
+        out_str(o, NULL, "vmdesc size", t);
+    }
     render_vmdesc(o, m);
     out_hex(o, "end-offset", NULL, m->end_offset);
 }

@@ -67,11 +67,18 @@ expect_eq "stream --save: exit 0" "$rc" 0
 expect_eq "stream --save: zeroes exactly QEMU's normal-bytes ($normal_bytes) in 123 runs" \
     "$(jget "$out" '(d["saved"]["redaction"]["bytes-zeroed"], d["saved"]["redaction"]["runs"])')" \
     "($normal_bytes, 123)"
-strip() { jget "$1" 'json.dumps({k: v for k, v in d["stream"].items() if k not in ("input", "compression")}, sort_keys=True)'; }
+# (a capture is zstd: its vmdesc cannot be read ahead, so the page size is
+# inferred from the records, then confirmed by the vmdesc at the end)
+HOW='("page-size-source", "page-size-detail", "page-size-sources", "vmdesc-read-ahead")'
+strip() { jget "$1" 'json.dumps({k: ({a: b for a, b in v.items() if a not in '"$HOW"'} if k == "ram" else v) for k, v in d["stream"].items() if k not in ("input", "compression")}, sort_keys=True)'; }
 run_cprdump --json "$RUN"
 want=$(strip "$out")
+expect_eq "stream file: page size from the vmdesc read ahead" \
+    "$(jget "$out" '(d["stream"]["ram"]["page-size-source"], d["stream"]["ram"]["vmdesc-read-ahead"])')" "('vmdesc', True)"
 run_cprdump --json "$TMP/st.zst"
 expect_eq "redacted capture decodes to the same sections, blocks and page counts" "$(strip "$out")" "$want"
+expect_eq "redacted capture (zstd): page size inferred, the vmdesc at the end agrees" \
+    "$(jget "$out" '(d["stream"]["ram"]["page-size-source"], d["stream"]["ram"]["page-size-sources"]["vmdesc"], d["stream"]["ram"]["page-size-detail"].endswith("the vmdesc at the end agrees"))')" "('inferred', 4096, True)"
 expect_eq "redacted capture says so in its provenance" "$(jget "$out" 'd["capture"]["redacted"]')" True
 zstdcat "$TMP/st.zst" | python3 -c '
 import sys

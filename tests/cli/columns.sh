@@ -29,7 +29,7 @@ expect_eq "--columns: the ram0 row" \
 run_cprdump --columns=+END,BODY "$STREAM"
 hdr=$(grep -E '^POS ' <<<"$out" | tr -s ' ')
 expect_eq "--columns=+END,BODY: default set, then the two" "$hdr" \
-    "POS TYPE ID IDSTR INST VER OFFSET SIZE FOOTER VMSD BODYHOW END BODY"
+    "POS TYPE ID IDSTR INST VER OFFSET SIZE FOOTER VMSD BODYHOW RECORDS END BODY"
 # The ram END section of the 7.2 stream: type byte at 0xd4677, 8 body bytes,
 # footer end 0xd4689 (the same numbers as the JSON's section 2).
 run_cprdump --json "$STREAM"

@@ -174,6 +174,24 @@ rm -f "$TMP/sparse-zeros" "$TMP/sparse-qcpr" "$TMP/bomb.zst"
 
 # --- output safety: hostile names, mutations, the fuzz corpus ------------------------
 corpus=("$REPO"/tests/fuzz/corpus/fuzz-cpr-state/* "$REPO"/tests/fuzz/corpus/fuzz-stream/* "$FIX"/*/*/state.bin "$SYN"/*.bin)
+# --- the target page size: streams built to be contradictory or ambiguous ----------
+CORP=$REPO/tests/fuzz/corpus/fuzz-stream
+run_cprdump "$CORP/targets-conflict-4k-vs-1k.bin"
+expect_eq "configuration says 4096, vmdesc 1024: exit 5, one stderr line" "$rc/$(wc -l <<<"$err")" "5/1"
+check "... the line names both sources, offset and field" grep -qF \
+    "invalid page size at offset 0x7e: vmdesc: target page size: configuration/target-page-bits says 4096 but vmdesc page_size says 1024" <<<"$err"
+check "... the decode is still shown, with the conflict" grep -q "^CONFLICT .*says 4096 but vmdesc page_size says 1024" <<<"$out"
+run_cprdump --json "$CORP/targets-conflict-4k-vs-1k.bin"
+expect_eq "... JSON: page-size-conflict, the size used and its source" \
+    "$(jget "$out" '(d["stream"]["ram"]["page-size"], d["stream"]["ram"]["page-size-source"], d["stream"]["ram"]["page-size-sources"]["vmdesc"], d["stream"]["ram"]["page-size-conflict"] is not None)')" \
+    "(4096, 'configuration', 1024, True)"
+run_cprdump "$CORP/targets-ambiguous-zero-4k.bin"
+expect_eq "only zero pages at 4 KiB offsets, no source: exit 0" "$rc" 0
+check "... says ambiguous, lists 1024, 2048, 4096, uses the largest" grep -q "^page size    4096 (inferred, ambiguous: 1024, 2048, 4096 all make" <<<"$out"
+run_cprdump "$CORP/targets-inferred-1k-page.bin"
+check "a 1 KiB page record, no source: inferred decisively" grep -q "^page size    1024 (inferred: only 1024 makes the 5 RAM records" <<<"$out"
+check "no output says the x86 default any more" bash -c '! grep -rq "default (x86" "$1"/formats "$1"/cprdump' _ "$REPO"
+
 python3 "$REPO/tests/cli/hostile_output.py" "$CPRDUMP" "$TMP" "${corpus[@]}" >"$TMP/safety.log" 2>&1
 src=$?
 sed 's/^/# /' "$TMP/safety.log" | tail -20

@@ -37,6 +37,7 @@
 #include "cpr_state.h"
 #include "fmt_error.h"
 #include "formats.h"
+#include "iterative.h"
 #include "render/out.h"
 #include "reader.h"
 #include "render/render_cpr.h"
@@ -141,6 +142,19 @@ static inline int64_t hostile_src_skip(void *opaque, uint64_t n)
     return (int64_t)k;
 }
 
+static inline ssize_t hostile_src_tail(void *opaque, void *buf, size_t len,
+                                       uint64_t *size)
+{
+    HostileSource *s = opaque;
+    size_t n = MIN(len, s->len);
+
+    if (n) {
+        memcpy(buf, s->buf + s->len - n, n);
+    }
+    *size = s->len;
+    return (ssize_t)n;
+}
+
 static inline void hostile_source(HostileSource *s, FmtSource *src,
                                   const uint8_t *buf, size_t len,
                                   size_t chunk, bool with_skip)
@@ -148,6 +162,7 @@ static inline void hostile_source(HostileSource *s, FmtSource *src,
     *s = (HostileSource){ .buf = buf, .len = len, .chunk = MAX(chunk, 1) };
     src->read = hostile_src_read;
     src->skip = with_skip ? hostile_src_skip : NULL;
+    src->tail = hostile_src_tail;
     src->opaque = s;
 }
 
@@ -247,6 +262,34 @@ static inline void hostile_cpr_state(const uint8_t *buf, size_t len)
 
 /* ---- migration stream ---- */
 
+/* The target page size: a power of two from 1 KiB to 16 MiB or unknown
+ * (then from no source); a conflict names two sources and fails the decode;
+ * an inference fits the size it chose. */
+static inline void hostile_check_page_size(const StreamModel *m, bool ok,
+                                           size_t len)
+{
+    const StreamPageSize *ps = &m->ps;
+
+    HOSTILE_CHECK(ps->size == 0 || (ps->size >= 1024 && ps->size <= (1u << 24)
+                                    && !(ps->size & (ps->size - 1))),
+                  "page size %u", ps->size);
+    HOSTILE_CHECK((unsigned)ps->from <= PS_SRC_NONE, "page source %d",
+                  ps->from);
+    HOSTILE_CHECK(!ps->conflict || (!ok && strstr(ps->conflict, " says ")),
+                  "conflict %s with ok %d", ps->conflict, ok);
+    HOSTILE_CHECK(ps->from != PS_SRC_INFERRED ||
+                  (m->ram.inference.done && m->ram.inference.fits &&
+                   m->ram.inference.offset < len),
+                  "inferred without an inference");
+    HOSTILE_CHECK(m->ram.page_size == 0 || ps->size == m->ram.page_size ||
+                  ps->conflict, "ram page size %u, stream %u",
+                  m->ram.page_size, ps->size);
+    for (int i = 0; i < PS_SRC__COUNT; i++) {
+        HOSTILE_CHECK(!ps->said[i] || ps->at[i] < len,
+                      "%s at %" PRIu64, stream_page_source_name(i), ps->at[i]);
+    }
+}
+
 static inline void hostile_check_stream(const uint8_t *buf, size_t len,
                                         const StreamModel *m, bool ok,
                                         const FmtError *err)
@@ -286,6 +329,18 @@ static inline void hostile_check_stream(const uint8_t *buf, size_t len,
     HOSTILE_CHECK(!m->vmdesc.present || m->vmdesc.offset < len,
                   "vmdesc offset");
     HOSTILE_CHECK(!m->has_eof || m->eof_offset < len, "eof offset");
+    hostile_check_page_size(m, ok, len);
+    for (guint i = 0; i < m->sections->len; i++) {
+        const StreamSection *s = &g_array_index(m->sections, StreamSection, i);
+        HOSTILE_CHECK(!s->complete || s->iter.kind == ITER_NONE ||
+                      (s->iter.ended && s->iter.records >= 1 &&
+                       s->iter.records <= s->body_end - s->body_offset &&
+                       s->iter.bytes <= s->body_end - s->body_offset),
+                      "section %u: %s chunk: %" PRIu64 " records, %" PRIu64
+                      " bytes in a body of %" PRIu64, i,
+                      iter_kind_name(s->iter.kind), s->iter.records,
+                      s->iter.bytes, s->body_end - s->body_offset);
+    }
 }
 
 typedef struct HostilePayload {
@@ -334,6 +389,7 @@ static inline void hostile_stream(const uint8_t *buf, size_t len)
         hostile_check_stream(buf, len, m, ok, &err);
         HOSTILE_CHECK(ok == okmem && err.code == emem.code &&
                       err.offset == emem.offset &&
+                      m->ps.size == mem->ps.size && m->ps.from == mem->ps.from &&
                       m->end_offset == mem->end_offset &&
                       m->sections->len == mem->sections->len,
                       "source (skip %d) and memory decodes differ: ok %d/%d, "
@@ -345,6 +401,49 @@ static inline void hostile_stream(const uint8_t *buf, size_t len)
         stream_free(m);
     }
     stream_free(mem);
+}
+
+/* ---- live sections other than ram (formats/iterative.c) ---- */
+
+/* One chunk of a live section: the first byte picks the kind (1-4), the rest
+ * is the chunk; a second byte, when the kind is spapr/htab, a table shift.
+ * Read from memory and through a source of short reads: both agree. */
+static inline void hostile_iterative(const uint8_t *buf, size_t len)
+{
+    IterKind kind = len ? (IterKind)(buf[0] % 4 + 1) : ITER_HTAB;
+    const uint8_t *p = len ? buf + 1 : buf;
+    size_t n = len ? len - 1 : 0;
+    IterState st = { .htab_shift = n && kind == ITER_HTAB ? p[0] % 48 : -1 };
+    IterState st2 = st;
+    IterChunk c, c2;
+    FmtError err, err2;
+    HostileSource hs;
+    FmtSource src;
+    Rd rd;
+
+    memset(&err, 0, sizeof(err));
+    rd_init_mem(&rd, p, n, &err);
+    bool ok = iter_read_chunk(&rd, kind, &st, &c);
+    uint64_t end = rd_offset(&rd);
+    hostile_check_error(&err, ok, n);
+    HOSTILE_CHECK(end <= n && c.records <= n && c.bytes <= n &&
+                  (!ok || c.ended), "%s chunk: end %" PRIu64 ", %" PRIu64
+                  " records, %" PRIu64 " bytes of %zu, ended %d",
+                  iter_kind_name(kind), end, c.records, c.bytes, n, c.ended);
+    HOSTILE_CHECK(c.htab_valid * HTAB_PTE_SIZE == (kind == ITER_HTAB ? c.bytes
+                                                                     : 0),
+                  "htab: %" PRIu64 " valid HPTEs but %" PRIu64 " bytes",
+                  c.htab_valid, c.bytes);
+    memset(&err2, 0, sizeof(err2));
+    hostile_source(&hs, &src, p, n, 5, true);
+    rd_init_source(&rd, &src, &err2);
+    bool ok2 = iter_read_chunk(&rd, kind, &st2, &c2);
+    HOSTILE_CHECK(ok == ok2 && err.code == err2.code &&
+                  err.offset == err2.offset && rd_offset(&rd) == end &&
+                  c.records == c2.records && c.bytes == c2.bytes,
+                  "source and memory reads differ: ok %d/%d at %" PRIu64
+                  "/%" PRIu64, ok, ok2, err.offset, err2.offset);
+    rd_release(&rd);
 }
 
 /* ---- rendering ---- */

@@ -125,6 +125,17 @@ def parse_fds_txt(text):
     return table
 
 
+def check_kinds(s, doc):
+    """What each fd is, by cprdump's naming rules: a board's flash and on-board
+    memory are never taken for a memory backend."""
+    recs = ((doc or {}).get("cpr-state") or {}).get("fds", [])
+    got = {r["name"]: r["kind"] for r in recs if r["name"] in s["kinds"]}
+    ok = got == s["kinds"]
+    desc = "%s %s: fd kinds %s" % (s["kind"], s["name"], ", ".join(
+        "%s=%s" % kv for kv in sorted(s["kinds"].items())))
+    return ok, desc if ok else "%s (got %s)" % (desc, got), None
+
+
 def check_exec_inherited(s, out, t, doc):
     """cpr-exec: each decoded fd is open, close-on-exec cleared, in the fd table the new
     QEMU inherited (recorded by wrap.sh); the state memfd's offset is the state size."""
@@ -235,13 +246,23 @@ def check_stream_sections(s, doc):
         desc = ("postcopy %s: no vmdesc; each of the %d device sections delimited by its "
                 "footer (inferred)" % (s["name"], len(full)))
     else:
-        ok = (st.get("footers") == want_footers and st.get("inferred-count") == 0
+        # the devices QEMU's vmdesc gets wrong (s["vmdesc_differs"]) are delimited by
+        # their footer and reported as differing; every other is confirmed
+        differs = sorted(x["idstr"] for x in full if x.get("vmdesc-size-check", "")
+                         .startswith("differs"))
+        ok = (st.get("footers") == want_footers
+              and st.get("inferred-count") == len(s["vmdesc_differs"])
+              and differs == sorted(s["vmdesc_differs"])
+              and st.get("vmdesc-size-differs") == len(differs)
               # (old-style handlers such as slirp have no vmsd name)
-              and full and all(x["delimited-by"] == "vmdesc" and x["vmdesc-size"] is not None
-                               for x in full)
+              and full and all((x["delimited-by"] == "vmdesc" or x["idstr"] in differs)
+                               and x["vmdesc-size"] is not None for x in full)
               and len(full) == vmdesc.get("device-count"))
         desc = ("%s %s: footers %s; each of the vmdesc's devices is one FULL section whose "
-                "size the vmdesc confirms" % (label(s), s["name"], want_footers))
+                "size the vmdesc confirms%s" % (
+                    label(s), s["name"], want_footers,
+                    "" if not differs else ", but for %s (reported as differing)"
+                    % ", ".join(s["vmdesc_differs"])))
     return bool(ok), desc if ok else "%s (got footers %s, inferred %s, %d full, vmdesc %s)" % (
         desc, st.get("footers"), st.get("inferred-count"), len(full), vmdesc), None
 
@@ -298,6 +319,124 @@ def check_multifd(s, out, t, doc):
                 ram.get("transferred")))
     return bool(ok), desc if ok else "%s (got %d pages, reason %r, %d channels, magic %s)" % (
         desc, pages, r.get("no-pages-reason"), len(chans), magic), None
+
+
+def check_page_size(s, t, doc):
+    """The target page size: QEMU's own (query-migrate page-size, else the one the
+    scenario's target has), from the source the stream has, no conflict."""
+    ram = (((doc or {}).get("stream") or {}).get("ram") or {})
+    qm = ((t.get("query_migrate_old") or {}).get("ram") or {}).get("page-size")
+    vd = (((doc or {}).get("stream") or {}).get("vmdesc") or {}).get("page-size")
+    want = qm if qm is not None else s["page_size"]
+    src = ram.get("page-size-source")
+    ok = (want == s["page_size"] and ram.get("page-size") == want and vd == want
+          and ram.get("page-size-conflict") is None
+          and (s["ps_source"] is None or src == s["ps_source"]))
+    desc = ("%s %s: target page size %d (%s), from the %s; the vmdesc says the same" % (
+        label(s), s["name"], want, "query-migrate page-size" if qm is not None
+        else "the target's", s["ps_source"] or "best source"))
+    return bool(ok), desc if ok else "%s (got %s from %s, vmdesc %s, conflict %s)" % (
+        desc, ram.get("page-size"), src, vd, ram.get("page-size-conflict")), None
+
+
+def stdin_source(s):
+    """Where the page size must come from when the stream arrives on a pipe (no
+    read-ahead): the configuration, else the mapped-ram header, else inferred;
+    a cpr-exec stream has no page record to infer it from: the vmdesc read at
+    the end then names it."""
+    if s["ps_source"] == "configuration":
+        return "configuration"
+    if s["kind"] == "cpr-exec":
+        return "vmdesc"
+    return "mapped-ram" if "mapped-ram" in s["caps"] else "inferred"
+
+
+def check_page_size_stdin(s, out, t, cprdump):
+    """The same stream on standard input: no vmdesc read ahead, so the page size
+    comes from the next source (inferred for most), equal, with no conflict."""
+    try:
+        cat = subprocess.Popen(["cat", os.path.join(out, "main.bin")],
+                               stdout=subprocess.PIPE)
+        r = subprocess.run([cprdump, "--json", "-"], stdin=cat.stdout,
+                           capture_output=True, timeout=60)
+        cat.stdout.close()
+        cat.wait()
+        ram = json.loads(r.stdout)["stream"]["ram"]
+    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
+        return False, "%s %s: page size from stdin (%s)" % (label(s), s["name"], e), None
+    want = stdin_source(s)
+    ok = (r.returncode == 0 and ram.get("page-size") == s["page_size"]
+          and ram.get("page-size-source") == want and not ram.get("vmdesc-read-ahead")
+          and ram.get("page-size-conflict") is None)
+    if want == "inferred":
+        ok = ok and "only %d makes" % s["page_size"] in (ram.get("page-size-detail") or "")
+    desc = "%s %s: through a pipe, page size %d %s%s" % (
+        label(s), s["name"], s["page_size"], "from the " if want != "inferred" else "",
+        want if want != "inferred" else "inferred decisively from the RAM records")
+    return bool(ok), desc if ok else "%s (got %s from %s: %s; exit %d)" % (
+        desc, ram.get("page-size"), ram.get("page-size-source"),
+        ram.get("page-size-detail"), r.returncode), None
+
+
+def mtree_addr(text, name):
+    """The first address QEMU's flat view maps the region `name` at."""
+    m = re.search(r"^\s*([0-9a-f]+)-[0-9a-f]+ \(prio -?\d+, [a-z]+\): %s\r?$" %
+                  re.escape(name), text, re.M)
+    return int(m[1], 16) if m else None
+
+
+def check_mr_addrs(s, t, doc):
+    """x-ignore-shared: each block's mr->addr in the stream is where QEMU's own
+    flat memory view maps it (aarch64 virt: RAM at 1 GiB, flash at 0, 64 MiB)."""
+    blocks = ((((doc or {}).get("stream") or {}).get("ram") or {}).get("blocks") or [])
+    got = {b["idstr"]: b.get("mr-addr") for b in blocks if b["idstr"] in s["mr_addrs"]}
+    qemu = {n: mtree_addr(t.get("mtree_flat", ""), n) for n in s["mr_addrs"]}
+    ok = got == s["mr_addrs"] == qemu
+    desc = "%s %s: mr-addr = info mtree -f: %s" % (label(s), s["name"], ", ".join(
+        "%s 0x%x" % kv for kv in sorted(s["mr_addrs"].items())))
+    return ok, desc if ok else "%s (cprdump %s, mtree %s)" % (desc, got, qemu), None
+
+
+def check_iterative(s, doc):
+    """Live sections other than ram: every chunk read by its own framing, each with
+    its end marker; the first spapr/htab chunk gives the table size."""
+    secs = [x for x in ((doc or {}).get("stream") or {}).get("sections", [])
+            if x["idstr"] in s["iterative"]]
+    kinds = {x["idstr"] for x in secs}
+    chunks = [(x["type"], (x.get("iterative") or {})) for x in secs]
+    ok = (kinds == set(s["iterative"]) and
+          all(x["delimited-by"] == "parsed" and x["footer"] for x in secs) and
+          all(k.get("ended") for _, k in chunks) and
+          [t for t, _ in chunks].count("start") == len(kinds) and
+          [t for t, _ in chunks].count("end") == len(kinds))
+    for x in secs:
+        k = x.get("iterative") or {}
+        if x["idstr"] == "spapr/htab":
+            ok = ok and (k.get("header", 0) > 0 if x["type"] == "start" else
+                         k.get("header") == 0 and k.get("records") >= 1)
+        if x["idstr"] == "s390-storage_attributes":
+            # TCG keeps no attributes: EOS in every chunk, DONE in END
+            ok = ok and k.get("done") == (1 if x["type"] == "end" else 0)
+    per = {i: [(x.get("iterative") or {}) for x in secs if x["idstr"] == i]
+           for i in kinds}
+    if "block" in per:
+        # the bulk phase sends every 1 MiB of the disk once (guest stopped)
+        blk = per["block"]
+        ok = ok and (sum(k.get("blocks", 0) for k in blk) << 20 == s["disk_mb"] << 20
+                     == sum(k.get("bytes", 0) + (k.get("zero-blocks", 0) << 20)
+                            for k in blk))
+    if "dirty-bitmap" in per:
+        # one START record per bitmap in START, one COMPLETE per bitmap in END
+        dbm = per["dirty-bitmap"]
+        ok = ok and (sum(k.get("start", 0) for k in dbm) == len(s["bitmaps"])
+                     == sum(k.get("complete", 0) for k in dbm))
+    shown = secs if len(secs) <= 6 else secs[:3] + secs[-3:]
+    desc = "%s %s: %s read by their framing (%d chunks): %s%s" % (
+        label(s), s["name"], ", ".join(s["iterative"]), len(secs),
+        "; ".join("%s %s %s" % (x["idstr"], x["type"], x.get("iterative")) for x in shown),
+        "" if "block" not in s["iterative"] else
+        "; block data = the %d MiB disk, one start and one complete per bitmap" % s["disk_mb"])
+    return bool(ok), desc, None
 
 
 def check_refused(s, out, t):
@@ -491,6 +630,8 @@ def check_run(s, out, t, cprdump):
         doc, err = cprdump_json(cprdump, os.path.join(out, "state.bin"))
         results.append(check_records(s, out, t, doc, err))
         results.append(check_unrecorded(s, out, t))
+        if s["kinds"]:
+            results.append(check_kinds(s, doc))
         results.append(check_new_found(s, out, t))
         if s["kind"] == "cpr-exec":
             results.append(check_exec_inherited(s, out, t, doc))
@@ -507,6 +648,13 @@ def check_run(s, out, t, cprdump):
     doc, err = cprdump_json(cprdump, os.path.join(out, "main.bin"))
     results.append(check_stream_blocks(s, out, t, doc, err))
     results.append(check_stream_sections(s, doc))
+    results.append(check_page_size(s, t, doc))
+    if s["target"] != "x86_64" and s["kind"] in ("normal", "cpr-exec"):
+        results.append(check_page_size_stdin(s, out, t, cprdump))
+    if s["iterative"]:
+        results.append(check_iterative(s, doc))
+    if s["mr_addrs"]:
+        results.append(check_mr_addrs(s, t, doc))
     if s["kind"] in ("normal", "postcopy"):
         results.append(check_stream_pages(s, out, t, doc))
     if s["kind"] == "multifd":

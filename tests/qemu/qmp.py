@@ -44,7 +44,9 @@ class QMP:
         line, self.buf = self.buf.split(b"\n", 1)
         return json.loads(line)
 
-    def cmd(self, name, **args):
+    def cmd(self, execute, **args):
+        """execute: the command (not "name": commands take a "name" argument)."""
+        name = execute
         msg = {"execute": name}
         if args:
             msg["arguments"] = args

@@ -19,6 +19,11 @@ STEP_TIMEOUT = 30  # seconds for any single wait; a scenario stays well under 60
 # ---- scenario table -----------------------------------------------------------------
 
 MEMFD_256 = ["-object", "memory-backend-memfd,id=ram0,size=256M,share=on", "-m", "256"]
+MEMFD_128 = ["-object", "memory-backend-memfd,id=ram0,size=128M,share=on", "-m", "128"]
+# QEMU 11.1 has no default audio driver: the vexpress board's codec needs one
+AUDIO_NONE = ["-audiodev", "none,id=snd0"]
+AUDIO_NONE_M = "audiodev=snd0"
+MEMFD_32 = ["-object", "memory-backend-memfd,id=ram0,size=32M,share=on", "-m", "32"]
 NUMA_DIMM = ["-m", "256,slots=2,maxmem=1G",
              "-object", "memory-backend-memfd,id=m0,size=128M,share=on",
              "-object", "memory-backend-memfd,id=m1,size=128M,share=on",
@@ -31,16 +36,31 @@ DEVICES = ["-smp", "2", "-device", "VGA",
 
 
 def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=None,
-       wrapper=None, defer=False):
+       wrapper=None, defer=False, target="x86_64", page_size=4096, ps_source=None,
+       vmdesc_differs=(), iterative=(), kinds=None, disk_mb=0, bitmaps=(),
+       mr_addrs=None):
     """unrecorded: RAM blocks QEMU carries no fd for (anonymous guest RAM);
     refused: QEMU is expected to refuse the migration with this message;
     wrapper: put scripts/cprdump-exec-wrapper in cpr-exec-command, with this
     cprdump ("real" or a missing path); defer: the new QEMU waits with
-    -incoming defer and is inspected with cprdump --pid before migrate-incoming."""
+    -incoming defer and is inspected with cprdump --pid before migrate-incoming.
+    target: qemu-system-TARGET; page_size: its target page size (query-migrate's
+    page-size must say the same); ps_source: where cprdump must find it (None:
+    not checked); vmdesc_differs: device sections whose body is not the size the
+    vmdesc gives (QEMU's vmdesc is wrong for them); iterative: live sections
+    other than "ram" read by their framing; kinds: {fd name: kind} cprdump must
+    give the CPR records; disk_mb: a raw disk of this size at $OUT/disk.raw (the
+    args name it); bitmaps: block dirty bitmaps added to drive d0 before migrating;
+    mr_addrs: {block: guest-physical address} that QEMU's `info mtree -f` must show
+    and cprdump's mr-addr (x-ignore-shared) must equal."""
     return {"name": name, "kind": kind, "qemu": qemu, "machine": machine,
             "args": list(args), "run_seconds": run, "caps": list(caps),
             "unrecorded": list(unrecorded), "refused": refused,
-            "wrapper": wrapper, "defer": defer}
+            "wrapper": wrapper, "defer": defer, "target": target,
+            "page_size": page_size, "ps_source": ps_source,
+            "vmdesc_differs": list(vmdesc_differs), "iterative": list(iterative),
+            "kinds": dict(kinds or {}), "disk_mb": disk_mb, "bitmaps": list(bitmaps),
+            "mr_addrs": dict(mr_addrs or {})}
 
 
 Q35_BLOCKS = ["pc.ram", "pc.bios", "pc.rom", "/rom@etc/acpi/tables",
@@ -87,6 +107,56 @@ SCENARIOS = [
     # machine types <= 2.3 write no section footers (and no configuration)
     sc("stream72-pc23-nofooter", "normal", "7.2", "pc-i440fx-2.3",
        ["-m", "128", "-device", "VGA"], run=1),
+] + [
+    # ---- other targets, TCG, stopped before the first instruction (-S): real
+    # device and CPU state, RAM mostly zero pages. 1 KiB target pages on 32-bit
+    # Arm boards and on aarch64 virt <= 2.7 (their legacy minimum): only the
+    # vmdesc at the end says so.
+    # block migration (QEMU <= 9.0) and dirty bitmaps: their live sections by
+    # their framing; the guest never runs, so the bulk phase sends the disk once
+    sc("stream72-pc-block-bitmap", "normal", "7.2", "pc",
+       ["-m", "64", "-drive", "file=$OUT/disk.raw,format=raw,if=none,id=d0",
+        "-device", "virtio-blk-pci,drive=d0"], caps=["block", "dirty-bitmaps"],
+       iterative=["block", "dirty-bitmap"], disk_mb=8, bitmaps=["b0"]),
+    sc("stream72-aarch64-virt", "normal", "7.2", "virt,gic-version=3",
+       ["-cpu", "cortex-a57", "-smp", "2", "-m", "128",
+        "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0"],
+       target="aarch64", ps_source="configuration"),
+    sc("stream72-aarch64-virt27", "normal", "7.2", "virt-2.7",
+       ["-cpu", "cortex-a57", "-m", "64"], target="aarch64", page_size=1024,
+       ps_source="vmdesc"),
+    sc("stream72-arm-vexpress", "normal", "7.2", "vexpress-a9", ["-m", "32"],
+       target="arm", page_size=1024, ps_source="vmdesc"),
+    sc("stream72-ppc64-pseries", "normal", "7.2", "pseries", ["-m", "256"],
+       target="ppc64", ps_source="vmdesc", iterative=["spapr/htab"]),
+    # s390_css: QEMU's vmdesc says 272 bytes, the body is 1039
+    sc("stream72-s390x", "normal", "7.2", "s390-ccw-virtio",
+       ["-m", "128", "-action", "panic=pause"], target="s390x", ps_source="vmdesc",
+       vmdesc_differs=["s390_css"], iterative=["s390-storage_attributes"]),
+    sc("stream72-riscv64-virt", "normal", "7.2", "virt", ["-m", "128"],
+       target="riscv64", ps_source="vmdesc"),
+    sc("stream-aarch64-virt", "normal", "11.1", "virt",
+       ["-cpu", "cortex-a57", "-m", "128"], target="aarch64", ps_source="configuration"),
+    sc("stream-aarch64-virt-xignore", "normal", "11.1", "virt,memory-backend=ram0",
+       ["-cpu", "cortex-a57"] + MEMFD_128, caps=["x-ignore-shared"], target="aarch64",
+       ps_source="configuration",
+       mr_addrs={"ram0": 0x40000000, "virt.flash0": 0, "virt.flash1": 0x4000000}),
+    sc("stream-arm-vexpress", "normal", "11.1", "vexpress-a9," + AUDIO_NONE_M, ["-m", "32"] + AUDIO_NONE,
+       target="arm", page_size=1024, ps_source="vmdesc"),
+    sc("stream-arm-vexpress-mapped-ram", "normal", "11.1", "vexpress-a9," + AUDIO_NONE_M,
+       ["-m", "32"] + AUDIO_NONE,
+       caps=["mapped-ram"], target="arm", page_size=1024, ps_source="vmdesc"),
+    sc("exec-aarch64-virt", "cpr-exec", "11.1", "virt,aux-ram-share=on,memory-backend=ram0",
+       ["-cpu", "cortex-a57"] + MEMFD_128, target="aarch64", ps_source="configuration",
+       kinds={"virt.flash0": "flash", "virt.flash1": "flash", "ram0": "ram-backend",
+              "/rom@etc/acpi/tables": "rom"}),
+    sc("exec-arm-vexpress", "cpr-exec", "11.1",
+       "vexpress-a9,aux-ram-share=on,memory-backend=ram0," + AUDIO_NONE_M,
+       MEMFD_32 + AUDIO_NONE, target="arm",
+       page_size=1024, ps_source="vmdesc",
+       kinds={"vexpress.flash0": "flash", "vexpress.flash1": "flash",
+              "vexpress.sram": "board-memory", "vexpress.vram": "device-ram",
+              "ram0": "ram-backend"}),
 ]
 
 
@@ -103,13 +173,21 @@ def kvm_usable():
 ACCEL = os.environ.get("CPRDUMP_QEMU_ACCEL") or ("kvm" if kvm_usable() else "tcg")
 
 
-def qemu_prefix(version):
+def accel(s):
+    """KVM only for x86 guests on this x86 host; other targets run under TCG."""
+    return ACCEL if s["target"] == "x86_64" else "tcg"
+
+
+def qemu_prefix(version, target="x86_64"):
     """The command that starts QEMU: 11.1 through its tree's own dynamic loader."""
     if version == "7.2":
-        return [os.environ.get("QEMU72_BIN", "/usr/bin/qemu-system-x86_64")]
+        if target == "x86_64":
+            return [os.environ.get("QEMU72_BIN", "/usr/bin/qemu-system-x86_64")]
+        return ["/usr/bin/qemu-system-" + target]
     e = os.environ
     fw = e["QEMU11_FIRMWARE"].split(":")
-    return ([e["QEMU11_LOADER"], "--library-path", e["QEMU11_LIBPATH"], e["QEMU11_BIN"]]
+    binary = e["QEMU11_BIN"] if target == "x86_64" else e["QEMU11_BIN_" + target.upper()]
+    return ([e["QEMU11_LOADER"], "--library-path", e["QEMU11_LIBPATH"], binary]
             + [x for d in fw for x in ("-L", d)])
 
 
@@ -121,21 +199,21 @@ def qemu_env(out):
 
 
 def qemu_argv(s, out, which):
-    return (qemu_prefix(s["qemu"]) +
-            ["-nodefaults", "-display", "none", "-S", "-accel", ACCEL, "-machine", s["machine"]]
-            + s["args"] +
+    return (qemu_prefix(s["qemu"], s["target"]) +
+            ["-nodefaults", "-display", "none", "-S", "-accel", accel(s), "-machine", s["machine"]]
+            + [a.replace("$OUT", out) for a in s["args"]] +
             ["-qmp", "unix:%s/qmp-%s.sock,server=on,wait=off" % (out, which),
              "-trace", "cpr_*", "-D", "%s/trace-%s.log" % (out, which)])
 
 
 def shown_argv(argv, s, out):
-    """argv as in the fixtures: the QEMU prefix shown as qemu-system-x86_64, paths as
+    """argv as in the fixtures: the QEMU prefix shown as qemu-system-TARGET, paths as
     $OUT and $TOOLS."""
-    pre = qemu_prefix(s["qemu"])
+    pre = qemu_prefix(s["qemu"], s["target"])
     if argv is None:
         return None
     text = json.dumps(argv)
-    text = text.replace(json.dumps(pre)[1:-1], '"qemu-system-x86_64"')
+    text = text.replace(json.dumps(pre)[1:-1], '"qemu-system-%s"' % s["target"])
     return json.loads(text.replace(out, "$OUT").replace(TOOLS, "$TOOLS"))
 
 
@@ -187,8 +265,10 @@ def status(q):
 # ---- scenario steps -----------------------------------------------------------------
 
 def new_truth(s):
-    return {"producer": None, "mode": s["kind"], "caps": s["caps"],
-            "run_seconds": str(s["run_seconds"] or ""), "accel": ACCEL,
+    return {"producer": None, "mode": s["kind"], "caps": s["caps"], "target": s["target"],
+            "page_size": s["page_size"], "vmdesc_differs": s["vmdesc_differs"],
+            "iterative": s["iterative"],
+            "run_seconds": str(s["run_seconds"] or ""), "accel": accel(s),
             "query_migrate_old": None, "argv_old": None, "argv_new": None,
             "migrate_error": None, "trace_cpr_save_fd": [], "cpr_fds": [],
             "cpr_fds_order": "unspecified (compare as a set)", "ramblocks": [],
@@ -198,10 +278,18 @@ def new_truth(s):
 def start_old(s, out, procs, truth):
     argv = qemu_argv(s, out, "old")
     truth["argv_old"] = argv
+    if s["disk_mb"]:
+        with open(os.path.join(out, "disk.raw"), "wb") as f:
+            f.write(b"cprdump disk\n")
+            f.truncate(s["disk_mb"] << 20)
     p = procs.start(argv, os.path.join(out, "stderr.log"), qemu_env(out))
     q = QMP(os.path.join(out, "qmp-old.sock"), STEP_TIMEOUT, p)
     truth["producer"] = producer(q)
     truth["ramblocks"] = parse_ramblocks(q.hmp("info ramblock"))
+    if s["mr_addrs"]:
+        truth["mtree_flat"] = q.hmp("info mtree -f")
+    for b in s["bitmaps"]:
+        q.cmd("block-dirty-bitmap-add", node="d0", name=b, granularity=65536)
     if s["caps"]:
         q.cmd("migrate-set-capabilities",
               capabilities=[{"capability": c, "state": True} for c in s["caps"]])

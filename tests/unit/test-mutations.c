@@ -540,6 +540,15 @@ static void layout_stream(const uint8_t *buf, size_t len, Layout *l)
             add_off(l->rec, s->offset);
             add_off(l->rec, s->end);
         }
+        if (s->complete && s->iter.kind != ITER_NONE) {
+            /* the first framing field: htab header, record header, flags */
+            add_len(l, s->body_offset, s->iter.kind == ITER_HTAB ? 4
+                                       : s->iter.kind == ITER_DIRTY_BITMAP ? 1
+                                       : 8);
+        }
+    }
+    if (m->ram.inference.done) {
+        add_len(l, m->ram.inference.offset, 8);  /* first page record */
     }
     for (guint i = 0; i < m->commands->len; i++) {
         const StreamCommand *c = &g_array_index(m->commands, StreamCommand, i);
@@ -678,6 +687,65 @@ static void test_stream_no_footers(void)
                    mutations(seeds, layout_stream, check_stream, 600, 0));
 }
 
+/* ---- other targets: slim copies of the real streams (tests/fixtures/slim) ---- */
+
+typedef struct Slim {
+    const char *file;
+    uint32_t page_size;
+    StreamPageSource from;
+    IterKind iter;            /* a live section it must have, or ITER_NONE */
+    uint64_t vmdesc_differs;
+} Slim;
+
+static const Slim slims[] = {
+    { "arm-vexpress-1k.bin", 1024, PS_SRC_VMDESC, ITER_NONE, 0 },
+    { "arm-vexpress-1k-nodesc.bin", 1024, PS_SRC_INFERRED, ITER_NONE, 0 },
+    { "ppc64-htab.bin", 4096, PS_SRC_VMDESC, ITER_HTAB, 0 },
+    { "s390x-stattr.bin", 4096, PS_SRC_VMDESC, ITER_STATTR, 1 },
+};
+
+/* Each decodes as its real stream did (page size and its source, the live
+ * sections by their framing, s390_css's size differing from the vmdesc),
+ * then every prefix and HOSTILE_SLIM_MUTATIONS (default 1500) mutations of
+ * them all, each also from memory and through sources. */
+static void test_stream_slim(void)
+{
+    g_autoptr(GPtrArray) seeds = g_ptr_array_new_with_free_func(fixture_free);
+    uint64_t runs = 0;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(slims); i++) {
+        g_autofree char *path = g_build_filename("tests/fixtures/slim",
+                                                 slims[i].file, NULL);
+        g_autoptr(GPtrArray) one = g_ptr_array_new();
+        add_fixture(one, path);
+        Fixture *f = g_ptr_array_index(one, 0);
+        gsize len;
+        const uint8_t *buf = g_bytes_get_data(f->bytes, &len);
+        StreamModel *m = NULL;
+        FmtError err;
+        guint iter = 0;
+
+        g_assert_true(stream_decode_mem(buf, len, &m, &err));
+        g_assert_cmpuint(m->ps.size, ==, slims[i].page_size);
+        g_assert_cmpint(m->ps.from, ==, slims[i].from);
+        g_assert_cmpuint(m->vmdesc_differs, ==, slims[i].vmdesc_differs);
+        for (guint k = 0; k < m->sections->len; k++) {
+            const StreamSection *s = &g_array_index(m->sections, StreamSection,
+                                                    k);
+            iter += s->iter.kind != ITER_NONE && s->iter.kind == slims[i].iter;
+        }
+        g_assert_cmpuint(iter, ==, slims[i].iter == ITER_NONE ? 0 : 3);
+        stream_free(m);
+        runs += prefixes(f, check_stream);
+        g_ptr_array_add(seeds, f);
+    }
+    guint want = mutation_count_env("HOSTILE_SLIM_MUTATIONS", 1500);
+    guint done = mutations(seeds, layout_stream, check_stream, want, 0);
+    g_test_message("%" G_GUINT64_FORMAT " prefixes, %u mutations of %u slim "
+                   "streams", runs, done, seeds->len);
+    g_assert_cmpuint(done, ==, want);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -704,6 +772,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mutations/stream/prefixes", test_stream_prefixes);
     g_test_add_func("/mutations/stream/mutations", test_stream_mutations);
     g_test_add_func("/mutations/stream/no-footers", test_stream_no_footers);
+    g_test_add_func("/mutations/stream/other-targets", test_stream_slim);
     int rc = g_test_run();
     g_ptr_array_unref(real_states);
     g_ptr_array_unref(synthetic);

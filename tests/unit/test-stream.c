@@ -86,7 +86,8 @@ static void test_small(void)
     g_assert_cmpstr(m->config.machine_type, ==, "pc");
     g_assert_cmpuint(m->config.page_bits, ==, 10);
     g_assert_true(stream_has_cap(m, "x-ignore-shared"));
-    g_assert_cmpuint(m->page_size, ==, 1024);
+    g_assert_cmpuint(m->ps.size, ==, 1024);
+    g_assert_cmpint(m->ps.from, ==, PS_SRC_CONFIG);
     g_assert_cmpuint(m->commands->len, ==, 2);
     g_assert_cmpuint(g_array_index(m->commands, StreamCommand, 0).value, ==, 1);
     g_assert_cmpuint(g_array_index(m->commands, StreamCommand, 1).cmd, ==,
