@@ -94,6 +94,21 @@ static int sim_page(Sim *s, uint64_t hdr, unsigned flags)
     return SIM_GO;
 }
 
+/* After an EOS: the chunk's footer (0x7e + section id) and, right behind it,
+ * the next PART or END chunk of the same section (QEMU sends several ram
+ * chunks in a row when nothing else is live): read on into it. */
+static int sim_next_chunk(Sim *s)
+{
+    const uint8_t *q = s->p;
+
+    if (s->end - q >= 10 && q[0] == 0x7e && (q[5] == 0x02 || q[5] == 0x03) &&
+        !memcmp(q + 1, q + 6, 4)) {
+        s->p = q + 10;
+        return SIM_GO;
+    }
+    return SIM_STOP;
+}
+
 /* One record at s->p under candidate s->ps. */
 static int sim_record(Sim *s)
 {
@@ -108,7 +123,11 @@ static int sim_record(Sim *s)
     }
     switch (flags & ~RAM_FLAG_CONTINUE) {
     case RAM_FLAG_EOS:
-        return hdr == RAM_FLAG_EOS ? SIM_STOP : SIM_BAD;
+        if (hdr != RAM_FLAG_EOS) {
+            return SIM_BAD;
+        }
+        s->p += 8;
+        return sim_next_chunk(s);
     case RAM_FLAG_MULTIFD_FLUSH:
     case RAM_FLAG_HOOK:
         if (hdr != flags) {

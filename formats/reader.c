@@ -75,7 +75,11 @@ static void make_room(Rd *rd, size_t want)
 bool rd_ensure(Rd *rd, size_t n)
 {
     while (rd->len - rd->pos < n && !rd->eof) {
-        make_room(rd, n); /* always leaves room: n > buffered bytes */
+        /* fill the window before moving or growing it: a small input then
+         * never allocates what a large look-ahead asks for */
+        if (rd->len == rd->cap) {
+            make_room(rd, n); /* always leaves room: n > buffered bytes */
+        }
         ssize_t got = rd->src->read(rd->src->opaque, rd->own + rd->len,
                                     rd->cap - rd->len);
         if (got < 0) {

@@ -329,7 +329,9 @@ def check_page_size(s, t, doc):
     vd = (((doc or {}).get("stream") or {}).get("vmdesc") or {}).get("page-size")
     want = qm if qm is not None else s["page_size"]
     src = ram.get("page-size-source")
-    ok = (want == s["page_size"] and ram.get("page-size") == want and vd == want
+    # (a postcopy stream has no vmdesc)
+    ok = (want == s["page_size"] and ram.get("page-size") == want
+          and vd == (None if s["kind"] == "postcopy" else want)
           and ram.get("page-size-conflict") is None
           and (s["ps_source"] is None or src == s["ps_source"]))
     desc = ("%s %s: target page size %d (%s), from the %s; the vmdesc says the same" % (

@@ -320,6 +320,33 @@ static void test_pipe(void)
     assert_ram_1k(m);
 }
 
+/* The full page only in the second of two ram chunks in a row (as QEMU 7.2
+ * s390x sends them): the look-ahead reads on through EOS, footer and the next
+ * PART header, and decides. */
+static void test_next_chunk(void)
+{
+    Opts o = { .vmdesc = -1 };
+    W w = start(&o);
+    zero(&w, 0, true);
+    zero(&w, 0x1000, false);
+    be(&w, 0x10, 8);            /* EOS */
+    u8(&w, 0x7e);               /* footer of section 1 */
+    be(&w, 1, 4);
+    u8(&w, 0x02);               /* PART of section 1 */
+    be(&w, 1, 4);
+    page(&w, 0x2000, false, 4096);
+    g_autoptr(GByteArray) b = finish(&w, &o);
+    FmtError err;
+    bool ok;
+    g_autoptr(StreamModel) m = decode(b, &ok, &err);
+
+    g_assert_true(ok);
+    g_assert_cmpuint(m->ps.size, ==, 4096);
+    g_assert_true(m->ram.inference.decisive);
+    g_assert_cmpuint(m->sections->len, ==, 2);
+    g_assert_cmpuint(m->ram.eos_count, ==, 2);
+}
+
 /* ---- hostile ---- */
 
 /* Only zero pages at 4 KiB offsets: 1, 2 and 4 KiB all read them: the
@@ -454,6 +481,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pagesize/advise", test_advise);
     g_test_add_func("/pagesize/none", test_none);
     g_test_add_func("/pagesize/pipe", test_pipe);
+    g_test_add_func("/pagesize/next-chunk", test_next_chunk);
     g_test_add_func("/pagesize/hostile/ambiguous", test_ambiguous);
     g_test_add_func("/pagesize/hostile/contradictory", test_contradictory);
     g_test_add_func("/pagesize/hostile/vmdesc-wrong", test_vmdesc_wrong);
