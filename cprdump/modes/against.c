@@ -86,6 +86,11 @@ static int load_dest(Session *s, const char *path, const char *machine,
         return e->code;
     }
     n = input_peek(in, &head, 8);
+    if (n >= 4 && !memcmp(head, "QCPR", 4)) {
+        fprintf(stderr, "cprdump: %s: a CPR state is no destination (give a "
+                "-dump-vmstate file, a stream or a QEMU binary)\n", path);
+        return EXIT_USAGE;
+    }
     if (stream_probe(head, n)) {
         Loaded l = { 0 };
         Input *own = g_steal_pointer(&in);
