@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct Walk {
@@ -381,13 +382,13 @@ static json_object *parse_json(const uint8_t *buf, size_t len, FmtError *err)
     doc = json_tokener_parse_ex(tok, (const char *)buf, (int)len);
     je = json_tokener_get_error(tok);
     end = json_tokener_get_parse_end(tok);
-    if (!doc) {
+    if (!doc && je == json_tokener_continue) {
+        fmt_error_truncated(err, len, "vmstate dump", -1, "json", 1, 0);
+        snprintf(err->msg, sizeof(err->msg), "the JSON document ends early");
+    } else if (!doc) {
         fmt_error_set(err, je == json_tokener_error_depth ? FMT_ERR_LIMIT
-                      : je == json_tokener_continue ? FMT_ERR_TRUNCATED
                       : FMT_ERR_INVALID, MIN(end, len), "vmstate dump", -1,
-                      "json", "JSON: %s", je == json_tokener_continue
-                      ? "the document ends early"
-                      : json_tokener_error_desc(je));
+                      "json", "JSON: %s", json_tokener_error_desc(je));
     } else {
         while (end < len && g_ascii_isspace(buf[end])) {
             end++;
