@@ -337,8 +337,18 @@ static bool read_entry(Walk *w, const char *key, json_object *o)
         return bad(w, "version_id", "the entry's versions contradict its "
                    "Description's");
     }
-    if (!g_hash_table_contains(w->d->by_name, v->name)) {
-        g_hash_table_insert(w->d->by_name, v->name, v);
+    GPtrArray *same = g_hash_table_lookup(w->d->by_name, v->name);
+    if (!same) {
+        same = g_ptr_array_new();
+        g_hash_table_insert(w->d->by_name, v->name, same);
+    }
+    for (guint i = 0; i < same->len; i++) {
+        if (vdvmsd_equal(((VdDevice *)g_ptr_array_index(same, i))->vmsd, v)) {
+            return true;
+        }
+    }
+    if (same->len < VDUMP_SAME_NAME_MAX) {
+        g_ptr_array_add(same, dev);
     }
     return true;
 }
@@ -426,7 +436,8 @@ VmstateDump *vmstate_dump_parse(const uint8_t *buf, size_t len,
     }
     w.d = g_new0(VmstateDump, 1);
     w.d->devices = g_ptr_array_new_with_free_func(vd_device_free);
-    w.d->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    w.d->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                         (GDestroyNotify)g_ptr_array_unref);
     ok = read_top(&w, doc);
     json_object_put(doc);
     if (!ok) {
@@ -436,9 +447,52 @@ VmstateDump *vmstate_dump_parse(const uint8_t *buf, size_t len,
     return w.d;
 }
 
-const VdVmsd *vmstate_dump_find(const VmstateDump *d, const char *vmsd_name)
+const GPtrArray *vmstate_dump_find_all(const VmstateDump *d,
+                                       const char *vmsd_name)
 {
     return vmsd_name ? g_hash_table_lookup(d->by_name, vmsd_name) : NULL;
+}
+
+const VdVmsd *vmstate_dump_find(const VmstateDump *d, const char *vmsd_name)
+{
+    const GPtrArray *all = vmstate_dump_find_all(d, vmsd_name);
+
+    return all && all->len ? ((VdDevice *)g_ptr_array_index(all, 0))->vmsd
+                           : NULL;
+}
+
+static bool field_equal(const VdField *a, const VdField *b)
+{
+    return !strcmp(a->name, b->name) && a->version_id == b->version_id &&
+           a->field_exists == b->field_exists && a->size == b->size &&
+           a->num == b->num && !a->vmsd == !b->vmsd &&
+           (!a->vmsd || vdvmsd_equal(a->vmsd, b->vmsd));
+}
+
+bool vdvmsd_equal(const VdVmsd *a, const VdVmsd *b)
+{
+    if (a == b) {
+        return true;
+    }
+    if (strcmp(a->name, b->name) || a->version_id != b->version_id ||
+        a->minimum_version_id != b->minimum_version_id ||
+        a->fields->len != b->fields->len ||
+        a->subsections->len != b->subsections->len) {
+        return false;
+    }
+    for (guint i = 0; i < a->fields->len; i++) {
+        if (!field_equal(g_ptr_array_index(a->fields, i),
+                         g_ptr_array_index(b->fields, i))) {
+            return false;
+        }
+    }
+    for (guint i = 0; i < a->subsections->len; i++) {
+        if (!vdvmsd_equal(g_ptr_array_index(a->subsections, i),
+                          g_ptr_array_index(b->subsections, i))) {
+            return false;
+        }
+    }
+    return true;
 }
 
 const VdVmsd *vdvmsd_subsection(const VdVmsd *v, const char *name)

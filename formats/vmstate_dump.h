@@ -22,6 +22,9 @@
 #define VDUMP_DEPTH_MAX 32u
 /* Most vmsds and fields in one dump (real ones: about 6,000 in all). */
 #define VDUMP_NODES_MAX 2000000u
+/* Most distinct vmsds kept under one name (real dumps: 2); more are
+ * dropped, so that comparing a hostile dump's many look-alikes stays cheap. */
+#define VDUMP_SAME_NAME_MAX 8u
 
 typedef struct VdVmsd VdVmsd;
 
@@ -53,7 +56,11 @@ typedef struct VdDevice {
 typedef struct VmstateDump {
     char *machine;          /* "vmschkmachine" Name, or NULL */
     GPtrArray *devices;     /* VdDevice *, file order */
-    GHashTable *by_name;    /* vmsd name -> first top-level VdVmsd * */
+    GHashTable *by_name;    /* vmsd name -> GPtrArray of VdDevice *: the
+                               first device type of each distinct vmsd with
+                               that name (several types can share one vmsd;
+                               different vmsds can share a name: 7.2's
+                               isa-vga and VGA are both "vga") */
     uint64_t nodes;         /* vmsds and fields */
 } VmstateDump;
 
@@ -69,9 +76,13 @@ VmstateDump *vmstate_dump_parse(const uint8_t *buf, size_t len,
 void vmstate_dump_free(VmstateDump *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VmstateDump, vmstate_dump_free)
 
-/* The top-level vmsd with this name (several device types can share one:
- * the first), or NULL. */
+/* The first top-level vmsd with this name, or NULL. */
 const VdVmsd *vmstate_dump_find(const VmstateDump *d, const char *vmsd_name);
+/* Every distinct top-level vmsd with this name (VdDevice *), or NULL. */
+const GPtrArray *vmstate_dump_find_all(const VmstateDump *d,
+                                       const char *vmsd_name);
+/* Same name, versions, fields and subsections, all the way down. */
+bool vdvmsd_equal(const VdVmsd *a, const VdVmsd *b);
 /* The subsection of v named name (full "parent/child" name), or NULL. */
 const VdVmsd *vdvmsd_subsection(const VdVmsd *v, const char *name);
 

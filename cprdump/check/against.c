@@ -153,14 +153,45 @@ static void check_version(Against *a, guint di, const StreamSection *s,
     }
 }
 
-static void check_section_dump(Against *a, guint di, const AgSection *as)
+static void check_against_vmsd(Against *a, guint di, const StreamSection *s,
+                               const VdVmsd *v)
 {
-    const AgDest *d = dest_at(a, di);
-    const StreamSection *s = as->s;
-    const VdVmsd *v = vmstate_dump_find(d->dump, as->vmsd_name);
     json_object *desc;
 
-    if (!v) {
+    check_version(a, di, s, v->version_id, v->minimum_version_id, v->name);
+    if (s->version > v->version_id || s->version < v->minimum_version_id) {
+        return;
+    }
+    desc = section_desc(a->m, s);
+    if (desc) {
+        a->fields_compared = true;
+        ag_compare_fields(a, di, s, desc, v);
+    }
+}
+
+/* The worst verdict of the findings from index 'from' on. */
+static AgVerdict worst_since(const Against *a, guint from)
+{
+    AgVerdict w = AG_UNCHECKED;
+
+    for (guint i = from; i < a->findings->len; i++) {
+        w = MAX(w, g_array_index(a->findings, AgFinding, i).verdict);
+    }
+    return w;
+}
+
+/* Several distinct vmsds can share a name (7.2's isa-vga and VGA are both
+ * "vga"): the section is one of them, so the one that fits best is kept,
+ * and a note says which. */
+static void check_section_dump(Against *a, guint di, const AgSection *as)
+{
+    const GPtrArray *all = vmstate_dump_find_all(dest_at(a, di)->dump,
+                                                 as->vmsd_name);
+    const StreamSection *s = as->s;
+    guint from = a->findings->len, best = 0;
+    AgVerdict best_v = AG_FAILS + 1;
+
+    if (!all || !all->len) {
         /* Not only global handlers (cpu, apic, timer, ram) are missing from
          * a dump: devices that register their vmsd themselves too (7.2's
          * piix3-ide "ide"), so absence proves nothing. */
@@ -171,15 +202,24 @@ static void check_section_dump(Against *a, guint di, const AgSection *as)
                "build lacks)", as->vmsd_name);
         return;
     }
-    check_version(a, di, s, v->version_id, v->minimum_version_id, v->name);
-    if (s->version > v->version_id || s->version < v->minimum_version_id) {
-        return;
+    for (guint i = 0; all->len > 1 && i < all->len; i++) {
+        const VdDevice *dev = g_ptr_array_index(all, i);
+        check_against_vmsd(a, di, s, dev->vmsd);
+        AgVerdict v = worst_since(a, from);
+        g_array_set_size(a->findings, from);
+        if (v < best_v) {
+            best_v = v;
+            best = i;
+        }
     }
-    desc = section_desc(a->m, s);
-    if (desc) {
-        a->fields_compared = true;
-        ag_compare_fields(a, di, s, desc, v);
+    const VdDevice *dev = g_ptr_array_index(all, best);
+    if (all->len > 1) {
+        ag_add(a, AGR_SECTION_UNKNOWN, AG_LOADS, di, s->idstr, s->instance_id,
+               NULL, NULL, "%u different vmsds are named '%s' in the dump; "
+               "compared with the one of device type '%s', which fits best",
+               all->len, as->vmsd_name, dev->type);
     }
+    check_against_vmsd(a, di, s, dev->vmsd);
 }
 
 static const StreamSection *ref_section(const StreamModel *r,

@@ -84,6 +84,66 @@ run_cprdump --json --against="$D111" "$LTIM"
 expect_eq "ltim vs 11.1 dump: loads, fields compared" \
     "$(ag "['verdict'], d['against']['fields-compared']"):$rc" "('loads', True):0"
 
+# the field rules, on the real 11.1 dump with i8259's vmsd edited (the ltim
+# stream loads into the unedited one, above)
+zstdcat "$D111" >"$TMP/d111.json"
+edit() { # python statements on v (i8259's Description), f (its fields)
+    python3 - "$TMP/d111.json" "$TMP/edit.json" "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+def field(name, size=1, version=0, exists=False, **kw):
+    return dict(field=name, version_id=version, field_exists=exists, size=size, **kw)
+for e in d.values():   # isa-i8259 and kvm-i8259 share the vmsd
+    if e.get("Description", {}).get("name") != "i8259":
+        continue
+    v = e["Description"]
+    f = v["Fields"]
+    exec(sys.argv[3])
+    e["version_id"], e["minimum_version_id"] = v["version_id"], v["minimum_version_id"]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+    run_cprdump --json --against="$TMP/edit.json" "$LTIM"
+}
+fr() { # findings on i8259 instance 0 that fail or name a field
+    jget "$out" "[(f['check'], f['field'], f['verdict']) for f in d['against']['findings'] if f['subject']=='i8259' and f['instance-id']==0 and (f['verdict']!='loads' or f['field'])]"
+}
+edit 'f[1]["size"] = 4'
+expect_eq "irr of 4 bytes: field-size on irr" "$(fr):$rc" "[('field-size', 'irr', 'will-fail')]:1"
+expect_eq "irr of 4 bytes: QEMU's line" "$(ag "['qemu-line']")" "Missing section footer for i8259"
+edit 'f.insert(3, field("newf"))'
+expect_eq "a new field the stream lacks: taken as an empty variable array" \
+    "$(fr):$rc" "[('field-missing', 'newf', 'loads')]:0"
+edit 'f.insert(3, field("newf", num=4))'
+expect_eq "a new static array the stream lacks: will fail" "$(fr):$rc" \
+    "[('field-missing', 'newf', 'will-fail')]:1"
+edit 'f.insert(3, field("newc", exists=True))'
+expect_eq "a new conditional field: not sent, loads" "$(fr):$rc" "[]:0"
+edit 'f.insert(3, field("newv", version=2))'
+expect_eq "a field of a later version: not read at version 1, loads" "$(fr):$rc" "[]:0"
+edit 'del f[3]'
+expect_eq "isr not read by the destination: field-extra on isr" "$(fr):$rc" \
+    "[('field-extra', 'isr', 'will-fail')]:1"
+edit 'f[2]["field"] = "imr2"'
+expect_eq "imr renamed, same size: loads" "$(fr):$rc" "[]:0"
+edit 'f[2]["field"] = "imr2"; f[2]["size"] = 2'
+expect_eq "imr renamed, other size: field-size" "$(fr):$rc" \
+    "[('field-size', 'imr', 'will-fail')]:1"
+edit 'v["version_id"] = 0; v["minimum_version_id"] = 0'
+expect_eq "destination version 0: version-too-new" \
+    "$(ag "['check'], d['against']['qemu-line']"):$rc" \
+    "('version-too-new', \"savevm: unsupported version 1 for 'i8259' v0\"):1"
+edit 'v["version_id"] = 3; v["minimum_version_id"] = 2'
+expect_eq "destination minimum 2: version-too-old" \
+    "$(ag "['check'], d['against']['qemu-line']"):$rc" \
+    "('version-too-old', 'i8259: incoming version_id 1 is too old for local minimum version_id 2'):1"
+edit 'v["Subsections"][0]["version_id"] = 0; v["Subsections"][0]["minimum_version_id"] = 0'
+expect_eq "ltim subsection version 0 at the destination: subsection-too-new" \
+    "$(ag "['check'], d['against']['qemu-line']"):$rc" \
+    "('subsection-too-new', 'i8259/ltim: incoming version_id 1 is too new for local version_id 0'):1"
+edit 'v["Subsections"][0]["Fields"].append(field("extra"))'
+expect_eq "a field the ltim subsection lacks in the stream: field-missing inside it" "$(fr):$rc" \
+    "[('field-missing', 'i8259/ltim.extra', 'loads')]:0"
+
 # no vmdesc (postcopy): sections and versions only
 PC=$REPO/tests/fixtures/real/postcopy-q35/main.bin.zst
 run_cprdump --json --against="$D111" "$PC"
@@ -147,5 +207,11 @@ run_cprdump --json --against="$TMP/qemu" "$REPO/tests/fixtures/real/postcopy-q35
 expect_eq "fake binary refuses pc-q35-11.1: machine-type-unknown" \
     "$(ag "['check'], d['against']['qemu-line']"):$rc" "('machine-type-unknown', 'unsupported machine type'):1"
 schema_ok "fake binary: JSON matches the schema"
+
+# the example of doc/against.md, as written there (from the repository root)
+cmd=$(grep -E '^    cprdump --against=tests/' "$REPO/doc/against.md" | sed 's/^    cprdump //')
+( cd "$REPO" && eval "\"\$CPRDUMP\" $cmd" >"$TMP/doc.out" )
+expect_eq "doc/against.md example: exit 1" "$?" 1
+check "doc/against.md example: names i8259/ltim" grep -q "i8259/ltim" "$TMP/doc.out"
 
 tap_done
