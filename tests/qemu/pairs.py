@@ -62,6 +62,19 @@ PAIRS = [
     pr("subsection-111-to-72", "11.1", "7.2", poke=["o /b 0x20 0x19"],
        fails=r"error while loading state for instance 0x0 of device 'i8259'",
        names=["i8259"], dump_alone=True),
+    # QEMU 10.0 (bookworm-backports)
+    pr("72-to-100-pc", "7.2", "10.0", src_args=DEVS + NET, dst_args=DEVS + NET),
+    pr("100-to-72-q35", "10.0", "7.2", machine=Q35),
+    pr("100-to-111-q35-100", "10.0", "11.1", machine="pc-q35-10.0"),
+    pr("111-to-100-pc", "11.1", "10.0"),
+    pr("subsection-111-to-100", "11.1", "10.0", poke=["o /b 0x20 0x19"]),
+    pr("machine-111-to-100", "11.1", "10.0", src_machine="pc-q35-11.1",
+       dst_machine="pc-q35-10.0",
+       fails=r"Machine type received is 'pc-q35-11\.1' and local is 'pc-q35-10\.0'",
+       names=["pc-q35-11.1"], dump_alone=True),
+    # 10.0 still calls the ISA VGA section "vga": it loads (11.1 does not)
+    pr("isavga-72-to-100", "7.2", "10.0", src_args=["-device", "isa-vga"],
+       dst_args=["-device", "isa-vga"]),
 ]
 
 
@@ -73,13 +86,13 @@ def env_for(version):
 
 def argv_for(version, machine, args, extra):
     if version == "7.2":
-        pre = [os.environ.get("QEMU72_BIN", "/usr/bin/qemu-system-x86_64")]
+        pre = [binary_for(version)]
     else:
         # the launcher, in a private mount namespace where the host's module
         # directory (Debian 12's 7.2 modules) is hidden
         pre = ["unshare", "-m", "sh", "-c",
                'mount --bind "$1" /usr/lib/x86_64-linux-gnu/qemu && shift && exec "$@"',
-               "sh", EMPTY_DIR, os.environ["QEMU11_LAUNCHER"]]
+               "sh", EMPTY_DIR, binary_for(version)]
     mem = [] if "-m" in args else ["-m", "128"]
     return (pre + ["-nodefaults", "-display", "none", "-S", "-machine", machine]
             + mem + list(args) + list(extra))
@@ -88,11 +101,24 @@ def argv_for(version, machine, args, extra):
 EMPTY_DIR = "/tmp/cprdump-empty-moddir"
 
 
+def connect(sock, p):
+    """QMP on sock; QEMU binds the socket before it listens, so a connect can
+    be refused for a moment."""
+    deadline = time.monotonic() + STEP
+    while True:
+        try:
+            return QMP(sock, STEP, p)
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline or p.poll() is not None:
+                raise
+            time.sleep(0.02)
+
+
 def save(procs, version, machine, args, out, name, poke=()):
     sock = os.path.join(out, "qmp-%s.sock" % name)
     p = procs.start(argv_for(version, machine, args, ["-qmp", "unix:%s,server=on,wait=off" % sock]),
                     os.path.join(out, "%s.log" % name), env_for(version))
-    q = QMP(sock, STEP, p)
+    q = connect(sock, p)
     for cmd in poke:
         q.hmp(cmd)
     path = os.path.join(out, name + ".bin")
@@ -106,32 +132,52 @@ def save(procs, version, machine, args, out, name, poke=()):
 
 
 def load(procs, version, machine, args, out, path):
-    """Load path into a new QEMU; returns (ok, error line)."""
+    """Load path into a new QEMU; returns (ok, error lines). A load still
+    "inmigrate" after STEP s (seen once with 10.0, not reproduced) is retried
+    once, and the retry is logged in load.log."""
+    ok, errors, timed_out = load_once(procs, version, machine, args, out, path)
+    if timed_out:
+        procs.kill_all()
+        with open(os.path.join(out, "load.log"), "a") as f:
+            f.write("pairs.py: load still inmigrate after %d s, retried\n" % STEP)
+        ok, errors, timed_out = load_once(procs, version, machine, args, out, path)
+    return ok, errors
+
+
+def load_once(procs, version, machine, args, out, path):
     sock = os.path.join(out, "qmp-load.sock")
     log = os.path.join(out, "load.log")
+    timed_out = False
+    if os.path.exists(sock):
+        os.unlink(sock)
     p = procs.start(argv_for(version, machine, args,
                              ["-qmp", "unix:%s,server=on,wait=off" % sock,
                               "-incoming", "exec:cat %s" % path]), log, env_for(version))
     try:
-        q = QMP(sock, STEP, p)
+        q = connect(sock, p)
         deadline = time.monotonic() + STEP
+        timed_out = True
         while time.monotonic() < deadline:
             st = q.cmd("query-status")["status"]
             if st != "inmigrate":
+                timed_out = False
                 q.cmd("quit")
                 break
             time.sleep(0.05)
     except (QMPError, OSError):
         pass
+    if timed_out:
+        p.kill()
     try:
         rc = p.wait(STEP)
     except subprocess.TimeoutExpired:
         rc = None
     text = scenarios.read_text(log)
     errors = [l for l in text.splitlines() if "warning" not in l and
-              "module" not in l and l.strip()]
-    ok = rc == 0 and not any("load of migration failed" in l for l in errors)
-    return ok, errors
+              "module" not in l and not l.startswith("pairs.py:") and l.strip()]
+    ok = rc == 0 and not timed_out and not any("load of migration failed" in l
+                                               for l in errors)
+    return ok, errors, timed_out
 
 
 def dump(version, machine, out):
@@ -168,9 +214,11 @@ def run_pair(pair, outroot):
 
 
 def binary_for(version):
+    """What --against runs: 7.2 is the host's own; 10.0 and 11.1 launchers
+    (scripts/provision-qemu10.sh, scripts/provision-qemu.sh)."""
     if version == "7.2":
         return os.environ.get("QEMU72_BIN", "/usr/bin/qemu-system-x86_64")
-    return os.environ["QEMU11_LAUNCHER"]
+    return os.environ["QEMU10_LAUNCHER" if version == "10.0" else "QEMU11_LAUNCHER"]
 
 
 def against(cprdump, out, *dests):
