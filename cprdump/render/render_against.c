@@ -3,6 +3,7 @@
  * finding, each a column table (human and JSON from one declaration). */
 #include "render/render_against.h"
 
+#include "render/columns.h"
 #include "render/table.h"
 
 static const Against *ctx_a(const void *ctx)
@@ -80,6 +81,9 @@ static const ColDesc dest_cols[] = {
       dc_error },
 };
 
+const TableDesc table_against_dests = { "against destinations", "--against: one row per DEST", dest_cols,
+    G_N_ELEMENTS(dest_cols), 0 };
+
 /* ---- sections ---- */
 
 static const AgSection *sr(const void *row)
@@ -141,6 +145,9 @@ static const ColDesc section_cols[] = {
       "fails", sc_qemu },
 };
 
+const TableDesc table_against_sections = { "against sections", "--against: one row per section of the stream, its verdict", section_cols,
+    G_N_ELEMENTS(section_cols), 0 };
+
 /* ---- RAM blocks ---- */
 
 static const AgBlock *br(const void *row)
@@ -199,6 +206,9 @@ static const ColDesc block_cols[] = {
     { "QEMU-SAYS", "qemu-line", COL_TEXT, 0, 1, "what QEMU prints when it "
       "fails", bc_qemu },
 };
+
+const TableDesc table_against_blocks = { "against ram blocks", "--against: one row per RAM block of the stream, its verdict", block_cols,
+    G_N_ELEMENTS(block_cols), 0 };
 
 /* ---- findings ---- */
 
@@ -273,6 +283,9 @@ static const ColDesc finding_cols[] = {
     { "QEMU-SAYS", "qemu-line", COL_TEXT, 0, 0, "what QEMU prints when it "
       "fails", fc_qemu },
 };
+
+const TableDesc table_against_checks = { "against checks", "--against: one row per check made (rule, destination, subject)", finding_cols,
+    G_N_ELEMENTS(finding_cols), 0 };
 
 static void render_summary(Out *o, const char *stream_label, const Against *a)
 {
