@@ -35,6 +35,18 @@ static int take_dump(Session *s, AgDest *d, const uint8_t *buf, size_t len)
     return EXIT_OK;
 }
 
+/* CPRDUMP_AGAINST_TIMEOUT_MS overrides the 20 s (doc/against.md). */
+static int dump_timeout_ms(void)
+{
+    const char *v = g_getenv("CPRDUMP_AGAINST_TIMEOUT_MS");
+    guint64 ms;
+
+    if (v && g_ascii_string_to_unsigned(v, 10, 1, 600000, &ms, NULL)) {
+        return (int)ms;
+    }
+    return QEMU_DUMP_TIMEOUT_MS;
+}
+
 static int load_binary(Session *s, AgDest *d, const char *machine)
 {
     QemuDumpRun r;
@@ -47,7 +59,7 @@ static int load_binary(Session *s, AgDest *d, const char *machine)
                 d->label, safe);
         return EXIT_MALFORMED;
     }
-    qemu_dump_run(d->label, machine, QEMU_DUMP_TIMEOUT_MS, &r);
+    qemu_dump_run(d->label, machine, dump_timeout_ms(), &r);
     if (r.dump) {
         gsize len;
         const uint8_t *buf = g_bytes_get_data(r.dump, &len);

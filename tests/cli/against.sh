@@ -208,6 +208,20 @@ expect_eq "fake binary refuses pc-q35-11.1: machine-type-unknown" \
     "$(ag "['check'], d['against']['qemu-line']"):$rc" "('machine-type-unknown', 'unsupported machine type'):1"
 schema_ok "fake binary: JSON matches the schema"
 
+# a binary that hangs, with a child: killed with its process group
+printf '#!/bin/sh\nsleep 300 &\necho $! >"%s"\nsleep 300\n' "$TMP/hang.child" >"$TMP/hang"
+chmod +x "$TMP/hang"
+t0=$(date +%s%N)
+CPRDUMP_AGAINST_TIMEOUT_MS=300 run_cprdump --against="$TMP/hang" "$LTIM"
+t1=$(date +%s%N)
+expect_eq "hanging binary: exit 3" "$rc" 3
+check "hanging binary: said it timed out" grep -q "timed out" <<<"$err"
+check "hanging binary: killed within 5 s" test $(((t1 - t0) / 1000000)) -lt 5000
+sleep 0.2
+# gone, or dead and waiting for init to reap it (state Z)
+check "hanging binary: its child is dead too" bash -c \
+    "st=\$(ps -o stat= -p $(cat "$TMP/hang.child")); [ -z \"\$st\" ] || [[ \$st == Z* ]]"
+
 # the example of doc/against.md, as written there (from the repository root)
 cmd=$(grep -E '^    cprdump --against=tests/' "$REPO/doc/against.md" | sed 's/^    cprdump //')
 ( cd "$REPO" && eval "\"\$CPRDUMP\" $cmd" >"$TMP/doc.out" )
