@@ -25,6 +25,7 @@ static void device_clear(gpointer p)
 void vmdesc_init(Vmdesc *vd)
 {
     vd->page_size = -1;
+    vd->doc = NULL;         /* callers init Vmdesc on the stack */
     vd->devices = g_array_new(FALSE, TRUE, sizeof(VmdescDevice));
     g_array_set_clear_func(vd->devices, device_clear);
 }
