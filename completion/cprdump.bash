@@ -58,7 +58,7 @@ _cprdump()
         compopt -o nospace
         return
         ;;
-    -s | --save | --stream)
+    -s | --save | --stream | --against)
         _filedir
         return
         ;;

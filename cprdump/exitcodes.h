@@ -15,6 +15,7 @@ enum {
     EXIT_PERMISSION = 7,   /* --pid/--fd: permission denied */
     EXIT_NO_STATE = 8,     /* --pid/--fd: no CPR state memfd there */
     EXIT_VANISHED = 9,     /* --pid: the process exited while being read */
+    EXIT_CANNOT_TELL = 10, /* --against: cannot tell whether it loads */
 };
 
 #endif

@@ -38,6 +38,7 @@ typedef struct Options {
     char *stream;
     bool fd_given;
     int fd;                     /* --fd N; -1: --fd alone */
+    char **against;
     char **files;
 } Options;
 
@@ -52,6 +53,13 @@ static const char help_description[] =
     "(preserved-by-fd, sent-as-pages, file-backed, not-preserved), and the\n"
     "fds that preserve no RAM block. With --check, a not-preserved block\n"
     "(guest memory a live update would lose) exits with 1.\n"
+    "\n"
+    "--against DEST (repeatable) checks, offline, whether the stream FILE\n"
+    "loads into a destination QEMU and names what will fail: DEST is its\n"
+    "-dump-vmstate file, a stream its own command line saved (paused with\n"
+    "-S), or its binary (run read-only for its -dump-vmstate). Verdict per\n"
+    "section and RAM block, and overall: loads (exit 0), will-fail (exit 1)\n"
+    "or cannot-tell (exit 10), with the line QEMU would print.\n"
     "\n"
     "Live processes (instead of FILE):\n"
     "  --pid PID   reads the cpr-exec state memfd of a running process (the fd\n"
@@ -82,6 +90,7 @@ static const char help_description[] =
     "  7  permission denied\n"
     "  8  --pid/--fd: no CPR state there (no state memfd, fd not open)\n"
     "  9  --pid: the process exited while it was being read\n"
+    "  10 --against: cannot tell whether the stream loads\n"
     "\n"
     "Errors are one line on stderr: cprdump: FILE: what, record (counted\n"
     "from 0), offset, field. With --json the same error is also in the\n"
@@ -150,6 +159,10 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
           "output; +LIST adds to the default set", "LIST" },
         { "list-columns", 0, 0, G_OPTION_ARG_NONE, &opt->list_columns,
           "List every table's columns with their help text and exit", NULL },
+        { "against", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->against,
+          "Check whether the stream FILE loads into this destination: a "
+          "-dump-vmstate file, a stream the destination saved, or its QEMU "
+          "binary (repeatable)", "DEST" },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &opt->version,
           "Print the version and exit", NULL },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->files,
@@ -260,6 +273,12 @@ static bool check_options(Options *opt, Session *s, OutMode *mode,
                      "give the stream as a second FILE%s", "");
     }
     s->stream = opt->stream;
+    if (opt->against && (nfiles != 1 || opt->pid || opt->fd_given ||
+                         opt->save || opt->check)) {
+        return usage(errp, "--against takes one stream FILE (no --pid, --fd, "
+                     "--save or --check)%s", "");
+    }
+    s->against = opt->against;
     if (opt->save && nfiles > 1) {
         return usage(errp, "--save takes one input, not a pair%s", "");
     }
@@ -281,10 +300,11 @@ static void options_clear(Options *opt)
     g_free(opt->stream);
     g_free(opt->columns);
     g_strfreev(opt->column_names);
+    g_strfreev(opt->against);
 }
 
 /* The modes, in the order they are tried: the first that selects runs. */
-static const Mode *const modes[] = { &mode_live, &mode_show };
+static const Mode *const modes[] = { &mode_against, &mode_live, &mode_show };
 
 static int run_mode(Session *s)
 {

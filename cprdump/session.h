@@ -26,6 +26,7 @@ typedef struct Session {
     bool fd_given;              /* --fd */
     int fd;                     /* --fd N, or -1: $QEMU_CPR_EXEC_STATE */
     const char *stream;         /* --stream FILE (with --pid, --fd) */
+    char **against;             /* --against DEST..., or NULL */
 } Session;
 
 #endif

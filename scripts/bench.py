@@ -30,6 +30,9 @@ TEMPLATE = os.environ.get("BENCH_TEMPLATE", os.path.join(
 STATE = os.environ.get("BENCH_STATE", os.path.join(
     ROOT, "tests", "fixtures", "real", "exec-q35-memfd", "state.bin"))
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+AGAINST_DUMP = os.path.join(ROOT, "tests", "fixtures", "real", "against",
+                            "dump-11.1-pc-i440fx-7.2.json.zst")
+ONLY = os.environ.get("BENCH_ONLY")   # "against": only section [6]
 GIB = 1 << 30
 MIB = 1 << 20
 
@@ -65,12 +68,12 @@ def run(argv):
     return time.perf_counter() - t0, rc
 
 
-def peak_rss(argv):
+def peak_rss(argv, check=True):
     """Peak RSS in KiB of argv alone, by /usr/bin/time -f %M (a parent forked
     from this Python would carry Python's own high-water mark into exec)."""
     out = os.path.join(DIR, "rss.txt")
     subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out] + argv,
-                   stdout=subprocess.DEVNULL, check=True)
+                   stdout=subprocess.DEVNULL, check=check)
     with open(out) as f:
         return int(f.read().split()[-1])
 
@@ -168,11 +171,41 @@ def goal(figure, value, text, met):
         "NOT met"))
 
 
+def bench_against():
+    """--against: the largest real stream against a ~1 MB -dump-vmstate
+    (QEMU 11.1's, decompressed) and a reference stream (the stream itself)."""
+    log("\n[6] --against: largest real stream vs a 1 MB dump and a reference "
+        "stream")
+    dump = os.path.join(DIR, "dump-11.1.json")
+    subprocess.run(["zstd", "-q", "-d", "-f", AGAINST_DUMP, "-o", dump],
+                   check=True)
+    argv = [CPRDUMP, "--against=" + dump, "--against=" + TEMPLATE, TEMPLATE]
+    rc = subprocess.call(argv, stdout=subprocess.DEVNULL)
+    if rc not in (0, 1, 10):
+        sys.exit("bench: %s exited %d" % (" ".join(argv), rc))
+    times = []
+    for _ in range(max(RUNS, 11)):
+        t0 = time.perf_counter()
+        subprocess.call(argv, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t0)
+    t = statistics.median(times)
+    log("  stream %s (%.2f MiB), dump %.2f MiB: %.1f ms (median of %d), "
+        "peak RSS %.1f MiB" % (
+            os.path.relpath(TEMPLATE, ROOT), os.path.getsize(TEMPLATE) / MIB,
+            os.path.getsize(dump) / MIB, t * 1e3, len(times),
+            peak_rss(argv, check=False) / 1024))
+    goal("--against stream + dump + reference wall", "%.1f ms" % (t * 1e3),
+         "< 100 ms", t < 0.1)
+
+
 def main():
     os.makedirs(DIR, exist_ok=True)
     log("cprdump bench: %s" % machine())
     log("load average at start: %s (BENCH_DIR=%s, %d runs, median)" % (
         loadavg(), DIR, RUNS))
+    if ONLY == "against":
+        bench_against()
+        return
 
     log("\n[1] generated streams (gen-stream, template %s)" % TEMPLATE)
     small, sm = generate("small-256m.bin", 256 * MIB, 1024)
@@ -250,6 +283,8 @@ def main():
                       rss / 1024))
     goal("cprdump state.bin wall", "%.2f ms" % (ts * 1e3), "<= 5 ms",
          ts <= 0.005)
+
+    bench_against()
 
     log("\nload average at end: %s" % loadavg())
     goals = [r for r in results if r[3] is not None]

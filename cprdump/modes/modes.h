@@ -20,5 +20,7 @@ typedef struct Mode {
 extern const Mode mode_show;
 /* --pid PID / --fd [N]: a live process's state and the fd cross-check. */
 extern const Mode mode_live;
+/* --against DEST... STREAM: will the stream load into the destination? */
+extern const Mode mode_against;
 
 #endif

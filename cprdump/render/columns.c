@@ -11,5 +11,9 @@ const TableDesc *const table_registry[] = {
     &table_ram_blocks,
     &table_join,
     &table_unmatched,
+    &table_against_dests,
+    &table_against_sections,
+    &table_against_blocks,
+    &table_against_checks,
     NULL,
 };

@@ -13,5 +13,9 @@ extern const TableDesc table_commands;
 extern const TableDesc table_ram_blocks;
 extern const TableDesc table_join;
 extern const TableDesc table_unmatched;
+extern const TableDesc table_against_dests;
+extern const TableDesc table_against_sections;
+extern const TableDesc table_against_blocks;
+extern const TableDesc table_against_checks;
 
 #endif

@@ -16,6 +16,13 @@
  * (no C0, DEL or C1) and is valid UTF-8; the JSON document parses with json-c
  * in strict mode with UTF-8 validation.
  *
+ * vmstate dump (hostile_vmstate_dump): the parse fails with an error whose
+ * offset is within the input or gives a model in which every vmsd and field
+ * has a name and a key, keys are name or name[k], the node count is within
+ * the limit and every by-name entry is a top-level vmsd of that name; checked
+ * against a real stream (when given), every finding has a known rule and
+ * verdict, and a failing one QEMU's line; the rendering is clean.
+ *
  * Adding a decoder: a hostile_<decoder>() here, a tests/fuzz/fuzz-<decoder>.c
  * that calls it, and its seeds in tests/fuzz/corpus/fuzz-<decoder>/.
  */
@@ -44,6 +51,9 @@
 #include "render/render_stream.h"
 #include "render/report.h"
 #include "stream.h"
+#include "vmstate_dump.h"
+#include "check/against.h"
+#include "render/render_against.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -595,6 +605,98 @@ static inline void hostile_render_cpr_bytes(const uint8_t *buf, size_t len)
     cpr_state_decode(buf, len, CPR_MODE_AUTO, &st, &err);
     hostile_render_cpr(st, &err);
     cpr_state_free(st);
+}
+
+
+/* ---- -dump-vmstate JSON ---- */
+
+static inline uint64_t hostile_vd_walk(const VdVmsd *v, unsigned depth)
+{
+    uint64_t n = 1;
+
+    HOSTILE_CHECK(v && v->name && depth <= VDUMP_DEPTH_MAX + 1,
+                  "vmsd without a name, or %u deep", depth);
+    for (guint i = 0; i < v->fields->len; i++) {
+        const VdField *f = g_ptr_array_index(v->fields, i);
+        HOSTILE_CHECK(f->name && f->key && g_str_has_prefix(f->key, f->name),
+                      "field without a name or with key %s", f->key);
+        HOSTILE_CHECK(f->size >= 0, "field %s of size %" PRId64, f->name,
+                      f->size);
+        n += 1 + (f->vmsd ? hostile_vd_walk(f->vmsd, depth + 1) : 0);
+    }
+    for (guint i = 0; i < v->subsections->len; i++) {
+        n += hostile_vd_walk(g_ptr_array_index(v->subsections, i), depth + 1);
+    }
+    return n;
+}
+
+static inline void hostile_against(const StreamModel *m, VmstateDump *d)
+{
+    g_autoptr(GPtrArray) dests = g_ptr_array_new();
+    AgDest dest = { .label = (char *)"dump", .kind = AGD_DUMP, .dump = d,
+                    .machine = d->machine };
+    Against *a;
+    char *text = NULL;
+    size_t n = 0;
+
+    g_ptr_array_add(dests, &dest);
+    a = against_run(m, dests);
+    for (guint i = 0; i < a->findings->len; i++) {
+        const AgFinding *f = &g_array_index(a->findings, AgFinding, i);
+        HOSTILE_CHECK(f->rule < AGR_COUNT && f->verdict <= AG_FAILS &&
+                      f->reason && f->subject, "finding %u malformed", i);
+        HOSTILE_CHECK(f->verdict != AG_FAILS || f->qemu_line,
+                      "failing finding %s without QEMU's line",
+                      ag_rule(f->rule)->id);
+    }
+    for (int json = 0; json < 2; json++) {
+        FILE *fp = open_memstream(&text, &n);
+        Out *o = out_new(json ? OUT_JSON : OUT_HUMAN, fp);
+        render_against(o, "stream", a);
+        out_finish(o);
+        fclose(fp);
+        if (json) {
+            hostile_check_json(text, n);
+        } else {
+            hostile_check_human(text, n);
+        }
+        free(text);
+        text = NULL;
+    }
+    against_free(a);
+}
+
+/* Parses buf as a -dump-vmstate; with a stream (may be NULL), checks that
+ * stream against it and renders the verdict. */
+static inline void hostile_vmstate_dump(const uint8_t *buf, size_t len,
+                                        const StreamModel *m)
+{
+    FmtError err;
+    VmstateDump *d = vmstate_dump_parse(buf, len, &err);
+    int probe = vmstate_dump_probe(buf, len);
+
+    HOSTILE_CHECK(probe == 0 || probe == 64, "probe %d", probe);
+    hostile_check_error(&err, d != NULL, len);
+    if (!d) {
+        return;
+    }
+    uint64_t nodes = 0;
+    HOSTILE_CHECK(d->machine != NULL, "a dump without a machine");
+    for (guint i = 0; i < d->devices->len; i++) {
+        const VdDevice *dev = g_ptr_array_index(d->devices, i);
+        HOSTILE_CHECK(dev->type && dev->vmsd, "device without type or vmsd");
+        nodes += hostile_vd_walk(dev->vmsd, 0);
+        const VdVmsd *found = vmstate_dump_find(d, dev->vmsd->name);
+        HOSTILE_CHECK(found && !strcmp(found->name, dev->vmsd->name),
+                      "vmsd %s not found by its name", dev->vmsd->name);
+    }
+    HOSTILE_CHECK(nodes == d->nodes && nodes <= VDUMP_NODES_MAX,
+                  "%" PRIu64 " nodes walked, %" PRIu64 " counted", nodes,
+                  d->nodes);
+    if (m) {
+        hostile_against(m, d);
+    }
+    vmstate_dump_free(d);
 }
 
 #endif

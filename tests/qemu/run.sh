@@ -30,6 +30,13 @@ set -a
 . "$envfile"
 set +a
 echo "# provisioned in $((SECONDS - t0)) s: $QEMU11_VERSION"
+echo "# provisioning QEMU 10.0 (scripts/provision-qemu10.sh)"
+env10=$(flock /tmp/cprdump-provision.lock "$repo/scripts/provision-qemu10.sh" --env 2> >(sed -u 's/^/# /')) ||
+    bail "provisioning QEMU 10.0 failed"
+set -a
+eval "$env10"
+set +a
+echo "# $QEMU10_VERSION"
 mkdir -p "$out" || bail "cannot create $out"
 echo "# runs are left in $out/<run-name>/"
 python3 "$here/suite.py" "$cprdump" "$out" "${@:2}"

@@ -8,6 +8,7 @@ import sys
 import time
 
 import checks
+import pairs
 import scenarios
 
 SCENARIO_LIMIT = 60  # seconds, hard limit for one scenario (QEMU is killed after it)
@@ -47,6 +48,17 @@ def run_one(s, outroot, cprdump, tap):
         tap.line(ok, desc, directive)
 
 
+def run_pair(p, outroot, cprdump, tap):
+    signal.alarm(SCENARIO_LIMIT)
+    try:
+        out, truth = pairs.run_pair(p, outroot)
+    finally:
+        signal.alarm(0)
+    print("# %s: %.1f s, files in %s" % (p["name"], truth["seconds"], out), flush=True)
+    for ok, desc, directive in pairs.check_pair(p, out, truth, cprdump):
+        tap.line(ok, desc, directive)
+
+
 def main(argv):
     cprdump, outroot, names = argv[1], argv[2], argv[3:]
     os.environ["CPRDUMP_BIN"] = cprdump  # for wrap.sh and cprdump-exec-wrapper
@@ -60,6 +72,12 @@ def main(argv):
             run_one(s, outroot, cprdump, tap)
         except ScenarioTimeout as e:
             tap.line(False, "%s: %s" % (s["name"], e))
+    for p in [p for p in pairs.PAIRS if not names or p["name"] in names]:
+        todo.append(p)
+        try:
+            run_pair(p, outroot, cprdump, tap)
+        except ScenarioTimeout as e:
+            tap.line(False, "%s: %s" % (p["name"], e))
     print("1..%d" % tap.n)
     print("# %d scenarios in %.1f s, %d failed checks" % (len(todo), time.monotonic() - t0,
                                                            tap.failed), flush=True)

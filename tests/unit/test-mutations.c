@@ -746,6 +746,73 @@ static void test_stream_slim(void)
     g_assert_cmpuint(done, ==, want);
 }
 
+/* ---- -dump-vmstate JSON (and --against on a real stream) ---- */
+
+#define DUMP_SUBSET "tests/fixtures/real/against/dump-7.2-subset.json"
+#define DUMP_FULL_ZST "tests/fixtures/real/against/dump-7.2-pc-i440fx-7.2.json.zst"
+#define LTIM_ZST "tests/fixtures/real/against/src-11.1-ltim.bin.zst"
+
+static StreamModel *ltim_stream;
+
+static void check_dump(const uint8_t *buf, size_t len, bool render)
+{
+    hostile_vmstate_dump(buf, len, render ? ltim_stream : NULL);
+}
+
+/* JSON has no length fields: its structure bytes are the markers, its
+ * objects the records. */
+static void layout_dump(const uint8_t *buf, size_t len, Layout *l)
+{
+    GArray *open = g_array_new(FALSE, FALSE, sizeof(size_t));
+
+    for (size_t i = 0; i < len; i++) {
+        if (strchr("{}[]\":,", buf[i])) {
+            add_off(l->marker, i);
+        }
+        if (buf[i] == '{') {
+            g_array_append_val(open, i);
+        } else if (buf[i] == '}' && open->len) {
+            add_off(l->rec, g_array_index(open, size_t, open->len - 1));
+            add_off(l->rec, i + 1);
+            g_array_set_size(open, open->len - 1);
+        }
+    }
+    g_array_unref(open);
+}
+
+static void test_dump_real(void)
+{
+    Fixture *f = load_zst(DUMP_FULL_ZST);
+    gsize len;
+    const uint8_t *buf = g_bytes_get_data(f->bytes, &len);
+
+    hostile_set_case(f->path);
+    run_exact(check_dump, buf, len, true);
+    for (size_t n = 0; n < len; n += len / 61) {
+        run_exact(check_dump, buf, n, false);
+    }
+    fixture_free(f);
+}
+
+static void test_dump_mutations(void)
+{
+    g_autoptr(GPtrArray) seeds = g_ptr_array_new_with_free_func(fixture_free);
+    Fixture *f = g_new0(Fixture, 1);
+    g_autoptr(GError) e = NULL;
+    g_autofree char *text = NULL;
+    gsize len;
+
+    g_assert_true(g_file_get_contents(DUMP_SUBSET, &text, &len, &e));
+    f->path = g_strdup(DUMP_SUBSET);
+    f->bytes = g_bytes_new_take(g_steal_pointer(&text), len);
+    g_ptr_array_add(seeds, f);
+    /* 40 KB each; every 8th also checked against the stream and rendered */
+    guint want = mutation_count_env("HOSTILE_DUMP_MUTATIONS", 1500);
+    guint done = mutations(seeds, layout_dump, check_dump, want, 0);
+    g_test_message("%u mutations of %s", done, DUMP_SUBSET);
+    g_assert_cmpuint(done, ==, want);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -773,8 +840,19 @@ int main(int argc, char **argv)
     g_test_add_func("/mutations/stream/mutations", test_stream_mutations);
     g_test_add_func("/mutations/stream/no-footers", test_stream_no_footers);
     g_test_add_func("/mutations/stream/other-targets", test_stream_slim);
+    {
+        Fixture *lf = load_zst(LTIM_ZST);
+        gsize n;
+        const uint8_t *b = g_bytes_get_data(lf->bytes, &n);
+        FmtError err;
+        g_assert_true(stream_decode_mem(b, n, &ltim_stream, &err));
+        fixture_free(lf);
+    }
+    g_test_add_func("/mutations/vmstate-dump/real", test_dump_real);
+    g_test_add_func("/mutations/vmstate-dump/mutations", test_dump_mutations);
     int rc = g_test_run();
     g_ptr_array_unref(real_states);
     g_ptr_array_unref(synthetic);
+    stream_free(ltim_stream);
     return rc;
 }
