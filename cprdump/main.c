@@ -36,6 +36,9 @@ typedef struct Options {
     char **column_names;        /* --columns, split */
     char *pid;
     char *stream;
+    gboolean preflight;
+    char *snapshot;
+    char *qmp;
     bool fd_given;
     int fd;                     /* --fd N; -1: --fd alone */
     char **files;
@@ -49,9 +52,10 @@ static const char help_description[] =
     "\n"
     "Given a CPR state and a stream (in either order), cprdump also joins\n"
     "them: one row per RAM block with the fd that preserves it and a verdict\n"
-    "(preserved-by-fd, sent-as-pages, file-backed, not-preserved), and the\n"
-    "fds that preserve no RAM block. With --check, a not-preserved block\n"
-    "(guest memory a live update would lose) exits with 1.\n"
+    "(preserved-by-fd, sent-as-pages, file-backed, lost; with --pid also\n"
+    "preserved-by-path, and lost for a recorded memfd mapped private), and\n"
+    "the fds that preserve no RAM block. With --check, a lost block (guest\n"
+    "memory a live update would lose) exits with 1.\n"
     "\n"
     "Live processes (instead of FILE):\n"
     "  --pid PID   reads the cpr-exec state memfd of a running process (the fd\n"
@@ -69,6 +73,15 @@ static const char help_description[] =
     "  close-on-exec, and a verdict: ok, missing or unexpected-kind. With\n"
     "  --check any verdict other than ok exits with 1. cpr-transfer states\n"
     "  record no fd numbers: no cross-check.\n"
+    "\n"
+    "Preflight (--pid on a QEMU that holds no CPR state yet, the old QEMU\n"
+    "before migrate; --preflight --pid PID on any QEMU; --proc-snapshot DIR):\n"
+    "  for every RAM block (the smaps entries with VmFlags dc) its host\n"
+    "  mapping, the fd that will carry it and what cpr-exec does with it:\n"
+    "  preserved-by-fd, preserved-by-path, lost or not-preserved-rebuilt (a\n"
+    "  ROM), the reason, and the option that keeps a lost block. --qmp SOCKET\n"
+    "  adds read-only queries (x-query-ramblock, query-memdev, qom-list,\n"
+    "  qom-get) that name every block. With --check any lost block exits 1.\n"
     "\n"
     "Exit status:\n"
     "  0  success\n"
@@ -138,6 +151,15 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
           (gpointer)parse_fd_option, "Read the state from inherited fd N "
           "(alone: $QEMU_CPR_EXEC_STATE) and cross-check this process's fds",
           "[N]" },
+        { "preflight", 0, 0, G_OPTION_ARG_NONE, &opt->preflight,
+          "With --pid: run the cpr-exec preflight even if the process holds "
+          "a CPR state (without it, --pid does so when it holds none)", NULL },
+        { "qmp", 0, 0, G_OPTION_ARG_FILENAME, &opt->qmp,
+          "Preflight: also ask this QMP socket (read-only queries) to name "
+          "every RAM block", "SOCKET" },
+        { "proc-snapshot", 0, 0, G_OPTION_ARG_FILENAME, &opt->snapshot,
+          "Preflight from a saved /proc snapshot directory instead of a "
+          "live process", "DIR" },
         { "save", 's', 0, G_OPTION_ARG_FILENAME, &opt->save,
           "Also write the input as a capture for a bug report", "FILE" },
         { "force", 0, 0, G_OPTION_ARG_NONE, &opt->force,
@@ -234,7 +256,23 @@ static bool check_options(Options *opt, Session *s, OutMode *mode,
             return usage(errp, "--format: unknown format '%s'", opt->format);
         }
     }
-    if (opt->pid || opt->fd_given) {
+    if ((opt->preflight || opt->qmp) && !opt->pid && !opt->snapshot) {
+        return usage(errp, "--preflight and --qmp go with --pid or "
+                     "--proc-snapshot%s", "");
+    }
+    if (opt->snapshot && (opt->pid || opt->fd_given || nfiles)) {
+        return usage(errp, "--proc-snapshot excludes --pid, --fd and FILE%s",
+                     "");
+    }
+    if ((opt->preflight || opt->snapshot) && (opt->stream || opt->save)) {
+        return usage(errp, "the preflight takes no --stream or --save%s", "");
+    }
+    s->preflight = opt->preflight || (opt->qmp && !opt->snapshot);
+    s->snapshot = opt->snapshot;
+    s->qmp = opt->qmp;
+    if (opt->snapshot) {
+        /* nothing more to check */
+    } else if (opt->pid || opt->fd_given) {
         char *end;
         long v;
 
@@ -281,10 +319,13 @@ static void options_clear(Options *opt)
     g_free(opt->stream);
     g_free(opt->columns);
     g_strfreev(opt->column_names);
+    g_free(opt->snapshot);
+    g_free(opt->qmp);
 }
 
 /* The modes, in the order they are tried: the first that selects runs. */
-static const Mode *const modes[] = { &mode_live, &mode_show };
+static const Mode *const modes[] = { &mode_preflight, &mode_live,
+                                     &mode_show };
 
 static int run_mode(Session *s)
 {

@@ -20,5 +20,8 @@ typedef struct Mode {
 extern const Mode mode_show;
 /* --pid PID / --fd [N]: a live process's state and the fd cross-check. */
 extern const Mode mode_live;
+/* --pid PID on a QEMU with no CPR state yet, --preflight, --proc-snapshot DIR:
+ * which guest RAM a cpr-exec would keep. */
+extern const Mode mode_preflight;
 
 #endif
