@@ -3,7 +3,9 @@
 
 #include <stdio.h>
 
+#include "check/preflight.h"
 #include "check/ramjoin.h"
+#include "input/procsnap.h"
 #include "exitcodes.h"
 #include "render/render_join.h"
 #include "render/show.h"
@@ -15,11 +17,10 @@ static void warn_blocks(const RamJoin *j, const char *stream_label)
     for (guint i = 0; i < j->rows->len; i++) {
         const RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
         g_autofree char *id = g_strescape(r->block->idstr, NULL);
-        if (r->verdict == RAM_NOT_PRESERVED) {
+        if (r->verdict == RAM_LOST) {
             fprintf(stderr, "cprdump: %s: RAM block \"%s\" (%" G_GUINT64_FORMAT
-                    " bytes) is not preserved: no fd in the CPR state and no "
-                    "page in the stream; guest memory is lost\n", label, id,
-                    r->block->used_length);
+                    " bytes) is lost: %s\n", label, id,
+                    r->block->used_length, r->reason);
         } else if (r->has_fd_size && !r->fd_size_ok) {
             fprintf(stderr, "cprdump: %s: RAM block \"%s\": its memfd holds "
                     "%" G_GUINT64_FORMAT " bytes, less than used_length %"
@@ -46,6 +47,30 @@ static void join_live_sizes(RamJoin *j, const LiveCheck *lc)
     }
 }
 
+/* --pid: the new QEMU's own mappings tell a private memfd and a shared file
+ * (ramjoin_apply_maps). Without them (--fd: cprdump's own process maps no
+ * guest RAM) the join stays what the bytes tell. */
+static void join_live_maps(RamJoin *j, const LiveCheck *lc)
+{
+    g_autoptr(GError) e = NULL;
+    g_autoptr(ProcTarget) t = NULL;
+    g_autoptr(ProcSnap) snap = NULL;
+    g_autoptr(PfReport) p = NULL;
+
+    if (!lc || lc->self || !(t = proc_target_open(lc->pid, &e)) ||
+        !(snap = procsnap_read_pid(t, &e))) {
+        if (e) {
+            fprintf(stderr, "cprdump: warning: %s; the join's verdicts are "
+                    "what the state and the stream tell\n", e->message);
+        }
+        return;
+    }
+    p = preflight_build(snap, NULL);
+    if (p->blocks->len) {
+        ramjoin_apply_maps(j, p);
+    }
+}
+
 int join_check(Session *s, Loaded *st, Loaded *sm)
 {
     int rc_st = show_loaded(s->out, st), rc_sm = show_loaded(s->out, sm);
@@ -54,6 +79,7 @@ int join_check(Session *s, Loaded *st, Loaded *sm)
     if (st->state->header_ok && sm->stream->header_ok) {
         g_autoptr(RamJoin) j = ramjoin_build(st->state, sm->stream);
         join_live_sizes(j, st->live);
+        join_live_maps(j, st->live);
         render_join(s->out, j);
         warn_blocks(j, input_label(sm->in));
         if (rc == EXIT_OK && s->check && (j->lost_count || j->short_count)) {

@@ -10,6 +10,7 @@ const TableDesc *const table_registry[] = {
     &table_commands,
     &table_ram_blocks,
     &table_join,
+    &table_join_why,
     &table_unmatched,
     NULL,
 };

@@ -15,6 +15,7 @@ def read_text(path):
     except OSError:
         return ""
 
+import preflight
 
 def label(s):
     return "stream" if s["kind"] == "normal" else s["kind"]
@@ -470,11 +471,11 @@ def check_stream_pages(s, out, t, doc):
 
 def check_join(s, out, t, cprdump):
     """cprdump --check STATE STREAM: the blocks without an fd record are exactly the
-    ones lost (not-preserved, exit 1); every other block is preserved by its fd."""
+    ones lost (lost, exit 1); every other block is preserved by its fd."""
     rc, doc, err = run_json(cprdump, "--check", os.path.join(out, "state.bin"),
                             os.path.join(out, "main.bin"))
     rows = ((doc or {}).get("ram-join") or {}).get("blocks") or []
-    lost = sorted(r["idstr"] for r in rows if r["verdict"] == "not-preserved")
+    lost = sorted(r["idstr"] for r in rows if r["verdict"] == "lost")
     kept = [r for r in rows if r["verdict"] == "preserved-by-fd"]
     want = sorted(s["unrecorded"])
     ok = (rows and lost == want and len(kept) + len(lost) == len(rows)
@@ -623,6 +624,8 @@ def check_readme_pid(s, out, t):
 
 def check_run(s, out, t, cprdump):
     """All checks of one run, in order."""
+    if s["kind"] == "preflight":
+        return preflight.check_run(s, out, t, cprdump)
     if s["refused"]:
         return [check_refused(s, out, t)]
     results = []
