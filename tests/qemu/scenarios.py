@@ -10,6 +10,7 @@ import time
 
 from qmp import QMP, QMPError, Procs, parse_ramblocks, wait_for_path, wait_migration
 from relay import Relay
+import preflight
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(TOOLS))
@@ -502,7 +503,16 @@ def name_channels(out):
                                                      else "multifd-%d.bin" % k))
 
 
-RUNNERS = {"cpr-exec": run_cpr_exec, "cpr-transfer": run_cpr_transfer, "normal": run_stream,
+def run_preflight(s, out, procs, truth):
+    try:
+        preflight.run(s, out, procs, truth, qemu_prefix("11.1"), qemu_env(out), ACCEL)
+    finally:
+        preflight.cleanup()
+
+
+SCENARIOS += preflight.SCENARIOS
+
+RUNNERS = {"preflight": run_preflight, "cpr-exec": run_cpr_exec, "cpr-transfer": run_cpr_transfer, "normal": run_stream,
            "postcopy": run_relayed, "multifd": run_relayed}
 
 
