@@ -478,7 +478,7 @@ static char *fix_for(const PfBlock *b, const PfReport *r)
                                "memory-backend-memfd with share=on",
                                id ? id : "...");
     case PF_MAP_DELETED_FILE:
-        if (b->name_from && !strcmp(b->name_from, "mem-path")) {
+        if (!b->cmdline_backend) {   /* -mem-path DIR: the default RAM */
             g_autofree char *m = memfd_instead(b, "ram0");
             return g_strdup_printf("drop -mem-path; use %s", m);
         }

@@ -460,3 +460,36 @@ def check_run(s, out, t, cprdump_bin):
     res.append(check_new(s, t))
     res.extend(check_special(s, t))
     return res
+
+
+# ---- fixtures -------------------------------------------------------------------------
+
+def export_fixture(run_dir, dest):
+    """tests/fixtures/proc/<cfg>/: the run's /proc snapshot (with qmp.json) and
+    truth.json: what really happened to each block (the QMP-named verdicts, proved by
+    the patterns read back), for the offline unit tests."""
+    with open(os.path.join(run_dir, "truth.json")) as f:
+        t = json.load(f)
+    if os.path.isdir(dest):
+        shutil.rmtree(dest)
+    shutil.copytree(os.path.join(run_dir, "snapshot"), dest)
+    proc = blocks_of(t["preflight"])
+    qmp = blocks_of(t["preflight_qmp"])
+    truth = {"producer": "QEMU 11.1.3, tests/qemu/preflight.py " + os.path.basename(run_dir),
+             "blocks": [{"name": b["name"], "hva": b["hva"], "verdict": b["verdict"],
+                         "proc-name": p["name"], "proc-verdict": p["verdict"]}
+                        for b, p in zip(qmp, proc)],
+             "patterns": [{"block": p["block"], "survived": p["survived"]}
+                          for p in t["patterns"]],
+             "incoming": t["incoming"]}
+    with open(os.path.join(dest, "truth.json"), "w") as f:
+        json.dump(truth, f, indent=1)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    # preflight.py --export RUNROOT DESTROOT: every preflight run -> fixtures
+    if sys.argv[1:2] == ["--export"]:
+        for s in SCENARIOS:
+            export_fixture(os.path.join(sys.argv[2], s["name"]),
+                           os.path.join(sys.argv[3], s["name"][len("preflight-"):]))
