@@ -500,8 +500,11 @@ static char *fix_for(const PfBlock *b, const PfReport *r)
         return g_strdup(r->aux_ram_share == 1
             ? "a shared memory backend for it (aux-ram-share=on is set)"
             : "-machine aux-ram-share=on");
+    case PF_MAP_SHM:
+        return g_strdup_printf("share=on in -object memory-backend-shm,id=%s",
+                               id ? id : "...");
     default:
-        return NULL;
+        return g_strdup("none known: no host mapping was found for it");
     }
 }
 
