@@ -3,9 +3,8 @@
 
 #include <stdio.h>
 
-#include "check/preflight.h"
+#include "check/join_facts.h"
 #include "check/ramjoin.h"
-#include "input/procsnap.h"
 #include "exitcodes.h"
 #include "render/render_join.h"
 #include "render/show.h"
@@ -26,6 +25,10 @@ static void warn_blocks(const RamJoin *j, const char *stream_label)
                     "%" G_GUINT64_FORMAT " bytes, less than used_length %"
                     G_GUINT64_FORMAT "\n", label, id, r->fd_size,
                     r->block->used_length);
+        } else if (r->verdict == RAM_PRESERVED_BY_PATH) {
+            fprintf(stderr, "cprdump: warning: %s: RAM block \"%s\" has no fd "
+                    "and no page: kept by its path, only if the new QEMU maps "
+                    "the same file\n", label, id);
         } else if (r->verdict == RAM_FILE_BACKED) {
             fprintf(stderr, "cprdump: warning: %s: RAM block \"%s\" has no fd "
                     "and no page (x-ignore-shared): preserved only if the new "
@@ -47,30 +50,6 @@ static void join_live_sizes(RamJoin *j, const LiveCheck *lc)
     }
 }
 
-/* --pid: the new QEMU's own mappings tell a private memfd and a shared file
- * (ramjoin_apply_maps). Without them (--fd: cprdump's own process maps no
- * guest RAM) the join stays what the bytes tell. */
-static void join_live_maps(RamJoin *j, const LiveCheck *lc)
-{
-    g_autoptr(GError) e = NULL;
-    g_autoptr(ProcTarget) t = NULL;
-    g_autoptr(ProcSnap) snap = NULL;
-    g_autoptr(PfReport) p = NULL;
-
-    if (!lc || lc->self || !(t = proc_target_open(lc->pid, &e)) ||
-        !(snap = procsnap_read_pid(t, &e))) {
-        if (e) {
-            fprintf(stderr, "cprdump: warning: %s; the join's verdicts are "
-                    "what the state and the stream tell\n", e->message);
-        }
-        return;
-    }
-    p = preflight_build(snap, NULL);
-    if (p->blocks->len) {
-        ramjoin_apply_maps(j, p);
-    }
-}
-
 int join_check(Session *s, Loaded *st, Loaded *sm)
 {
     int rc_st = show_loaded(s->out, st), rc_sm = show_loaded(s->out, sm);
@@ -79,7 +58,7 @@ int join_check(Session *s, Loaded *st, Loaded *sm)
     if (st->state->header_ok && sm->stream->header_ok) {
         g_autoptr(RamJoin) j = ramjoin_build(st->state, sm->stream);
         join_live_sizes(j, st->live);
-        join_live_maps(j, st->live);
+        join_facts_apply(j, st);
         render_join(s->out, j);
         warn_blocks(j, input_label(sm->in));
         if (rc == EXIT_OK && s->check && (j->lost_count || j->short_count)) {

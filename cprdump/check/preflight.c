@@ -31,6 +31,16 @@ void preflight_free(PfReport *r)
     }
 }
 
+PfReport *preflight_report_new(void)
+{
+    PfReport *r = g_new0(PfReport, 1);
+
+    r->blocks = g_array_new(FALSE, TRUE, sizeof(PfBlock));
+    g_array_set_clear_func(r->blocks, clear_block);
+    r->aux_ram_share = -1;
+    return r;
+}
+
 const PfBlock *preflight_block(const PfReport *r, const char *idstr)
 {
     for (guint i = 0; i < r->blocks->len; i++) {

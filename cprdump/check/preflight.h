@@ -65,6 +65,8 @@ typedef struct PfReport {
 /* qmp may be NULL. */
 PfReport *preflight_build(const ProcSnap *snap, const QmpFacts *qmp);
 void preflight_free(PfReport *r);
+/* An empty report, to be filled (a capture's saved mappings). */
+PfReport *preflight_report_new(void);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PfReport, preflight_free)
 
 /* The block named idstr (exact), or NULL. */

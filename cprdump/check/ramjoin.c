@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check/preflight.h"
+#include "input/qemu_argv.h"
 
 const char *ramjoin_verdict_name(RamVerdict v)
 {
@@ -170,6 +171,7 @@ static const PfBlock *block_by_fd(const PfReport *p, int fd)
 void ramjoin_apply_maps(RamJoin *j, const PfReport *p)
 {
     j->with_maps = true;
+    j->facts = "mappings";
     for (guint i = 0; i < j->rows->len; i++) {
         RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
         const PfBlock *b;
@@ -178,6 +180,7 @@ void ramjoin_apply_maps(RamJoin *j, const PfReport *p)
             (b = block_by_fd(p, r->fd->fd)) && b->verdict == PF_LOST) {
             r->verdict = RAM_LOST;
             r->from_maps = true;
+            j->preserved_count--;
             r->reason = "recorded in the CPR state, but its memfd is mapped "
                         "private (share=off): the guest's writes were in the "
                         "old QEMU's private pages";
@@ -202,6 +205,44 @@ void ramjoin_apply_maps(RamJoin *j, const PfReport *p)
             r->from_maps = true;
             r->reason = "no fd and no page, and not a shared file mapping in "
                         "the process: lost";
+        }
+    }
+}
+
+void ramjoin_apply_argv(RamJoin *j, const QemuArgv *q)
+{
+    j->with_maps = true;
+    j->facts = "command-line";
+    for (guint i = 0; i < j->rows->len; i++) {
+        RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
+        const QBackend *b = qemu_argv_backend(q, r->block->idstr);
+
+        if (!b) {
+            continue;
+        }
+        r->from_maps = true;
+        if (r->verdict == RAM_PRESERVED_BY_FD &&
+            !strcmp(b->type, "memory-backend-memfd") && !b->share) {
+            r->verdict = RAM_LOST;
+            j->preserved_count--;
+            r->reason = "recorded in the CPR state, but the QEMU command line "
+                        "has share=off for this memory-backend-memfd: it is "
+                        "mapped private, so the guest's writes are not in "
+                        "the memfd";
+            j->lost_count++;
+        } else if (r->verdict == RAM_LOST &&
+                   !strcmp(b->type, "memory-backend-file") && b->share) {
+            r->verdict = RAM_PRESERVED_BY_PATH;
+            r->reason = "no fd and no page, but the QEMU command line has a "
+                        "memory-backend-file with share=on: the data is in "
+                        "the file the new QEMU opens again";
+            j->lost_count--;
+            j->by_path_count++;
+        } else if (r->verdict == RAM_LOST) {
+            r->reason = "no fd and no page, and the QEMU command line has no "
+                        "shared file backend for it: lost";
+        } else {
+            r->from_maps = false;
         }
     }
 }

@@ -57,7 +57,8 @@ typedef struct RamJoinRow {
     RamMatch match;
     RamVerdict verdict;
     const char *reason;       /* static text: why this verdict */
-    bool from_maps;           /* decided by the process's mappings */
+    bool from_maps;           /* decided by the process's mappings or its
+                                 command line (RamJoin.facts says which) */
     bool has_fd_size;         /* live state: the memfd's size is known */
     uint64_t fd_size;
     bool fd_size_ok;          /* fd_size >= used_length */
@@ -66,7 +67,8 @@ typedef struct RamJoinRow {
 typedef struct RamJoin {
     GArray *rows;             /* RamJoinRow, stream block order */
     GPtrArray *unmatched;     /* const CprFd *, wire order, no RAM block */
-    bool with_maps;           /* ramjoin_apply_maps was run */
+    bool with_maps;           /* ramjoin_apply_maps/argv was run */
+    const char *facts;        /* "mappings" or "command-line" */
     uint64_t preserved_count; /* RAM_PRESERVED_BY_FD rows */
     uint64_t sent_count;      /* RAM_SENT_AS_PAGES rows */
     uint64_t lost_count;      /* RAM_LOST rows */
@@ -90,5 +92,11 @@ struct PfReport;
 /* The process's mappings (a preflight of the new QEMU) correct the verdicts:
  * a recorded fd mapped private is lost, a shared file is preserved-by-path. */
 void ramjoin_apply_maps(RamJoin *j, const struct PfReport *maps);
+
+struct QemuArgv;
+/* Without mappings, the new QEMU's command line (--fd in a cpr-exec-command
+ * wrapper, a capture of it): a recorded memory-backend-memfd with share=off
+ * is lost, a memory-backend-file with share=on is preserved-by-path. */
+void ramjoin_apply_argv(RamJoin *j, const struct QemuArgv *q);
 
 #endif

@@ -111,7 +111,7 @@ static const ColDesc join_cols[] = {
     { "VERDICT", "verdict", COL_TEXT, 0, 0, "what a live update does with "
       "the memory", jc_verdict },
     { "MAPS", "from-maps", COL_TEXT, 0, 1, "decided by the process's "
-      "mappings (--pid)", jc_from_maps },
+      "mappings or command line (see facts)", jc_from_maps },
     { "REASON", "reason", COL_TEXT, 0, 1, "why", jc_reason },
     { "PAGES", "pages", COL_TEXT, 0, 1, "page records of the block",
       jc_pages },
@@ -214,6 +214,7 @@ void render_join(Out *o, const RamJoin *j)
     out_int(o, "lost-count", "lost blocks", (int64_t)j->lost_count);
     out_int(o, "file-backed-count", "file-backed", (int64_t)j->file_backed_count);
     out_int(o, "preserved-by-path-count", "by path", (int64_t)j->by_path_count);
+    out_str(o, "facts", "also from", j->facts);
     out_int(o, "too-small-count", "too small", (int64_t)j->short_count);
     out_end(o);
 }

@@ -91,4 +91,30 @@ if [ -s "$TMP/q.zst" ]; then
     expect_eq "zstd stream: same EOF offset" "$(jget "$out" "d['stream']['eof-offset']")" "$eof"
 fi
 
+# --- what the bytes cannot tell, and what captures of a process can ------------
+R=$REPO/tests/fixtures/real
+rowof() { jget "$out" "[(b['verdict'], b['from-maps']) for b in d['ram-join']['blocks'] if b['idstr']=='ram0'][0]"; }
+run_cprdump --json --check "$R/exec-q35-memfd-private/state.bin" "$R/exec-q35-memfd-private/main.bin.zst"
+expect_eq "memfd share=off, bytes alone: ram0 preserved-by-fd, said to depend on the mapping; exit 0" \
+    "$rc $(rowof) $(jget "$out" "[b['reason'] for b in d['ram-join']['blocks'] if b['idstr']=='ram0'][0]")" \
+    "0 ('preserved-by-fd', None) an fd in the CPR state carries it (kept if that memfd is mapped shared, which these bytes cannot tell)"
+for c in fd-capture:command-line pid-capture:mappings; do
+    run_cprdump --json --check "$R/exec-q35-memfd-private/${c%%:*}.zst" "$R/exec-q35-memfd-private/main.bin.zst"
+    expect_eq "memfd share=off, ${c%%:*}: ram0 lost (from the ${c##*:}), exit 1" \
+        "$rc $(rowof) $(jget "$out" "d['ram-join']['facts'], d['ram-join']['lost-count']")" \
+        "1 ('lost', True) ('${c##*:}', 1)"
+done
+check "memfd share=off, pid-capture: the stderr line says mapped private" \
+    grep -q 'RAM block "ram0" (134217728 bytes) is lost: recorded in the CPR state, but its memfd is mapped private' <<<"$err"
+run_cprdump --json --check "$R/exec-q35-file-shared/state.bin" "$R/exec-q35-file-shared/main.bin.zst"
+expect_eq "file share=on, bytes alone: ram0 lost (unless a shared file backend), exit 1" \
+    "$rc $(rowof)" "1 ('lost', None)"
+for c in fd-capture:command-line pid-capture:mappings; do
+    run_cprdump --json --check "$R/exec-q35-file-shared/${c%%:*}.zst" "$R/exec-q35-file-shared/main.bin.zst"
+    expect_eq "file share=on, ${c%%:*}: ram0 preserved-by-path (from the ${c##*:}), exit 0" \
+        "$rc $(rowof) $(jget "$out" "d['ram-join']['facts'], d['ram-join']['preserved-by-path-count'], d['ram-join']['lost-count']")" \
+        "0 ('preserved-by-path', True) ('${c##*:}', 1, 0)"
+done
+check "file share=on: a warning that it is kept by its path" \
+    grep -q 'warning: .*RAM block "ram0" has no fd and no page: kept by its path' <<<"$err"
 tap_done

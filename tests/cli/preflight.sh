@@ -33,6 +33,14 @@ expect_eq "b2: counts" "$(pfget "[d['preflight'][k] for k in ('block-count','pre
 expect_eq "b2: one stderr line with the fix" "$err" \
     'cprdump: '"$P"'/b2-memfd-private: RAM block "ram0" (134217728 bytes, memfd) would be lost by cpr-exec; to keep it: share=on in -object memory-backend-memfd,id=ram0 (share=on is its default)'
 
+R=$REPO/tests/fixtures/real
+run_cprdump --check "$R/exec-q35-memfd-private/pid-capture.zst" "$R/exec-q35-memfd-private/main.bin.zst"
+expect_eq "doc: pid-capture --check: ram0 lost from the mappings, exit 1" \
+    "$rc $(grep -cE '^ram0 .* lost +yes ' <<<"$out")" "1 1"
+run_cprdump "$R/exec-q35-file-shared/fd-capture.zst" "$R/exec-q35-file-shared/main.bin.zst"
+expect_eq "doc: fd-capture: ram0 preserved-by-path from the command line" \
+    "$rc $(grep -cE '^ram0 .* preserved-by-path +yes ' <<<"$out") $(grep -cE '^also from +command-line' <<<"$out")" "0 1 1"
+
 # --- every fixture: human and JSON carry the same facts ------------------------
 for d in "$P"/*/; do
     n=$(basename "$d")
