@@ -39,6 +39,7 @@ typedef struct Options {
     gboolean preflight;
     char *snapshot;
     char *qmp;
+    gboolean digest;
     bool fd_given;
     int fd;                     /* --fd N; -1: --fd alone */
     char **files;
@@ -82,18 +83,22 @@ static const char help_description[] =
     "  ROM), the reason, and the option that keeps a lost block. --qmp SOCKET\n"
     "  adds read-only queries (x-query-ramblock, query-memdev, qom-list,\n"
     "  qom-get) that name every block. With --check any lost block exits 1.\n"
+    "  --digest hashes what each preserved block's memfd or file holds (it\n"
+    "  reads guest memory, so it is off by default): run it on the old QEMU\n"
+    "  and on the new one to see that nothing changed.\n"
     "\n"
     "Exit status:\n"
     "  0  success\n"
     "  1  --check found a problem\n"
     "  2  bad options or arguments\n"
     "  3  the input cannot be read (missing, directory, device node, I/O error,\n"
-    "     corrupt zstd data)\n"
+    "     corrupt zstd data; --qmp: no socket, busy monitor, bad reply)\n"
     "  4  not a known format, or an unsupported version\n"
     "  5  truncated or invalid data (the part decoded so far is still shown)\n"
     "  6  --pid: no such process\n"
     "  7  permission denied\n"
-    "  8  --pid/--fd: no CPR state there (no state memfd, fd not open)\n"
+    "  8  --pid/--fd: no CPR state there (no state memfd, fd not open);\n"
+    "     --preflight: no guest RAM mapping (not a QEMU)\n"
     "  9  --pid: the process exited while it was being read\n"
     "\n"
     "Errors are one line on stderr: cprdump: FILE: what, record (counted\n"
@@ -157,6 +162,9 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
         { "qmp", 0, 0, G_OPTION_ARG_FILENAME, &opt->qmp,
           "Preflight: also ask this QMP socket (read-only queries) to name "
           "every RAM block", "SOCKET" },
+        { "digest", 0, 0, G_OPTION_ARG_NONE, &opt->digest,
+          "Preflight: also hash the contents of each preserved block (reads "
+          "guest memory through its fd; off by default)", NULL },
         { "proc-snapshot", 0, 0, G_OPTION_ARG_FILENAME, &opt->snapshot,
           "Preflight from a saved /proc snapshot directory instead of a "
           "live process", "DIR" },
@@ -256,6 +264,10 @@ static bool check_options(Options *opt, Session *s, OutMode *mode,
             return usage(errp, "--format: unknown format '%s'", opt->format);
         }
     }
+    if (opt->digest && !opt->pid) {
+        return usage(errp, "--digest goes with --pid (it reads the process's "
+                     "memfds and files)%s", "");
+    }
     if ((opt->preflight || opt->qmp) && !opt->pid && !opt->snapshot) {
         return usage(errp, "--preflight and --qmp go with --pid or "
                      "--proc-snapshot%s", "");
@@ -270,6 +282,8 @@ static bool check_options(Options *opt, Session *s, OutMode *mode,
     s->preflight = opt->preflight || (opt->qmp && !opt->snapshot);
     s->snapshot = opt->snapshot;
     s->qmp = opt->qmp;
+    s->digest = opt->digest;
+    s->preflight = s->preflight || opt->digest;
     if (opt->snapshot) {
         /* nothing more to check */
     } else if (opt->pid || opt->fd_given) {

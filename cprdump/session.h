@@ -29,6 +29,7 @@ typedef struct Session {
     bool preflight;             /* --preflight */
     const char *snapshot;       /* --proc-snapshot DIR */
     const char *qmp;            /* --qmp SOCKET */
+    bool digest;                /* --digest */
 } Session;
 
 #endif

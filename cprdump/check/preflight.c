@@ -21,6 +21,7 @@ static void clear_block(gpointer p)
     g_free(b->backend_type);
     g_free(b->reason);
     g_free(b->fix);
+    g_free(b->digest);
 }
 
 void preflight_free(PfReport *r)

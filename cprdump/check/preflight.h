@@ -50,11 +50,14 @@ typedef struct PfBlock {
     PfVerdict verdict;
     char *reason;
     char *fix;                /* what keeps a lost block, or NULL */
+    char *digest;             /* --digest (live/digest.h), or NULL */
+    uint64_t digest_data;     /* bytes of non-zero pages hashed */
 } PfBlock;
 
 typedef struct PfReport {
     GArray *blocks;           /* PfBlock, by host address */
     bool with_qmp;
+    bool with_digest;         /* --digest was asked for */
     int aux_ram_share;        /* 1, 0, -1 unknown */
     bool is_qemu;             /* the command line is a qemu-system-* */
     unsigned counts[PF_VERDICT__COUNT];

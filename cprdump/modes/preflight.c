@@ -13,6 +13,7 @@
 #include "exitcodes.h"
 #include "input/proc.h"
 #include "input/procsnap.h"
+#include "live/digest.h"
 #include "live/qmp.h"
 #include "modes/modes.h"
 #include "render/render_preflight.h"
@@ -67,6 +68,25 @@ static int check_exit(const Session *s, const PfReport *r, const char *label)
     return EXIT_CHECK;
 }
 
+/* --digest: each preserved block with an fd, read through /proc/PID/fd/N. */
+static bool add_digests(const ProcSnap *snap, PfReport *r, GError **errp)
+{
+    g_autofree char *dir = g_strdup_printf("/proc/%d", snap->pid);
+
+    r->with_digest = true;
+    for (guint i = 0; i < r->blocks->len; i++) {
+        PfBlock *b = &g_array_index(r->blocks, PfBlock, i);
+
+        if ((b->verdict == PF_PRESERVED_BY_FD ||
+             b->verdict == PF_PRESERVED_BY_PATH) && b->fd >= 0 &&
+            !digest_target_fd(dir, b->fd, b->size, &b->digest,
+                              &b->digest_data, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static int run_preflight(Session *s)
 {
     GError *e = NULL;
@@ -96,6 +116,9 @@ static int run_preflight(Session *s)
                     "mapping (no smaps entry with VmFlags dc): not a QEMU, "
                     "or one that has not set up its RAM", snap->label,
                     snap->comm);
+        return fail(s, e);
+    }
+    if (s->digest && !add_digests(snap, r, &e)) {
         return fail(s, e);
     }
     render_preflight(s->out, snap, r, s->qmp, qmp_from);

@@ -134,6 +134,22 @@ GETTER(pc_fix)
     cell_str(c, pb(row)->fix);
 }
 
+GETTER(pc_digest)
+{
+    (void)ctx;
+    cell_str(c, pb(row)->digest);
+}
+
+GETTER(pc_digest_data)
+{
+    (void)ctx;
+    if (pb(row)->digest) {
+        cell_int(c, (int64_t)pb(row)->digest_data);
+    } else {
+        cell_null(c, NULL);
+    }
+}
+
 /* Every column, in JSON order. The human tables pick from it. */
 static const ColDesc pf_cols[] = {
     { "NAME", "name", COL_TEXT, 0, 0, "RAMBlock idstr (null: not known)",
@@ -161,6 +177,10 @@ static const ColDesc pf_cols[] = {
     { "REASON", "reason", COL_TEXT, 0, 0, "why", pc_reason },
     { "TO-KEEP-IT", "fix", COL_TEXT, 0, 0, "what keeps a lost block",
       pc_fix },
+    { "DIGEST", "digest", COL_TEXT, 0, 0, "--digest: SHA-256 of its non-zero "
+      "pages", pc_digest },
+    { "DATA", "digest-data-bytes", COL_SIZE, 1, 0, "--digest: bytes in "
+      "non-zero pages", pc_digest_data },
 };
 
 /* Human tables: indexes into pf_cols. */
@@ -168,6 +188,7 @@ static const int human_main[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8 };
 static const int human_more[] = { 0, 9, 10, 11, 12, 13, 14, 15 };
 static const int human_reason[] = { 0, 16 };
 static const int human_fix[] = { 0, 8, 17 };
+static const int human_digest[] = { 0, 8, 18, 19 };
 
 static void emit_subset(Out *o, const int *idx, size_t n, GPtrArray *rows)
 {
@@ -253,6 +274,10 @@ void render_preflight(Out *o, const ProcSnap *snap, const PfReport *r,
         if (lost->len) {
             out_line(o, "\nto keep the lost blocks, change");
             emit_subset(o, human_fix, G_N_ELEMENTS(human_fix), lost);
+        }
+        if (r->with_digest) {
+            out_line(o, "\ncontents (--digest: compare with the other QEMU)");
+            emit_subset(o, human_digest, G_N_ELEMENTS(human_digest), all);
         }
         if (state_only->len) {
             out_line(o, "\ncarried by the CPR state but in no stream "

@@ -91,6 +91,8 @@ run_cprdump --proc-snapshot "$P/a-anon" "$FIX/11.1/exec-q35-anon/state.bin"
 expect_eq "--proc-snapshot and FILE: exit 2" "$rc" 2
 run_cprdump --proc-snapshot "$P/a-anon" --stream x
 expect_eq "--proc-snapshot --stream: exit 2" "$rc" 2
+run_cprdump --digest --proc-snapshot "$P/a-anon"
+expect_eq "--digest without --pid: exit 2 (it reads a live process's fds)" "$rc" 2
 run_cprdump --proc-snapshot "$TMP/nope"
 expect_eq "missing snapshot: exit 3" "$rc" 3
 cp -r "$P/a-anon" "$TMP/bad" && printf '12\tzz\n' >>"$TMP/bad/fds"

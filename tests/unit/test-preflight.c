@@ -7,9 +7,13 @@
  * the real cpr-exec did to each block (patterns read back). Run from the
  * repository root ($CPRDUMP_PROC_FIXTURES overrides the directory).
  */
+#define _GNU_SOURCE /* memfd_create, fallocate */
+#include <fcntl.h>
 #include <glib.h>
 #include <json-c/json.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "check/preflight.h"
 #include "check/preflight_rules.h"
@@ -18,6 +22,7 @@
 #include "input/procmaps.h"
 #include "input/procsnap.h"
 #include "input/qemu_argv.h"
+#include "live/digest.h"
 #include "live/qmp.h"
 
 static const char smaps_text[] =
@@ -302,6 +307,86 @@ static void test_fixture_values(void)
     g_assert_cmpuint(r2->counts[PF_LOST], ==, 0);
 }
 
+/* The digest: pages that are not all zeros, by index; holes and written
+ * zeros hash alike; computed independently here with GChecksum. */
+static char *expected_digest(const uint8_t *pages, const uint64_t *index,
+                             size_t n)
+{
+    g_autoptr(GChecksum) ck = g_checksum_new(G_CHECKSUM_SHA256);
+
+    for (size_t i = 0; i < n; i++) {
+        uint64_t be = GUINT64_TO_BE(index[i]);
+
+        g_checksum_update(ck, (const guchar *)&be, 8);
+        g_checksum_update(ck, pages + i * DIGEST_PAGE, DIGEST_PAGE);
+    }
+    return g_strdup_printf("sha256:%s", g_checksum_get_string(ck));
+}
+
+static void test_digest(void)
+{
+    g_autofree uint8_t *page = g_malloc0(2 * DIGEST_PAGE);
+    g_autofree uint8_t *zeros = g_malloc0(64 * DIGEST_PAGE);
+    g_autofree char *d1 = NULL, *d2 = NULL, *d3 = NULL, *want = NULL;
+    g_autoptr(GError) e = NULL;
+    uint64_t idx[2] = { 5, 40 }, bytes;
+    int a = memfd_create("digest-a", MFD_CLOEXEC);
+    int b = memfd_create("digest-b", MFD_CLOEXEC);
+
+    memset(page, 0xa5, DIGEST_PAGE);
+    memset(page + DIGEST_PAGE, 0x3c, DIGEST_PAGE);
+    /* a: sparse, two data pages; b: the same, with every other page an
+     * explicit zero page (no holes) */
+    g_assert_cmpint(ftruncate(a, 64 * DIGEST_PAGE), ==, 0);
+    g_assert_cmpint(pwrite(a, page, DIGEST_PAGE, 5 * DIGEST_PAGE), ==,
+                    DIGEST_PAGE);
+    g_assert_cmpint(pwrite(a, page + DIGEST_PAGE, DIGEST_PAGE,
+                           40 * DIGEST_PAGE), ==, DIGEST_PAGE);
+    g_assert_cmpint(pwrite(b, zeros, 64 * DIGEST_PAGE, 0), ==,
+                    64 * DIGEST_PAGE);
+    g_assert_cmpint(pwrite(b, page, DIGEST_PAGE, 5 * DIGEST_PAGE), ==,
+                    DIGEST_PAGE);
+    g_assert_cmpint(pwrite(b, page + DIGEST_PAGE, DIGEST_PAGE,
+                           40 * DIGEST_PAGE), ==, DIGEST_PAGE);
+    want = expected_digest(page, idx, 2);
+    g_assert_true(digest_own_fd(a, 64 * DIGEST_PAGE, &d1, &bytes, &e));
+    g_assert_cmpstr(d1, ==, want);
+    g_assert_cmpuint(bytes, ==, 2 * DIGEST_PAGE);
+    g_assert_true(digest_own_fd(b, 64 * DIGEST_PAGE, &d2, &bytes, &e));
+    g_assert_cmpstr(d2, ==, want);
+    /* one byte changed: another digest; offsets never moved */
+    g_assert_cmpint(pwrite(b, "x", 1, 40 * DIGEST_PAGE + 7), ==, 1);
+    g_assert_true(digest_own_fd(b, 64 * DIGEST_PAGE, &d3, &bytes, &e));
+    g_assert_cmpstr(d3, !=, want);
+    g_assert_cmpint(lseek(b, 0, SEEK_CUR), ==, 64 * DIGEST_PAGE);
+    g_assert_no_error(e);
+    close(a);
+    close(b);
+}
+
+/* The same through /proc/self/fd/N, and what is refused. */
+static void test_digest_target(void)
+{
+    g_autofree char *d = NULL;
+    g_autoptr(GError) e = NULL;
+    uint64_t bytes;
+    int fd = memfd_create("digest-c", MFD_CLOEXEC), p[2];
+
+    g_assert_cmpint(ftruncate(fd, 16 * DIGEST_PAGE), ==, 0);
+    g_assert_true(digest_target_fd("/proc/self", fd, 16 * DIGEST_PAGE, &d,
+                                   &bytes, &e));
+    g_assert_cmpuint(bytes, ==, 0);
+    g_assert_cmpint(lseek(fd, 0, SEEK_CUR), ==, 0);
+    g_assert_cmpint(pipe(p), ==, 0);
+    g_assert_false(digest_target_fd("/proc/self", p[0], 4096, &d, &bytes,
+                                    &e));
+    g_assert_error(e, CPRDUMP_ERROR, EXIT_INPUT);
+    g_assert_nonnull(strstr(e->message, "not a regular file"));
+    close(p[0]);
+    close(p[1]);
+    close(fd);
+}
+
 static void test_snapshot_missing(void)
 {
     g_autoptr(GError) e = NULL;
@@ -326,10 +411,16 @@ int main(int argc, char **argv)
     g_test_add_func("/preflight/rules", test_rules);
     g_test_add_func("/preflight/fixture-values", test_fixture_values);
     g_test_add_func("/preflight/snapshot-missing", test_snapshot_missing);
+    g_test_add_func("/preflight/digest", test_digest);
+    g_test_add_func("/preflight/digest-target", test_digest_target);
     d = g_dir_open(fixture_root(), 0, NULL);
     g_assert_nonnull(d);
     while ((n = g_dir_read_name(d))) {
-        g_ptr_array_add(names, g_strdup(n));
+        g_autofree char *p = g_build_filename(fixture_root(), n, NULL);
+
+        if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
+            g_ptr_array_add(names, g_strdup(n));
+        }
     }
     g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
     g_assert_cmpuint(names->len, ==, 16);
