@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "check/preflight.h"
+#include "exitcodes.h"
 #include "input/procsnap.h"
 #include "input/qemu_argv.h"
 #include "render/escape.h"
@@ -19,8 +20,11 @@ void join_facts_from_pid(Loaded *l, const ProcTarget *t)
     g_autoptr(ProcSnap) snap = procsnap_read_pid(t, &e);
 
     if (!snap) {
-        fprintf(stderr, "cprdump: warning: %s; the RAM join tells only what "
-                "the state and the stream tell\n", e->message);
+        /* the process exited: the live cross-check reports it */
+        if (e->code != EXIT_VANISHED) {
+            fprintf(stderr, "cprdump: warning: %s; the RAM join tells only "
+                    "what the state and the stream tell\n", e->message);
+        }
         return;
     }
     l->maps = preflight_build(snap, NULL);

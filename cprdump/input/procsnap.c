@@ -23,7 +23,7 @@ static void clear_fd(gpointer p)
     g_free(((SnapFd *)p)->link);
 }
 
-static ProcSnap *snap_new(void)
+ProcSnap *procsnap_new(void)
 {
     ProcSnap *s = g_new0(ProcSnap, 1);
 
@@ -194,7 +194,7 @@ static bool read_fds(const ProcTarget *t, ProcSnap *s, GError **errp)
 
 ProcSnap *procsnap_read_pid(const ProcTarget *t, GError **errp)
 {
-    g_autoptr(ProcSnap) s = snap_new();
+    g_autoptr(ProcSnap) s = procsnap_new();
     g_autofree char *cmdline = NULL, *smaps = NULL;
     g_autoptr(GError) e = NULL;
     gsize len, slen;
@@ -359,7 +359,7 @@ static bool read_qmp_json(const char *dir, ProcSnap *s, GError **errp)
 
 ProcSnap *procsnap_read_dir(const char *dir, GError **errp)
 {
-    g_autoptr(ProcSnap) s = snap_new();
+    g_autoptr(ProcSnap) s = procsnap_new();
     g_autofree char *cmdline = NULL, *smaps = NULL, *fds = NULL;
     g_autofree char *comm = NULL, *fds_label = NULL;
     g_autoptr(GError) e = NULL;

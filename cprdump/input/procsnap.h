@@ -55,6 +55,8 @@ typedef struct ProcSnap {
 ProcSnap *procsnap_read_pid(const ProcTarget *t, GError **errp);
 /* Errors: EXIT_INPUT (missing file, bad line: file and line named). */
 ProcSnap *procsnap_read_dir(const char *dir, GError **errp);
+/* An empty one (fds with their clear function), to be filled. */
+ProcSnap *procsnap_new(void);
 void procsnap_free(ProcSnap *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ProcSnap, procsnap_free)
 

@@ -90,9 +90,10 @@ static int run_live(Session *s, ProcTarget *t, ProcState *ps)
         rc = l.rc;
         goto out;
     }
-    if (t->self) {
+    /* what a join with a stream (now, or from a capture later) needs */
+    if ((s->stream || s->save) && t->self) {
         join_facts_from_ancestors(&l);
-    } else {
+    } else if (s->stream || s->save) {
         join_facts_from_pid(&l, t);
     }
     if (l.state && l.state->header_ok && !live_check(s, &l, t, ps)) {

@@ -667,7 +667,7 @@ static inline void hostile_procsnap(const uint8_t *buf, size_t len, bool render)
     const char *part[4] = { "", "", "", "" };
     size_t plen[4] = { 0 };
     char *text[4];
-    ProcSnap *snap = g_new0(ProcSnap, 1);
+    ProcSnap *snap = procsnap_new();
     GError *e = NULL;
     GArray *rows;
 
@@ -685,7 +685,6 @@ static inline void hostile_procsnap(const uint8_t *buf, size_t len, bool render)
     snap->comm = g_strdup(HOSTILE_LABEL);
     snap->from_dir = true;
     snap->argv = procsnap_split_cmdline(part[0], plen[0]);
-    snap->fds = g_array_new(FALSE, TRUE, sizeof(SnapFd));
     snap->maps = procmaps_parse(part[1], plen[1], &e);
     HOSTILE_CHECK(!!snap->maps != !!e, "procmaps: result and error disagree");
     if (e) {

@@ -560,7 +560,7 @@ def check_exec_capture(s, out, t, cprdump):
 def check_pid_defer(s, out, t):
     """cprdump --pid on the new QEMU waiting with -incoming defer: picks the state by
     the environ entry, every verdict ok, records = trace, QEMU's offset unmoved; after
-    migrate-incoming the state memfd is gone (exit 8)."""
+    migrate-incoming the state memfd is gone, and --pid runs the preflight instead."""
     pc = t.get("pid_check") or {}
     recs, live, verdicts, _ = live_summary(pc.get("doc"))
     joined = [(b["verdict"], b["fd-size-check"]) for b in
@@ -571,15 +571,18 @@ def check_pid_defer(s, out, t):
           and verdicts == ["ok"] * n and n > 0 and live.get("method") == "pidfd_getfd"
           and live.get("picked-by") == "environ QEMU_CPR_EXEC_STATE=%s" % envfd
           and pc.get("pos_before") is not None and pc["pos_before"] == pc.get("pos_after")
-          and t.get("pid_check_after_rc") == 8 and len(joined) == n
+          and t.get("pid_check_after_rc") == 0
+          and t.get("pid_check_after_kind") == ["preflight"] and len(joined) == n
           and set(joined) == {("preserved-by-fd", "ok")})
     desc = ("cpr-exec %s: cprdump --pid --check --stream on the deferred new QEMU: %d "
             "records = trace, all ok, every block preserved by a memfd holding its "
             "used_length, picked by environ QEMU_CPR_EXEC_STATE=%s, offset %s unmoved; "
-            "exit 8 after migrate-incoming" % (s["name"], n, envfd, pc.get("pos_before")))
+            "after migrate-incoming no state: --pid runs the preflight" % (
+                s["name"], n, envfd, pc.get("pos_before")))
     return bool(ok), desc if ok else "%s (rc %s, verdicts %s, live %s, pos %s->%s, after %s, %s)" % (
         desc, pc.get("rc"), verdicts, live, pc.get("pos_before"), pc.get("pos_after"),
-        t.get("pid_check_after_rc"), pc.get("stderr", "")[:200]), None
+        (t.get("pid_check_after_rc"), t.get("pid_check_after_kind")),
+        pc.get("stderr", "")[:200]), None
 
 
 def readme_pid_example():

@@ -372,10 +372,16 @@ def inspect_deferred(p, out, truth):
 
 
 def after_incoming(p, truth):
-    """Once migrate-incoming has set up, QEMU has closed the state memfd."""
-    r = subprocess.run([os.environ["CPRDUMP_BIN"], "--pid", str(p.pid)],
+    """Once migrate-incoming has set up, QEMU has closed the state memfd: --pid
+    now runs the preflight of this QEMU (doc/preflight.md)."""
+    r = subprocess.run([os.environ["CPRDUMP_BIN"], "--pid", str(p.pid), "--json"],
                        capture_output=True, timeout=STEP_TIMEOUT)
     truth["pid_check_after_rc"] = r.returncode
+    try:
+        doc = json.loads(r.stdout)
+    except ValueError:
+        doc = {}
+    truth["pid_check_after_kind"] = sorted(k for k in doc if k != "format-version")
 
 
 def run_cpr_exec(s, out, procs, truth):
