@@ -12,5 +12,6 @@ const TableDesc *const table_registry[] = {
     &table_join,
     &table_join_why,
     &table_unmatched,
+    &table_preflight,
     NULL,
 };

@@ -13,6 +13,7 @@ extern const TableDesc table_commands;
 extern const TableDesc table_ram_blocks;
 extern const TableDesc table_join;
 extern const TableDesc table_join_why;
+extern const TableDesc table_preflight;
 extern const TableDesc table_unmatched;
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "render/render_preflight.h"
 
+#include "render/columns.h"
 #include "render/table.h"
 
 static const PfBlock *pb(const void *row)
@@ -182,6 +183,12 @@ static const ColDesc pf_cols[] = {
     { "DATA", "digest-data-bytes", COL_SIZE, 1, 0, "--digest: bytes in "
       "non-zero pages", pc_digest_data },
 };
+
+const TableDesc table_preflight = { "preflight", "--pid on a QEMU with no CPR "
+                                    "state, --proc-snapshot: one row per RAM "
+                                    "block (the human output shows it as four "
+                                    "tables)", pf_cols, G_N_ELEMENTS(pf_cols),
+                                    0 };
 
 /* Human tables: indexes into pf_cols. */
 static const int human_main[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8 };
