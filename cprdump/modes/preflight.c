@@ -136,7 +136,9 @@ static bool selects_preflight(const Session *s)
     if (!s->pid || !(t = proc_target_open(s->pid, NULL))) {
         return false;
     }
-    return proc_has_state(t) == 0 && proc_looks_like_qemu(t);
+    /* a QEMU whose fds cannot be read (another user's, -run-with user=):
+     * the preflight says why, with exit 7 */
+    return proc_has_state(t) <= 0 && proc_looks_like_qemu(t);
 }
 
 const Mode mode_preflight = { "preflight", selects_preflight, run_preflight };

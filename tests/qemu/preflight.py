@@ -259,6 +259,7 @@ def run(s, out, procs, truth, prefix, env, accel):
         truth["busy_qmp"] = cprdump("--pid", str(p.pid), "--json", "--qmp",
                                     os.path.join(out, "qmp-old.sock"))
         truth["as_nobody"] = cprdump("--pid", str(p.pid), "--json", user=65534)
+        run_with_user(out, procs, truth, prefix, env)
     proc_snapshot.snapshot(p.pid, os.path.join(out, "snapshot"),
                            os.path.join(out, "qmp-pf-old.sock"))
     truth["untouched"] = {"params": q.cmd("query-migrate-parameters") == params,
@@ -292,6 +293,37 @@ def run(s, out, procs, truth, prefix, env, accel):
             "--pid", str(p.pid), "--json", "--digest", "--qmp",
             os.path.join(out, "qmp-pf-new.sock"))}
     q2.cmd("quit")
+
+
+def uid_of(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return [l.split()[1:] for l in f if l.startswith("Uid:")][0]
+
+
+def run_with_user(out, procs, truth, prefix, env):
+    """A QEMU started with -run-with user=nobody drops its privileges and makes
+    itself non-dumpable: its /proc files belong to root, so only root may read
+    them, not even its own uid."""
+    argv = prefix + ["-nodefaults", "-display", "none", "-S", "-accel", "tcg",
+                     "-machine", "q35,aux-ram-share=on,memory-backend=ram0", "-m", "128",
+                     "-object", "memory-backend-memfd,id=ram0,size=128M,share=on",
+                     "-run-with", "user=nobody"]
+    p = procs.start(argv, os.path.join(out, "stderr-runwith.log"), env)
+    deadline = time.monotonic() + STEP
+    while p.poll() is None and time.monotonic() < deadline:
+        try:
+            if uid_of(p.pid)[0] == "65534":
+                with open("/proc/%d/smaps" % p.pid) as f:
+                    if " dc" in f.read():
+                        break
+        except OSError:
+            pass
+        time.sleep(0.05)
+    truth["run_with"] = {"uid": uid_of(p.pid) if p.poll() is None else None,
+                         "root": cprdump("--pid", str(p.pid), "--json"),
+                         "nobody": cprdump("--pid", str(p.pid), "--json", user=65534)}
+    p.kill()
+    p.wait()
 
 
 def cleanup():
@@ -527,6 +559,20 @@ def check_special(s, t):
         out.append((ok, "%s: as uid 65534: exit 7, permission error naming ptrace read "
                         "access" % s["name"] + ("" if ok else " (got %s %s)" % (
                             b["rc"], b["stderr"][:200])), None))
+    if "run_with" in t:
+        r = t["run_with"]
+        ram0 = by_name(blocks_of(r["root"])).get("ram0") or {}
+        err = ((r["nobody"].get("doc") or {}).get("error") or {})
+        ok = (r["uid"] and r["uid"][0] == "65534" and r["root"]["rc"] == 0
+              and ram0.get("verdict") == "preserved-by-fd" and r["nobody"]["rc"] == 7
+              and "-run-with user=" in r["nobody"]["stderr"]
+              and err.get("code") == "permission")
+        out.append((ok, "%s: a QEMU with -run-with user=nobody (uid %s): root gets the "
+                        "preflight (ram0 preserved-by-fd), uid 65534 itself exit 7 with the "
+                        "reason" % (s["name"], (r["uid"] or ["?"])[0]) + (
+                            "" if ok else " (got root rc %s %s, nobody rc %s: %s)" % (
+                                r["root"]["rc"], ram0.get("verdict"), r["nobody"]["rc"],
+                                r["nobody"]["stderr"][:200])), None))
     return out
 
 
