@@ -15,6 +15,7 @@
  *   { "ramblock": "<x-query-ramblock text>", "memdev": [query-memdev],
  *     "objects": [qom-list /objects], "aux-ram-share": bool,
  *     "mem-path": { "<backend id>": "<path>" } }
+ * The model and its pure parsers are in qmp_facts.c.
  * GErrors are CPRDUMP_ERROR: EXIT_INPUT (no socket, timeout, bad reply) or
  * EXIT_PERMISSION.
  */
