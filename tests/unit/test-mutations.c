@@ -774,7 +774,7 @@ static void test_procsnap_prefixes(void)
 
         hostile_set_case(f->path);
         for (size_t n = 0; n <= len; n += n < 256 ? 1 : 61, runs++) {
-            run_exact(check_procsnap, buf, n, n % 7 == 0 || n == len);
+            run_exact(check_procsnap, buf, n, n % 31 == 0 || n == len);
         }
     }
     hostile_set_case("");
@@ -785,7 +785,7 @@ static void test_procsnap_mutations(void)
 {
     g_test_message("%u mutations", mutations(
         procsnap_seeds, layout_none, check_procsnap,
-        mutation_count_env("HOSTILE_PROCSNAP_MUTATIONS", 3000), 8192));
+        mutation_count_env("HOSTILE_PROCSNAP_MUTATIONS", 2000), 0));
 }
 
 int main(int argc, char **argv)
