@@ -92,7 +92,8 @@ static void test_maps_errors(void)
 
 static void test_fds_parse(void)
 {
-    g_autoptr(GArray) fds = g_array_new(FALSE, TRUE, sizeof(SnapFd));
+    g_autoptr(ProcSnap) snap = procsnap_new();   /* fds with their clear func */
+    GArray *fds = snap->fds;
     g_autoptr(GError) e = NULL;
     const SnapFd *f;
 
