@@ -49,7 +49,8 @@ def pf(name, machine, args, expect, patterns, run=0, rom_verdict=None, unnamed_o
     exp = dict({r: rom_verdict or ("preserved-by-fd" if aux else "not-preserved-rebuilt")
                 for r in ROMS}, **expect)
     return {"name": "preflight-" + name, "kind": "preflight", "qemu": "11.1", "caps": [],
-            "run_seconds": 0, "machine": machine,
+            "run_seconds": 0, "target": "x86_64", "iterative": [], "page_size": 4096,
+            "vmdesc_differs": [], "machine": machine,
             "args": list(args), "expect": exp, "patterns": list(patterns), "run": run,
             "unnamed_ok": unnamed_ok, "state_only": list(state_only),
             "bytes_join_differs": list(bytes_join_differs),
