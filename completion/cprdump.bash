@@ -62,6 +62,14 @@ _cprdump()
         _filedir
         return
         ;;
+    --proc-snapshot)
+        _filedir -d
+        return
+        ;;
+    --qmp)
+        COMPREPLY=($(compgen -f -- "$cur"))
+        return
+        ;;
     esac
     $split && return
 

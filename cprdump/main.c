@@ -36,6 +36,10 @@ typedef struct Options {
     char **column_names;        /* --columns, split */
     char *pid;
     char *stream;
+    gboolean preflight;
+    char *snapshot;
+    char *qmp;
+    gboolean digest;
     bool fd_given;
     int fd;                     /* --fd N; -1: --fd alone */
     char **against;
@@ -50,9 +54,10 @@ static const char help_description[] =
     "\n"
     "Given a CPR state and a stream (in either order), cprdump also joins\n"
     "them: one row per RAM block with the fd that preserves it and a verdict\n"
-    "(preserved-by-fd, sent-as-pages, file-backed, not-preserved), and the\n"
-    "fds that preserve no RAM block. With --check, a not-preserved block\n"
-    "(guest memory a live update would lose) exits with 1.\n"
+    "(preserved-by-fd, sent-as-pages, file-backed, lost; with --pid also\n"
+    "preserved-by-path, and lost for a recorded memfd mapped private), and\n"
+    "the fds that preserve no RAM block. With --check, a lost block (guest\n"
+    "memory a live update would lose) exits with 1.\n"
     "\n"
     "--against DEST (repeatable) checks, offline, whether the stream FILE\n"
     "loads into a destination QEMU and names what will fail: DEST is its\n"
@@ -78,17 +83,30 @@ static const char help_description[] =
     "  --check any verdict other than ok exits with 1. cpr-transfer states\n"
     "  record no fd numbers: no cross-check.\n"
     "\n"
+    "Preflight (--pid on a QEMU that holds no CPR state yet, the old QEMU\n"
+    "before migrate; --preflight --pid PID on any QEMU; --proc-snapshot DIR):\n"
+    "  for every RAM block (the smaps entries with VmFlags dc) its host\n"
+    "  mapping, the fd that will carry it and what cpr-exec does with it:\n"
+    "  preserved-by-fd, preserved-by-path, lost or not-preserved-rebuilt (a\n"
+    "  ROM), the reason, and the option that keeps a lost block. --qmp SOCKET\n"
+    "  adds read-only queries (x-query-ramblock, query-memdev, qom-list,\n"
+    "  qom-get) that name every block. With --check any lost block exits 1.\n"
+    "  --digest hashes what each preserved block's memfd or file holds (it\n"
+    "  reads guest memory, so it is off by default): run it on the old QEMU\n"
+    "  and on the new one to see that nothing changed.\n"
+    "\n"
     "Exit status:\n"
     "  0  success\n"
     "  1  --check found a problem\n"
     "  2  bad options or arguments\n"
     "  3  the input cannot be read (missing, directory, device node, I/O error,\n"
-    "     corrupt zstd data)\n"
+    "     corrupt zstd data; --qmp: no socket, busy monitor, bad reply)\n"
     "  4  not a known format, or an unsupported version\n"
     "  5  truncated or invalid data (the part decoded so far is still shown)\n"
     "  6  --pid: no such process\n"
     "  7  permission denied\n"
-    "  8  --pid/--fd: no CPR state there (no state memfd, fd not open)\n"
+    "  8  --pid/--fd: no CPR state there (no state memfd, fd not open);\n"
+    "     --preflight: no guest RAM mapping (not a QEMU)\n"
     "  9  --pid: the process exited while it was being read\n"
     "  10 --against: cannot tell whether the stream loads\n"
     "\n"
@@ -147,6 +165,18 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
           (gpointer)parse_fd_option, "Read the state from inherited fd N "
           "(alone: $QEMU_CPR_EXEC_STATE) and cross-check this process's fds",
           "[N]" },
+        { "preflight", 0, 0, G_OPTION_ARG_NONE, &opt->preflight,
+          "With --pid: run the cpr-exec preflight even if the process holds "
+          "a CPR state (without it, --pid does so when it holds none)", NULL },
+        { "qmp", 0, 0, G_OPTION_ARG_FILENAME, &opt->qmp,
+          "Preflight: also ask this QMP socket (read-only queries) to name "
+          "every RAM block", "SOCKET" },
+        { "digest", 0, 0, G_OPTION_ARG_NONE, &opt->digest,
+          "Preflight: also hash the contents of each preserved block (reads "
+          "guest memory through its fd; off by default)", NULL },
+        { "proc-snapshot", 0, 0, G_OPTION_ARG_FILENAME, &opt->snapshot,
+          "Preflight from a saved /proc snapshot directory instead of a "
+          "live process", "DIR" },
         { "save", 's', 0, G_OPTION_ARG_FILENAME, &opt->save,
           "Also write the input as a capture for a bug report", "FILE" },
         { "force", 0, 0, G_OPTION_ARG_NONE, &opt->force,
@@ -247,7 +277,29 @@ static bool check_options(Options *opt, Session *s, OutMode *mode,
             return usage(errp, "--format: unknown format '%s'", opt->format);
         }
     }
-    if (opt->pid || opt->fd_given) {
+    if (opt->digest && !opt->pid) {
+        return usage(errp, "--digest goes with --pid (it reads the process's "
+                     "memfds and files)%s", "");
+    }
+    if ((opt->preflight || opt->qmp) && !opt->pid && !opt->snapshot) {
+        return usage(errp, "--preflight and --qmp go with --pid or "
+                     "--proc-snapshot%s", "");
+    }
+    if (opt->snapshot && (opt->pid || opt->fd_given || nfiles)) {
+        return usage(errp, "--proc-snapshot excludes --pid, --fd and FILE%s",
+                     "");
+    }
+    if ((opt->preflight || opt->snapshot) && (opt->stream || opt->save)) {
+        return usage(errp, "the preflight takes no --stream or --save%s", "");
+    }
+    s->preflight = opt->preflight || (opt->qmp && !opt->snapshot);
+    s->snapshot = opt->snapshot;
+    s->qmp = opt->qmp;
+    s->digest = opt->digest;
+    s->preflight = s->preflight || opt->digest;
+    if (opt->snapshot) {
+        /* nothing more to check */
+    } else if (opt->pid || opt->fd_given) {
         char *end;
         long v;
 
@@ -301,10 +353,13 @@ static void options_clear(Options *opt)
     g_free(opt->columns);
     g_strfreev(opt->column_names);
     g_strfreev(opt->against);
+    g_free(opt->snapshot);
+    g_free(opt->qmp);
 }
 
 /* The modes, in the order they are tried: the first that selects runs. */
-static const Mode *const modes[] = { &mode_against, &mode_live, &mode_show };
+static const Mode *const modes[] = { &mode_against, &mode_preflight,
+                                     &mode_live, &mode_show };
 
 static int run_mode(Session *s)
 {

@@ -27,6 +27,10 @@ typedef struct Session {
     int fd;                     /* --fd N, or -1: $QEMU_CPR_EXEC_STATE */
     const char *stream;         /* --stream FILE (with --pid, --fd) */
     char **against;             /* --against DEST..., or NULL */
+    bool preflight;             /* --preflight */
+    const char *snapshot;       /* --proc-snapshot DIR */
+    const char *qmp;            /* --qmp SOCKET */
+    bool digest;                /* --digest */
 } Session;
 
 #endif

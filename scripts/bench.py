@@ -196,6 +196,103 @@ def bench_against():
             peak_rss(argv, check=False) / 1024))
     goal("--against stream + dump + reference wall", "%.1f ms" % (t * 1e3),
          "< 100 ms", t < 0.1)
+PROC_FIXTURE = os.path.join(ROOT, "tests", "fixtures", "proc", "e2-pc-vga-memfd")
+
+
+def proc_snapshot_16g(threads):
+    """A /proc-like snapshot of a 16 GiB guest: the real e2 run (pc, VGA, e1000,
+    memfd backend) with ram0 grown to 16 GiB and 'threads' more thread stacks
+    (a mapping and its guard page each) in smaps."""
+    d = os.path.join(DIR, "proc-16g-%d" % threads)
+    os.makedirs(d, exist_ok=True)
+    for name in ("cmdline", "comm", "fds"):
+        with open(os.path.join(PROC_FIXTURE, name), "rb") as f:
+            data = f.read()
+        if name == "cmdline":
+            data = data.replace(b"size=128M", b"size=16G").replace(b"-m\x00128",
+                                                                  b"-m\x0016G")
+        if name == "fds":
+            data = data.replace(b"\t134217728\t", b"\t%d\t" % (16 * GIB))
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+    out = []
+    with open(os.path.join(PROC_FIXTURE, "smaps")) as f:
+        lines = f.read().splitlines(True)
+    for l in lines:
+        if "/memfd:memory-backend-memfd" in l:
+            start = int(l.split("-")[0], 16)
+            l = "%x-%x%s" % (start, start + 16 * GIB, l[l.index(" "):])
+        out.append(l)
+    base = 0x500000000000
+    for i in range(threads):
+        a = base + i * 0x801000
+        out.append("%x-%x ---p 00000000 00:00 0 \nVmFlags: mr mw me \n" % (a, a + 0x1000))
+        out.append("%x-%x rw-p 00000000 00:00 0 \nVmFlags: rd wr mr mw me ac \n" % (
+            a + 0x1000, a + 0x801000))
+    with open(os.path.join(d, "smaps"), "w") as f:
+        f.write("".join(out))
+    return d
+
+
+def qemu11_env():
+    try:
+        out = subprocess.run([os.path.join(ROOT, "scripts", "provision-qemu.sh"),
+                              "--env"], capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    env = {}
+    for line in out.stdout.splitlines():
+        k, _, v = line.partition("=")
+        env[k] = v.strip("'")
+    return env if out.returncode == 0 and "QEMU11_LAUNCHER" in env else None
+
+
+def preflight_bench():
+    log("\n[6] preflight of a 16 GiB guest (cprdump --proc-snapshot, --pid)")
+    n = 51
+    for threads, want in ((512, "<= 50 ms"), (20000, "(info)")):
+        snap = proc_snapshot_16g(threads)
+        doc = json.loads(subprocess.run([CPRDUMP, "--json", "--proc-snapshot", snap],
+                                        capture_output=True, check=True).stdout)
+        ram0 = [b for b in doc["preflight"]["blocks"] if b["name"] == "ram0"][0]
+        if ram0["size"] != 16 * GIB or ram0["verdict"] != "preserved-by-fd":
+            sys.exit("bench: the 16 GiB snapshot gives %s" % ram0)
+        (tt, tp), rss = timed([["true"], [CPRDUMP, "--proc-snapshot", snap]], n)
+        log("  generated snapshot, %d threads (%d mappings), ram0 16 GiB preserved-by-fd: "
+            "median of %d runs %.2f ms (/bin/true %.2f ms), peak RSS %.1f MiB" % (
+                threads, 2 * threads + 320, n, tp * 1e3, tt * 1e3, rss / 1024))
+        goal("preflight, 16 GiB snapshot, %d threads" % threads, "%.2f ms" % (tp * 1e3),
+             want, tp <= 0.050 if want != "(info)" else None)
+    env = qemu11_env()
+    if not env:
+        log("  (no provisioned QEMU 11.1: the real 16 GiB QEMU is left out)")
+        return
+    sock = os.path.join(DIR, "pf-qmp.sock")
+    argv = [env["QEMU11_LAUNCHER"], "-nodefaults", "-display", "none", "-S",
+            "-accel", "tcg", "-machine", "q35,aux-ram-share=on,memory-backend=ram0",
+            "-m", "16G", "-object", "memory-backend-memfd,id=ram0,size=16G,share=on",
+            "-qmp", "unix:%s,server=on,wait=off" % sock]
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.05)
+        time.sleep(0.3)
+        (tp, tq), rss = timed([[CPRDUMP, "--pid", str(p.pid)],
+                               [CPRDUMP, "--pid", str(p.pid), "--qmp", sock]], n)
+        log("  real QEMU 11.1, -m 16G memfd backend (sparse), TCG: --pid %.2f ms, "
+            "--pid --qmp %.2f ms (median of %d), peak RSS %.1f MiB" % (
+                tp * 1e3, tq * 1e3, n, rss / 1024))
+        goal("preflight, real 16 GiB QEMU, --pid wall", "%.2f ms" % (tp * 1e3),
+             "<= 50 ms", tp <= 0.050)
+        goal("preflight, real 16 GiB QEMU, --qmp wall", "%.2f ms" % (tq * 1e3),
+             "(info)", None)
+    finally:
+        p.kill()
+        p.wait()
+        if os.path.exists(sock):
+            os.unlink(sock)
 
 
 def main():
@@ -285,6 +382,7 @@ def main():
          ts <= 0.005)
 
     bench_against()
+    preflight_bench()
 
     log("\nload average at end: %s" % loadavg())
     goals = [r for r in results if r[3] is not None]

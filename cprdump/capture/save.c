@@ -3,6 +3,7 @@
 
 #include "capture/capture_write.h"
 #include "capture/redact.h"
+#include "check/join_facts.h"
 #include "cli_error.h"
 #include "exitcodes.h"
 #include "live/live_json.h"
@@ -68,6 +69,7 @@ static json_object *new_provenance(const Loaded *l)
         live_provenance_source(source, l->live);
         json_object_object_add(prov, "live", live_check_to_json(l->live));
     }
+    join_facts_to_provenance(l, prov);
     return prov;
 }
 

@@ -3,6 +3,9 @@
 
 #include <string.h>
 
+#include "check/preflight.h"
+#include "input/qemu_argv.h"
+
 const char *ramjoin_verdict_name(RamVerdict v)
 {
     switch (v) {
@@ -12,8 +15,10 @@ const char *ramjoin_verdict_name(RamVerdict v)
         return "sent-as-pages";
     case RAM_FILE_BACKED:
         return "file-backed";
+    case RAM_PRESERVED_BY_PATH:
+        return "preserved-by-path";
     default:
-        return "not-preserved";
+        return "lost";
     }
 }
 
@@ -58,18 +63,25 @@ static bool block_sent(const RamBlock *b)
     return ram_has_pages(b) || (b->has_mapped && b->mapped.pages_offset);
 }
 
-static RamVerdict verdict(const RamJoinRow *r, const StreamModel *m)
+static void verdict(RamJoinRow *r, const StreamModel *m)
 {
     if (r->fd) {
-        return RAM_PRESERVED_BY_FD;
+        r->verdict = RAM_PRESERVED_BY_FD;
+        r->reason = "an fd in the CPR state carries it (kept if that memfd is "
+                    "mapped shared, which these bytes cannot tell)";
+    } else if (block_sent(r->block)) {
+        r->verdict = RAM_SENT_AS_PAGES;
+        r->reason = "the stream carries its pages";
+    } else if (stream_has_cap(m, "x-ignore-shared")) {
+        r->verdict = RAM_FILE_BACKED;
+        r->reason = "no fd and no page, with x-ignore-shared: kept only if "
+                    "the new QEMU maps the same file";
+    } else {
+        r->verdict = RAM_LOST;
+        r->reason = "no fd and no page: lost, unless it is a shared "
+                    "memory-backend-file that the new QEMU reopens by path, "
+                    "which a state and a stream cannot tell";
     }
-    if (block_sent(r->block)) {
-        return RAM_SENT_AS_PAGES;
-    }
-    if (stream_has_cap(m, "x-ignore-shared")) {
-        return RAM_FILE_BACKED;
-    }
-    return RAM_NOT_PRESERVED;
 }
 
 /* Exact names first over every block, then suffixes, so that a suffix match
@@ -111,10 +123,10 @@ RamJoin *ramjoin_build(const CprState *st, const StreamModel *m)
     match_all(j, st, taken);
     for (guint i = 0; i < j->rows->len; i++) {
         RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
-        r->verdict = verdict(r, m);
+        verdict(r, m);
         j->preserved_count += r->verdict == RAM_PRESERVED_BY_FD;
         j->sent_count += r->verdict == RAM_SENT_AS_PAGES;
-        j->lost_count += r->verdict == RAM_NOT_PRESERVED;
+        j->lost_count += r->verdict == RAM_LOST;
         j->file_backed_count += r->verdict == RAM_FILE_BACKED;
     }
     for (guint i = 0; i < st->fds->len; i++) {
@@ -142,4 +154,95 @@ void ramjoin_set_fd_size(RamJoin *j, guint i, uint64_t fd_size)
     r->fd_size = fd_size;
     r->fd_size_ok = !r->fd || fd_size >= r->block->used_length;
     j->short_count += !r->fd_size_ok;
+}
+
+static const PfBlock *block_by_fd(const PfReport *p, int fd)
+{
+    for (guint i = 0; i < p->blocks->len; i++) {
+        const PfBlock *b = &g_array_index(p->blocks, PfBlock, i);
+
+        if (b->fd == fd && fd >= 0) {
+            return b;
+        }
+    }
+    return NULL;
+}
+
+void ramjoin_apply_maps(RamJoin *j, const PfReport *p)
+{
+    j->with_maps = true;
+    j->facts = "mappings";
+    for (guint i = 0; i < j->rows->len; i++) {
+        RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
+        const PfBlock *b;
+
+        if (r->verdict == RAM_PRESERVED_BY_FD && r->fd->has_fd &&
+            (b = block_by_fd(p, r->fd->fd)) && b->verdict == PF_LOST) {
+            r->verdict = RAM_LOST;
+            r->from_maps = true;
+            j->preserved_count--;
+            r->reason = "recorded in the CPR state, but its memfd is mapped "
+                        "private (share=off): the guest's writes were in the "
+                        "old QEMU's private pages";
+            j->lost_count++;
+        } else if (r->verdict == RAM_PRESERVED_BY_FD) {
+            r->from_maps = block_by_fd(p, r->fd->has_fd ? r->fd->fd : -1);
+            if (r->from_maps) {
+                r->reason = "an fd in the CPR state carries it, and the "
+                            "process maps that memfd shared";
+            }
+        } else if (r->verdict == RAM_LOST &&
+                   (b = preflight_block(p, r->block->idstr)) &&
+                   b->verdict == PF_PRESERVED_BY_PATH) {
+            r->verdict = RAM_PRESERVED_BY_PATH;
+            r->from_maps = true;
+            r->reason = "no fd and no page, but a shared file mapping: the "
+                        "data is in the file the new QEMU opened again";
+            j->lost_count--;
+            j->by_path_count++;
+        } else if (r->verdict == RAM_LOST &&
+                   preflight_block(p, r->block->idstr)) {
+            r->from_maps = true;
+            r->reason = "no fd and no page, and not a shared file mapping in "
+                        "the process: lost";
+        }
+    }
+}
+
+void ramjoin_apply_argv(RamJoin *j, const QemuArgv *q)
+{
+    j->with_maps = true;
+    j->facts = "command-line";
+    for (guint i = 0; i < j->rows->len; i++) {
+        RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
+        const QBackend *b = qemu_argv_backend(q, r->block->idstr);
+
+        if (!b) {
+            continue;
+        }
+        r->from_maps = true;
+        if (r->verdict == RAM_PRESERVED_BY_FD &&
+            !strcmp(b->type, "memory-backend-memfd") && !b->share) {
+            r->verdict = RAM_LOST;
+            j->preserved_count--;
+            r->reason = "recorded in the CPR state, but the QEMU command line "
+                        "has share=off for this memory-backend-memfd: it is "
+                        "mapped private, so the guest's writes are not in "
+                        "the memfd";
+            j->lost_count++;
+        } else if (r->verdict == RAM_LOST &&
+                   !strcmp(b->type, "memory-backend-file") && b->share) {
+            r->verdict = RAM_PRESERVED_BY_PATH;
+            r->reason = "no fd and no page, but the QEMU command line has a "
+                        "memory-backend-file with share=on: the data is in "
+                        "the file the new QEMU opens again";
+            j->lost_count--;
+            j->by_path_count++;
+        } else if (r->verdict == RAM_LOST) {
+            r->reason = "no fd and no page, and the QEMU command line has no "
+                        "shared file backend for it: lost";
+        } else {
+            r->from_maps = false;
+        }
+    }
 }

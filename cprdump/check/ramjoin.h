@@ -16,7 +16,15 @@
  *   file-backed      no fd and no pages, and the stream has x-ignore-shared:
  *                    QEMU skipped it as a shared named file, so the memory
  *                    survives only if the new QEMU maps the same file;
- *   not-preserved    no fd, no pages, no x-ignore-shared: guest memory lost.
+ *   lost             no fd, no pages, no x-ignore-shared: guest memory lost,
+ *                    unless the block is a shared memory-backend-file (the
+ *                    new QEMU reopens it by path), which a state and a stream
+ *                    cannot tell (preflight-facts §6).
+ * With the process's mappings (ramjoin_apply_maps: --pid on the new QEMU),
+ * two more become true (check/preflight_rules.h):
+ *   lost              also for a recorded fd whose memfd is mapped private
+ *                     (memory-backend-memfd share=off);
+ *   preserved-by-path a block with no fd that is a shared file mapping.
  */
 #ifndef CPRDUMP_RAMJOIN_H
 #define CPRDUMP_RAMJOIN_H
@@ -32,7 +40,8 @@ typedef enum RamVerdict {
     RAM_PRESERVED_BY_FD,
     RAM_SENT_AS_PAGES,
     RAM_FILE_BACKED,
-    RAM_NOT_PRESERVED,
+    RAM_LOST,
+    RAM_PRESERVED_BY_PATH,
 } RamVerdict;
 
 typedef enum RamMatch {
@@ -47,6 +56,9 @@ typedef struct RamJoinRow {
     guint fd_index;           /* with fd: its index in CprState.fds */
     RamMatch match;
     RamVerdict verdict;
+    const char *reason;       /* static text: why this verdict */
+    bool from_maps;           /* decided by the process's mappings or its
+                                 command line (RamJoin.facts says which) */
     bool has_fd_size;         /* live state: the memfd's size is known */
     uint64_t fd_size;
     bool fd_size_ok;          /* fd_size >= used_length */
@@ -55,9 +67,12 @@ typedef struct RamJoinRow {
 typedef struct RamJoin {
     GArray *rows;             /* RamJoinRow, stream block order */
     GPtrArray *unmatched;     /* const CprFd *, wire order, no RAM block */
+    bool with_maps;           /* ramjoin_apply_maps/argv was run */
+    const char *facts;        /* "mappings" or "command-line" */
     uint64_t preserved_count; /* RAM_PRESERVED_BY_FD rows */
     uint64_t sent_count;      /* RAM_SENT_AS_PAGES rows */
-    uint64_t lost_count;      /* RAM_NOT_PRESERVED rows */
+    uint64_t lost_count;      /* RAM_LOST rows */
+    uint64_t by_path_count;   /* RAM_PRESERVED_BY_PATH rows */
     uint64_t file_backed_count;
     uint64_t short_count;     /* rows whose live memfd is too small */
 } RamJoin;
@@ -72,5 +87,16 @@ const char *ramjoin_match_name(RamMatch m);
 /* --pid, --fd: records the live size of row i's fd and counts it when it is
  * smaller than the block's used_length. */
 void ramjoin_set_fd_size(RamJoin *j, guint i, uint64_t fd_size);
+
+struct PfReport;
+/* The process's mappings (a preflight of the new QEMU) correct the verdicts:
+ * a recorded fd mapped private is lost, a shared file is preserved-by-path. */
+void ramjoin_apply_maps(RamJoin *j, const struct PfReport *maps);
+
+struct QemuArgv;
+/* Without mappings, the new QEMU's command line (--fd in a cpr-exec-command
+ * wrapper, a capture of it): a recorded memory-backend-memfd with share=off
+ * is lost, a memory-backend-file with share=on is preserved-by-path. */
+void ramjoin_apply_argv(RamJoin *j, const struct QemuArgv *q);
 
 #endif

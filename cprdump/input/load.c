@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "input/load.h"
 
+#include "check/join_facts.h"
+#include "check/preflight.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -92,6 +95,9 @@ static void restore_live(Loaded *l)
     if (l->state && json_object_object_get_ex(l->provenance, "live", &live)) {
         l->live = live_check_from_json(live, l->state->fds->len);
     }
+    if (l->state) {
+        join_facts_from_provenance(l, l->provenance);
+    }
 }
 
 static bool load_capture(Session *s, Loaded *l, int depth)
@@ -150,6 +156,10 @@ void loaded_clear(Loaded *l)
     }
     cpr_state_free(l->state);
     live_check_free(l->live);
+    preflight_free(l->maps);
+    g_free(l->maps_from);
+    g_strfreev(l->qemu_argv);
+    g_free(l->argv_from);
     stream_free(l->stream);
     input_free(l->in);
     memset(l, 0, sizeof(*l));

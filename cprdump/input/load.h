@@ -31,6 +31,13 @@ typedef struct Loaded {
     const char *source_kind;    /* provenance of --save: NULL (file), "pid",
                                    "fd" */
     LiveCheck *live;            /* --pid/--fd: the cross-check, or NULL */
+    /* What tells the join more than the bytes (check/ramjoin.h): the
+     * process's mappings (--pid, or a capture of it), else the new QEMU's
+     * command line (--pid, --fd: a wrapper's ancestor, or a capture). */
+    struct PfReport *maps;
+    char *maps_from;            /* "pid 1234", "capture" */
+    char **qemu_argv;
+    char *argv_from;            /* "pid 1234", "ancestor pid 77", "capture" */
 } Loaded;
 
 /* Loads an opened input (takes ownership); false when nothing could be

@@ -717,3 +717,32 @@ void proc_state_clear(ProcState *s)
     g_clear_pointer(&s->link, g_free);
     g_clear_pointer(&s->label, g_free);
 }
+
+int proc_has_state(const ProcTarget *t)
+{
+    unsigned checked;
+    g_autoptr(GArray) fds = find_candidates(t, &checked, NULL);
+
+    return fds ? fds->len > 0 : -1;
+}
+
+bool proc_looks_like_qemu(const ProcTarget *t)
+{
+    g_autofree char *path = g_strdup_printf("%s/cmdline", t->dir);
+    g_autofree char *buf = NULL;
+    gsize len;
+    int err;
+
+    if (g_str_has_prefix(t->comm, "qemu-system")) {
+        return true;
+    }
+    buf = read_small(path, &len, &err);
+    for (gsize i = 0; buf && i < len; i += strlen(buf + i) + 1) {
+        g_autofree char *base = g_path_get_basename(buf + i);
+
+        if (g_str_has_prefix(base, "qemu-system-")) {
+            return true;
+        }
+    }
+    return false;
+}

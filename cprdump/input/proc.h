@@ -104,6 +104,12 @@ void proc_state_clear(ProcState *s);
 bool proc_check_memfd(int fd, const char *name, const char *label,
                       GError **errp);
 
+/* Whether the target holds a state memfd: 1 yes, 0 no, -1 cannot tell
+ * (permission, exited). Reads fd links only. */
+int proc_has_state(const ProcTarget *t);
+/* Its comm or an argv word is qemu-system-*: a QEMU (maybe behind a loader). */
+bool proc_looks_like_qemu(const ProcTarget *t);
+
 /* Human words for a file type: "a FIFO", "a character device", ... */
 const char *proc_file_type(mode_t mode);
 

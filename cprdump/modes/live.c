@@ -4,6 +4,7 @@
 
 #include "capture/save.h"
 #include "check/join_check.h"
+#include "check/join_facts.h"
 #include "cli_error.h"
 #include "exitcodes.h"
 #include "input/load.h"
@@ -88,6 +89,12 @@ static int run_live(Session *s, ProcTarget *t, ProcState *ps)
     if (!load_input(s, in, &l)) {
         rc = l.rc;
         goto out;
+    }
+    /* what a join with a stream (now, or from a capture later) needs */
+    if ((s->stream || s->save) && t->self) {
+        join_facts_from_ancestors(&l);
+    } else if (s->stream || s->save) {
+        join_facts_from_pid(&l, t);
     }
     if (l.state && l.state->header_ok && !live_check(s, &l, t, ps)) {
         rc = l.rc;

@@ -22,5 +22,8 @@ extern const Mode mode_show;
 extern const Mode mode_live;
 /* --against DEST... STREAM: will the stream load into the destination? */
 extern const Mode mode_against;
+/* --pid PID on a QEMU with no CPR state yet, --preflight, --proc-snapshot DIR:
+ * which guest RAM a cpr-exec would keep. */
+extern const Mode mode_preflight;
 
 #endif

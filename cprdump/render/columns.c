@@ -10,10 +10,12 @@ const TableDesc *const table_registry[] = {
     &table_commands,
     &table_ram_blocks,
     &table_join,
+    &table_join_why,
     &table_unmatched,
     &table_against_dests,
     &table_against_sections,
     &table_against_blocks,
     &table_against_checks,
+    &table_preflight,
     NULL,
 };

@@ -12,6 +12,8 @@ extern const TableDesc table_sections;
 extern const TableDesc table_commands;
 extern const TableDesc table_ram_blocks;
 extern const TableDesc table_join;
+extern const TableDesc table_join_why;
+extern const TableDesc table_preflight;
 extern const TableDesc table_unmatched;
 extern const TableDesc table_against_dests;
 extern const TableDesc table_against_sections;

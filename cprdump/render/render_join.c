@@ -53,6 +53,23 @@ static void jc_verdict(const void *row, const void *ctx, Cell *c)
     cell_str(c, ramjoin_verdict_name(jr(row)->verdict));
 }
 
+static void jc_reason(const void *row, const void *ctx, Cell *c)
+{
+    (void)ctx;
+    cell_str(c, jr(row)->reason);
+}
+
+static void jc_from_maps(const void *row, const void *ctx, Cell *c)
+{
+    const RamJoin *j = ctx;
+
+    if (j->with_maps) {
+        cell_bool(c, jr(row)->from_maps);
+    } else {
+        cell_null(c, NULL);
+    }
+}
+
 static void jc_pages(const void *row, const void *ctx, Cell *c)
 {
     (void)ctx;
@@ -93,6 +110,9 @@ static const ColDesc join_cols[] = {
       jc_match },
     { "VERDICT", "verdict", COL_TEXT, 0, 0, "what a live update does with "
       "the memory", jc_verdict },
+    { "MAPS", "from-maps", COL_TEXT, 0, 1, "decided by the process's "
+      "mappings or command line (see facts)", jc_from_maps },
+    { "REASON", "reason", COL_TEXT, 0, 1, "why", jc_reason },
     { "PAGES", "pages", COL_TEXT, 0, 1, "page records of the block",
       jc_pages },
     { "FDSIZE", "fd-size", COL_SIZE, 1, 0, "live memfd size (--pid, --fd)",
@@ -148,6 +168,21 @@ static const ColDesc unmatched_cols[] = {
 const TableDesc table_unmatched = { "unmatched fds", "STATE STREAM: fds that preserve no RAM block", unmatched_cols,
                          G_N_ELEMENTS(unmatched_cols), 0 };
 
+/* Human: the same two facts as a second table, so that the main one stays
+ * narrow (JSON has them in "blocks"). */
+static const ColDesc why_cols[] = {
+    { "IDSTR", "idstr", COL_TEXT, 0, 0, "RAM block (stream)", jc_idstr },
+    { "VERDICT", "verdict", COL_TEXT, 0, 0, "what a live update does with "
+      "the memory", jc_verdict },
+    { "MAPS", "from-maps", COL_TEXT, 0, 0, "decided by the process's "
+      "mappings or command line (facts)", jc_from_maps },
+    { "REASON", "reason", COL_TEXT, 0, 0, "why", jc_reason },
+};
+
+const TableDesc table_join_why = { "ram join reasons", "STATE STREAM: why each "
+                                   "RAM block has its verdict", why_cols,
+                                   G_N_ELEMENTS(why_cols), 0 };
+
 static void render_rows(Out *o, const RamJoin *j)
 {
     if (!out_is_json(o)) {
@@ -155,6 +190,11 @@ static void render_rows(Out *o, const RamJoin *j)
     }
     table_emit(o, "blocks", join_cols, G_N_ELEMENTS(join_cols),
                j->rows->data, sizeof(RamJoinRow), j->rows->len, j);
+    if (!out_is_json(o) && j->rows->len) {
+        out_line(o, "\nwhy");
+        table_emit(o, NULL, why_cols, G_N_ELEMENTS(why_cols), j->rows->data,
+                   sizeof(RamJoinRow), j->rows->len, j);
+    }
 }
 
 void render_join(Out *o, const RamJoin *j)
@@ -173,6 +213,8 @@ void render_join(Out *o, const RamJoin *j)
     out_int(o, "sent-count", "sent", (int64_t)j->sent_count);
     out_int(o, "lost-count", "lost blocks", (int64_t)j->lost_count);
     out_int(o, "file-backed-count", "file-backed", (int64_t)j->file_backed_count);
+    out_int(o, "preserved-by-path-count", "by path", (int64_t)j->by_path_count);
+    out_str(o, "facts", "also from", j->facts);
     out_int(o, "too-small-count", "too small", (int64_t)j->short_count);
     out_end(o);
 }

@@ -13,12 +13,15 @@ verdict() { # json idstr
 
 run_cprdump --json "$A/state.bin" "$A/main.bin"
 expect_eq "anon: exit 0 without --check" "$rc" 0
-expect_eq "anon: pc.ram not preserved" "$(verdict "$out" pc.ram)" not-preserved
+expect_eq "anon: pc.ram lost" "$(verdict "$out" pc.ram)" lost
+expect_eq "anon: the reason says a shared file backend cannot be told" \
+    "$(jget "$out" "[b['reason'] for b in d['ram-join']['blocks'] if b['idstr']=='pc.ram'][0]")" \
+    "no fd and no page: lost, unless it is a shared memory-backend-file that the new QEMU reopens by path, which a state and a stream cannot tell"
 expect_eq "anon: lost-count 1" "$(jget "$out" "d['ram-join']['lost-count']")" 1
 expect_eq "anon: pc.bios preserved by fd 18" \
     "$(jget "$out" "[(b['verdict'],b['fd'],b['match']) for b in d['ram-join']['blocks'] if b['idstr']=='pc.bios'][0]")" \
     "('preserved-by-fd', 18, 'exact')"
-check "anon: stderr names pc.ram" grep -q '"pc.ram".*not preserved' <<<"$err"
+check "anon: stderr names pc.ram" grep -q '"pc.ram" (134217728 bytes) is lost: no fd and no page' <<<"$err"
 
 run_cprdump --check --json "$A/main.bin" "$A/state.bin"
 expect_eq "anon --check (stream first): exit 1" "$rc" 1
@@ -27,7 +30,7 @@ expect_eq "anon --check: still both objects" \
 
 run_cprdump --check "$A/state.bin" "$A/main.bin"
 expect_eq "anon --check human: exit 1" "$rc" 1
-check "anon human: join table shows not-preserved" grep -q 'pc.ram .*not-preserved' <<<"$out"
+check "anon human: join table shows lost" grep -qE 'pc.ram .* lost ' <<<"$out"
 
 run_cprdump --check --json "$M/state.bin" "$M/main.bin"
 expect_eq "memfd --check: exit 0" "$rc" 0
@@ -88,4 +91,30 @@ if [ -s "$TMP/q.zst" ]; then
     expect_eq "zstd stream: same EOF offset" "$(jget "$out" "d['stream']['eof-offset']")" "$eof"
 fi
 
+# --- what the bytes cannot tell, and what captures of a process can ------------
+R=$REPO/tests/fixtures/real
+rowof() { jget "$out" "[(b['verdict'], b['from-maps']) for b in d['ram-join']['blocks'] if b['idstr']=='ram0'][0]"; }
+run_cprdump --json --check "$R/exec-q35-memfd-private/state.bin" "$R/exec-q35-memfd-private/main.bin.zst"
+expect_eq "memfd share=off, bytes alone: ram0 preserved-by-fd, said to depend on the mapping; exit 0" \
+    "$rc $(rowof) $(jget "$out" "[b['reason'] for b in d['ram-join']['blocks'] if b['idstr']=='ram0'][0]")" \
+    "0 ('preserved-by-fd', None) an fd in the CPR state carries it (kept if that memfd is mapped shared, which these bytes cannot tell)"
+for c in fd-capture:command-line pid-capture:mappings; do
+    run_cprdump --json --check "$R/exec-q35-memfd-private/${c%%:*}.zst" "$R/exec-q35-memfd-private/main.bin.zst"
+    expect_eq "memfd share=off, ${c%%:*}: ram0 lost (from the ${c##*:}), exit 1" \
+        "$rc $(rowof) $(jget "$out" "d['ram-join']['facts'], d['ram-join']['lost-count']")" \
+        "1 ('lost', True) ('${c##*:}', 1)"
+done
+check "memfd share=off, pid-capture: the stderr line says mapped private" \
+    grep -q 'RAM block "ram0" (134217728 bytes) is lost: recorded in the CPR state, but its memfd is mapped private' <<<"$err"
+run_cprdump --json --check "$R/exec-q35-file-shared/state.bin" "$R/exec-q35-file-shared/main.bin.zst"
+expect_eq "file share=on, bytes alone: ram0 lost (unless a shared file backend), exit 1" \
+    "$rc $(rowof)" "1 ('lost', None)"
+for c in fd-capture:command-line pid-capture:mappings; do
+    run_cprdump --json --check "$R/exec-q35-file-shared/${c%%:*}.zst" "$R/exec-q35-file-shared/main.bin.zst"
+    expect_eq "file share=on, ${c%%:*}: ram0 preserved-by-path (from the ${c##*:}), exit 0" \
+        "$rc $(rowof) $(jget "$out" "d['ram-join']['facts'], d['ram-join']['preserved-by-path-count'], d['ram-join']['lost-count']")" \
+        "0 ('preserved-by-path', True) ('${c##*:}', 1, 0)"
+done
+check "file share=on: a warning that it is kept by its path" \
+    grep -q 'warning: .*RAM block "ram0" has no fd and no page: kept by its path' <<<"$err"
 tap_done

@@ -23,6 +23,7 @@
  * against a real stream (when given), every finding has a known rule and
  * verdict, and a failing one QEMU's line; the rendering is clean.
  *
+ * The preflight (hostile_procsnap): its four text decoders and the report.
  * Adding a decoder: a hostile_<decoder>() here, a tests/fuzz/fuzz-<decoder>.c
  * that calls it, and its seeds in tests/fuzz/corpus/fuzz-<decoder>/.
  */
@@ -54,6 +55,11 @@
 #include "vmstate_dump.h"
 #include "check/against.h"
 #include "render/render_against.h"
+#include "check/preflight.h"
+#include "input/procmaps.h"
+#include "input/procsnap.h"
+#include "live/qmp.h"
+#include "render/render_preflight.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -697,6 +703,121 @@ static inline void hostile_vmstate_dump(const uint8_t *buf, size_t len,
         hostile_against(m, d);
     }
     vmstate_dump_free(d);
+/*
+ * The preflight's text decoders and the preflight itself on one input cut at
+ * 0x1e bytes into cmdline (NUL-separated), smaps, the snapshot's fds, and
+ * `info ramblock` text: maps and fds parse or fail with EXIT_INPUT naming a
+ * line; every block lies in a dc mapping (or QMP named it without one), the
+ * counts add up, a lost block has a fix and no other has; the report renders
+ * as valid human text and JSON, with and without the QMP rows.
+ */
+#define HOSTILE_SNAP_SEP '\x1e'
+
+static inline void hostile_preflight_report(const ProcSnap *snap,
+                                            const QmpFacts *qmp)
+{
+    static const OutMode modes[] = { OUT_HUMAN, OUT_HUMAN, OUT_JSON };
+    static const char *const locales[] = { "C.UTF-8", "C", "C.UTF-8" };
+    PfReport *r = preflight_build(snap, qmp);
+    unsigned sum = 0;
+
+    for (int v = 0; v < PF_VERDICT__COUNT; v++) {
+        sum += r->counts[v];
+    }
+    HOSTILE_CHECK(sum == r->blocks->len, "preflight counts %u != %u blocks", sum,
+                  r->blocks->len);
+    for (guint i = 0; i < r->blocks->len; i++) {
+        const PfBlock *b = &g_array_index(r->blocks, PfBlock, i);
+
+        HOSTILE_CHECK((b->verdict == PF_LOST) == (b->fix != NULL) && b->reason &&
+                      b->rule, "preflight block %u: verdict/fix/reason", i);
+        HOSTILE_CHECK(b->map != PF_MAP_NONE || qmp, "a block with no mapping "
+                      "without QMP");
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(modes); i++) {
+        char *text = NULL;
+        size_t n = 0;
+        FILE *fp;
+        Out *o;
+
+        if (!setlocale(LC_ALL, locales[i])) {
+            continue;
+        }
+        fp = open_memstream(&text, &n);
+        HOSTILE_CHECK(fp != NULL, "open_memstream failed");
+        o = out_new(modes[i], fp);
+        render_preflight(o, snap, r, qmp ? HOSTILE_LABEL : NULL,
+                         qmp ? "--qmp" : NULL);
+        out_finish(o);
+        fclose(fp);
+        if (modes[i] == OUT_HUMAN) {
+            hostile_check_human(text, n);
+        } else {
+            hostile_check_json(text, n);
+        }
+        free(text);
+    }
+    setlocale(LC_ALL, "C");
+    preflight_free(r);
+}
+
+static inline void hostile_procsnap(const uint8_t *buf, size_t len, bool render)
+{
+    const char *p = (const char *)buf, *end = p + len;
+    const char *part[4] = { "", "", "", "" };
+    size_t plen[4] = { 0 };
+    char *text[4];
+    ProcSnap *snap = procsnap_new();
+    GError *e = NULL;
+    GArray *rows;
+
+    for (int k = 0; k < 4 && p <= end; k++) {
+        const char *sep = memchr(p, HOSTILE_SNAP_SEP, (size_t)(end - p));
+
+        part[k] = p;
+        plen[k] = sep ? (size_t)(sep - p) : (size_t)(end - p);
+        p += plen[k] + 1;
+    }
+    for (int k = 0; k < 4; k++) {
+        text[k] = g_strndup(part[k], plen[k]);   /* a NUL ends it */
+    }
+    snap->label = g_strdup(HOSTILE_LABEL);
+    snap->comm = g_strdup(HOSTILE_LABEL);
+    snap->from_dir = true;
+    snap->argv = procsnap_split_cmdline(part[0], plen[0]);
+    snap->maps = procmaps_parse(part[1], plen[1], &e);
+    HOSTILE_CHECK(!!snap->maps != !!e, "procmaps: result and error disagree");
+    if (e) {
+        HOSTILE_CHECK(e->code == 3 && (strstr(e->message, "line ") ||
+                                       strstr(e->message, "NUL")),
+                      "procmaps error: %s", e->message);
+        g_clear_error(&e);
+        snap->maps = g_array_new(FALSE, TRUE, sizeof(ProcMap));
+    }
+    if (!procsnap_parse_fds(text[2], snap->fds, "fds", &e)) {
+        HOSTILE_CHECK(e && strstr(e->message, "fds: line "), "fds error");
+        g_clear_error(&e);
+        g_array_set_size(snap->fds, 0);
+    }
+    rows = qmp_parse_ramblock(text[3], &e);
+    HOSTILE_CHECK(!!rows != !!e, "ramblock: result and error disagree");
+    g_clear_error(&e);
+    if (render) {
+        hostile_preflight_report(snap, NULL);
+        if (rows) {
+            QmpFacts f = { rows, g_array_new(FALSE, TRUE, sizeof(QmpMemdev)), -1 };
+
+            hostile_preflight_report(snap, &f);
+            g_array_unref(f.memdevs);
+        }
+    }
+    if (rows) {
+        g_array_unref(rows);
+    }
+    for (int k = 0; k < 4; k++) {
+        g_free(text[k]);
+    }
+    procsnap_free(snap);
 }
 
 #endif

@@ -15,6 +15,7 @@ def read_text(path):
     except OSError:
         return ""
 
+import preflight
 
 def label(s):
     return "stream" if s["kind"] == "normal" else s["kind"]
@@ -470,11 +471,11 @@ def check_stream_pages(s, out, t, doc):
 
 def check_join(s, out, t, cprdump):
     """cprdump --check STATE STREAM: the blocks without an fd record are exactly the
-    ones lost (not-preserved, exit 1); every other block is preserved by its fd."""
+    ones lost (lost, exit 1); every other block is preserved by its fd."""
     rc, doc, err = run_json(cprdump, "--check", os.path.join(out, "state.bin"),
                             os.path.join(out, "main.bin"))
     rows = ((doc or {}).get("ram-join") or {}).get("blocks") or []
-    lost = sorted(r["idstr"] for r in rows if r["verdict"] == "not-preserved")
+    lost = sorted(r["idstr"] for r in rows if r["verdict"] == "lost")
     kept = [r for r in rows if r["verdict"] == "preserved-by-fd"]
     want = sorted(s["unrecorded"])
     ok = (rows and lost == want and len(kept) + len(lost) == len(rows)
@@ -559,7 +560,7 @@ def check_exec_capture(s, out, t, cprdump):
 def check_pid_defer(s, out, t):
     """cprdump --pid on the new QEMU waiting with -incoming defer: picks the state by
     the environ entry, every verdict ok, records = trace, QEMU's offset unmoved; after
-    migrate-incoming the state memfd is gone (exit 8)."""
+    migrate-incoming the state memfd is gone, and --pid runs the preflight instead."""
     pc = t.get("pid_check") or {}
     recs, live, verdicts, _ = live_summary(pc.get("doc"))
     joined = [(b["verdict"], b["fd-size-check"]) for b in
@@ -570,15 +571,18 @@ def check_pid_defer(s, out, t):
           and verdicts == ["ok"] * n and n > 0 and live.get("method") == "pidfd_getfd"
           and live.get("picked-by") == "environ QEMU_CPR_EXEC_STATE=%s" % envfd
           and pc.get("pos_before") is not None and pc["pos_before"] == pc.get("pos_after")
-          and t.get("pid_check_after_rc") == 8 and len(joined) == n
+          and t.get("pid_check_after_rc") == 0
+          and t.get("pid_check_after_kind") == ["preflight"] and len(joined) == n
           and set(joined) == {("preserved-by-fd", "ok")})
     desc = ("cpr-exec %s: cprdump --pid --check --stream on the deferred new QEMU: %d "
             "records = trace, all ok, every block preserved by a memfd holding its "
             "used_length, picked by environ QEMU_CPR_EXEC_STATE=%s, offset %s unmoved; "
-            "exit 8 after migrate-incoming" % (s["name"], n, envfd, pc.get("pos_before")))
+            "after migrate-incoming no state: --pid runs the preflight" % (
+                s["name"], n, envfd, pc.get("pos_before")))
     return bool(ok), desc if ok else "%s (rc %s, verdicts %s, live %s, pos %s->%s, after %s, %s)" % (
         desc, pc.get("rc"), verdicts, live, pc.get("pos_before"), pc.get("pos_after"),
-        t.get("pid_check_after_rc"), pc.get("stderr", "")[:200]), None
+        (t.get("pid_check_after_rc"), t.get("pid_check_after_kind")),
+        pc.get("stderr", "")[:200]), None
 
 
 def readme_pid_example():
@@ -623,6 +627,8 @@ def check_readme_pid(s, out, t):
 
 def check_run(s, out, t, cprdump):
     """All checks of one run, in order."""
+    if s["kind"] == "preflight":
+        return preflight.check_run(s, out, t, cprdump)
     if s["refused"]:
         return [check_refused(s, out, t)]
     results = []

@@ -10,6 +10,7 @@ import time
 
 from qmp import QMP, QMPError, Procs, parse_ramblocks, wait_for_path, wait_migration
 from relay import Relay
+import preflight
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(TOOLS))
@@ -371,10 +372,16 @@ def inspect_deferred(p, out, truth):
 
 
 def after_incoming(p, truth):
-    """Once migrate-incoming has set up, QEMU has closed the state memfd."""
-    r = subprocess.run([os.environ["CPRDUMP_BIN"], "--pid", str(p.pid)],
+    """Once migrate-incoming has set up, QEMU has closed the state memfd: --pid
+    now runs the preflight of this QEMU (doc/preflight.md)."""
+    r = subprocess.run([os.environ["CPRDUMP_BIN"], "--pid", str(p.pid), "--json"],
                        capture_output=True, timeout=STEP_TIMEOUT)
     truth["pid_check_after_rc"] = r.returncode
+    try:
+        doc = json.loads(r.stdout)
+    except ValueError:
+        doc = {}
+    truth["pid_check_after_kind"] = sorted(k for k in doc if k != "format-version")
 
 
 def run_cpr_exec(s, out, procs, truth):
@@ -502,7 +509,16 @@ def name_channels(out):
                                                      else "multifd-%d.bin" % k))
 
 
-RUNNERS = {"cpr-exec": run_cpr_exec, "cpr-transfer": run_cpr_transfer, "normal": run_stream,
+def run_preflight(s, out, procs, truth):
+    try:
+        preflight.run(s, out, procs, truth, qemu_prefix("11.1"), qemu_env(out), ACCEL)
+    finally:
+        preflight.cleanup()
+
+
+SCENARIOS += preflight.SCENARIOS
+
+RUNNERS = {"preflight": run_preflight, "cpr-exec": run_cpr_exec, "cpr-transfer": run_cpr_transfer, "normal": run_stream,
            "postcopy": run_relayed, "multifd": run_relayed}
 
 

@@ -7,6 +7,7 @@
 #   $CPRDUMP_RUN_OUT/state.fdinfo  pos and flags of the state memfd as QEMU left it
 #   $CPRDUMP_RUN_OUT/fds.txt       "fd octal-flags link" for every fd inherited
 #   $CPRDUMP_RUN_OUT/fd-check.*    `$CPRDUMP_BIN --fd --json --check` on the state fd
+#   $CPRDUMP_RUN_OUT/fd-join.*     `--fd --stream main.bin --save fd-capture.zst`
 out=${CPRDUMP_RUN_OUT:?CPRDUMP_RUN_OUT not set}
 fd=${QEMU_CPR_EXEC_STATE:-}
 echo "$fd" >"$out/envfd"
@@ -19,6 +20,13 @@ if [ -n "$fd" ]; then
         "$CPRDUMP_BIN" --fd --json --check >"$out/fd-check.json" 2>"$out/fd-check.err"
         echo $? >"$out/fd-check.rc"
         head -2 "/proc/$$/fdinfo/$fd" >"$out/state.fdinfo-after"
+        # the join with the stream, which the old QEMU wrote before exec:
+        # fd-join.{json,rc} and the capture fd-capture.zst
+        if [ -f "$out/main.bin" ]; then
+            "$CPRDUMP_BIN" --fd --json --stream "$out/main.bin" \
+                --save "$out/fd-capture.zst" --force >"$out/fd-join.json" 2>"$out/fd-join.err"
+            echo $? >"$out/fd-join.rc"
+        fi
     fi
 fi
 self=$(readlink -f "$0")

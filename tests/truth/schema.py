@@ -64,6 +64,17 @@ def cases(tmp):
     yield "read stream capture", (scap,)
     yield "forced transfer mode error", ("--mode=transfer", state)
     yield "list columns", ("--list-columns",)
+    real = os.path.join(REPO, "tests", "fixtures", "real")
+    for run_ in ("exec-q35-memfd-private", "exec-q35-file-shared"):
+        for first in ("state.bin", "fd-capture.zst", "pid-capture.zst"):
+            yield f"join {run_} {first}", (os.path.join(real, run_, first),
+                                           os.path.join(real, run_, "main.bin.zst"))
+        yield f"capture {run_}", (os.path.join(real, run_, "pid-capture.zst"),)
+    procs = os.path.join(REPO, "tests", "fixtures", "proc")
+    for n in sorted(os.listdir(procs)):
+        if os.path.isdir(os.path.join(procs, n)):
+            yield f"preflight {n}", ("--proc-snapshot", os.path.join(procs, n))
+    yield "preflight error", ("--proc-snapshot", os.path.join(tmp, "nope"))
 
 
 def main():

@@ -811,6 +811,46 @@ static void test_dump_mutations(void)
     guint done = mutations(seeds, layout_dump, check_dump, want, 0);
     g_test_message("%u mutations of %s", done, DUMP_SUBSET);
     g_assert_cmpuint(done, ==, want);
+/* ---- the preflight's /proc and QMP text (hostile_procsnap) ---- */
+
+static GPtrArray *procsnap_seeds;
+
+static void check_procsnap(const uint8_t *buf, size_t len, bool render)
+{
+    hostile_procsnap(buf, len, render);
+}
+
+static void layout_none(const uint8_t *buf, size_t len, Layout *l)
+{
+    (void)buf;
+    (void)len;
+    (void)l;
+}
+
+static void test_procsnap_prefixes(void)
+{
+    uint64_t runs = 0;
+
+    g_assert_cmpuint(procsnap_seeds->len, >=, 8);
+    for (guint i = 0; i < procsnap_seeds->len; i++) {
+        Fixture *f = g_ptr_array_index(procsnap_seeds, i);
+        gsize len;
+        const uint8_t *buf = g_bytes_get_data(f->bytes, &len);
+
+        hostile_set_case(f->path);
+        for (size_t n = 0; n <= len; n += n < 256 ? 1 : 61, runs++) {
+            run_exact(check_procsnap, buf, n, n % 31 == 0 || n == len);
+        }
+    }
+    hostile_set_case("");
+    g_test_message("%" G_GUINT64_FORMAT " prefixes", runs);
+}
+
+static void test_procsnap_mutations(void)
+{
+    g_test_message("%u mutations", mutations(
+        procsnap_seeds, layout_none, check_procsnap,
+        mutation_count_env("HOSTILE_PROCSNAP_MUTATIONS", 2000), 0));
 }
 
 int main(int argc, char **argv)
@@ -850,7 +890,11 @@ int main(int argc, char **argv)
     }
     g_test_add_func("/mutations/vmstate-dump/real", test_dump_real);
     g_test_add_func("/mutations/vmstate-dump/mutations", test_dump_mutations);
+    procsnap_seeds = load("tests/fuzz/corpus/fuzz-procsnap", 0, NULL);
+    g_test_add_func("/mutations/procsnap/prefixes", test_procsnap_prefixes);
+    g_test_add_func("/mutations/procsnap/mutations", test_procsnap_mutations);
     int rc = g_test_run();
+    g_ptr_array_unref(procsnap_seeds);
     g_ptr_array_unref(real_states);
     g_ptr_array_unref(synthetic);
     stream_free(ltim_stream);
