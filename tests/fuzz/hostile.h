@@ -703,6 +703,8 @@ static inline void hostile_vmstate_dump(const uint8_t *buf, size_t len,
         hostile_against(m, d);
     }
     vmstate_dump_free(d);
+}
+
 /*
  * The preflight's text decoders and the preflight itself on one input cut at
  * 0x1e bytes into cmdline (NUL-separated), smaps, the snapshot's fds, and

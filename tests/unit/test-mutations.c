@@ -811,6 +811,8 @@ static void test_dump_mutations(void)
     guint done = mutations(seeds, layout_dump, check_dump, want, 0);
     g_test_message("%u mutations of %s", done, DUMP_SUBSET);
     g_assert_cmpuint(done, ==, want);
+}
+
 /* ---- the preflight's /proc and QMP text (hostile_procsnap) ---- */
 
 static GPtrArray *procsnap_seeds;
