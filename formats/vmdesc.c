@@ -25,6 +25,7 @@ static void device_clear(gpointer p)
 void vmdesc_init(Vmdesc *vd)
 {
     vd->page_size = -1;
+    vd->doc = NULL;
     vd->devices = g_array_new(FALSE, TRUE, sizeof(VmdescDevice));
     g_array_set_clear_func(vd->devices, device_clear);
 }
@@ -35,6 +36,8 @@ void vmdesc_clear(Vmdesc *vd)
         g_array_unref(vd->devices);
         vd->devices = NULL;
     }
+    json_object_put(vd->doc);
+    vd->doc = NULL;
 }
 
 static uint64_t desc_size(json_object *desc);
@@ -89,6 +92,7 @@ static void add_device(Vmdesc *vd, json_object *dev)
         .vmsd_name = g_strdup(vmsd),
         .version = json_get_int(dev, "version", -1),
         .size = desc_size(dev),
+        .desc = dev,
     };
 
     g_array_append_val(vd->devices, d);
@@ -104,6 +108,7 @@ static bool take_document(Rd *rd, uint64_t at, json_object *doc, Vmdesc *vd)
         return false;
     }
     vd->page_size = json_get_int(doc, "page_size", -1);
+    vd->doc = json_object_get(doc);
     if (json_object_object_get_ex(doc, "devices", &devs) &&
         json_object_is_type(devs, json_type_array)) {
         for (size_t i = 0; i < json_object_array_length(devs); i++) {

@@ -23,11 +23,13 @@ typedef struct VmdescDevice {
     int64_t version;        /* -1 when absent */
     uint64_t size;          /* body bytes: fields and subsection headers */
     bool used;              /* matched to a section */
+    struct json_object *desc; /* the entry itself (borrowed from doc) */
 } VmdescDevice;
 
 typedef struct Vmdesc {
     int64_t page_size;      /* "page_size", -1 when absent */
     GArray *devices;        /* VmdescDevice, JSON order */
+    struct json_object *doc; /* the whole document (owned), or NULL */
 } Vmdesc;
 
 void vmdesc_init(Vmdesc *vd);
