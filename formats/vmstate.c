@@ -417,15 +417,15 @@ static bool decode_subsection(Ctx *c, json_object *sub, uint32_t parent,
                  "a usable vmsd_name in the vmdesc");
         return false;
     }
+    if (end > *pos && b[0] != 0x05) {
+        mismatch(c, FMT_ERR_INVALID, *pos, parent, name, "byte 0x%02x where "
+                 "subsection \"%s\" (0x05) belongs", b[0], safe);
+        return false;
+    }
     if (end - *pos < 6 + len) {
         mismatch(c, FMT_ERR_TRUNCATED, *pos, parent, name, "subsection header "
                  "of %zu bytes overruns the %s: %zu bytes left", 6 + len,
                  parent ? "enclosing field" : "section body", end - *pos);
-        return false;
-    }
-    if (b[0] != 0x05) {
-        mismatch(c, FMT_ERR_INVALID, *pos, parent, name, "byte 0x%02x where "
-                 "subsection \"%s\" (0x05) belongs", b[0], safe);
         return false;
     }
     if (b[1] != len || memcmp(b + 2, name, len)) {

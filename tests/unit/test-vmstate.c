@@ -262,10 +262,294 @@ static void test_pc_devices(void)
     dev_close(&d);
 }
 
+/* ---- hand-made bodies ---- */
+
+#define BASE 0x1000u
+
+static VmTree *decode_json(const char *json, const void *body, size_t len)
+{
+    json_object *d = json_tokener_parse(json);
+    VmTree *t;
+
+    g_assert_nonnull(d);
+    t = vmstate_decode(d, body, len, BASE);
+    json_object_put(d);      /* the tree holds its own reference */
+    return t;
+}
+
+static const VmMismatch *only_mismatch(const VmTree *t)
+{
+    g_assert_cmpuint(t->mismatches->len, ==, 1);
+    return &g_array_index(t->mismatches, VmMismatch, 0);
+}
+
+static void test_types(void)
+{
+    static const uint8_t body[] = {
+        0xff,                                   /* int8 -1 */
+        0xff, 0xfe,                             /* int16 -2 */
+        0xff, 0xff, 0xff, 0xfd,                 /* int32 le -3 */
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* int64 equal */
+        0x80,                                   /* uint8 equal */
+        0x02,                                   /* bool true */
+        0x3f, 0xf8, 0, 0, 0, 0, 0, 0,           /* float64 1.5 */
+        0x40, 0x04, 0, 0, 0, 0, 0, 0,           /* CPU_Double_U 2.5 */
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* timer -1 */
+        0, 0, 0, 0, 0, 0, 0, 1, 0x80, 0, 0, 0, 0, 0, 0, 0, /* bitmap */
+        0x30,                                   /* nullptr */
+        0x31,                                   /* ptr-marker */
+        0xaa, 0xbb, 0xcc,                       /* unknown type */
+        0, 0, 0, 1, 0, 0, 0, 2, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 4,
+                                                /* pci irq state */
+        0x05, 'p', 'c', '-', 'q', '3',          /* capability */
+        0x12, 0x34,                             /* tmp: inline u16 */
+    };
+    const char *json = "{\"vmsd_name\":\"t\",\"version\":1,\"fields\":["
+        "{\"name\":\"a\",\"type\":\"int8\",\"size\":1},"
+        "{\"name\":\"b\",\"type\":\"int16\",\"size\":2},"
+        "{\"name\":\"c\",\"type\":\"int32 le\",\"size\":4},"
+        "{\"name\":\"d\",\"type\":\"int64 equal\",\"size\":8},"
+        "{\"name\":\"e\",\"type\":\"uint8 equal\",\"size\":1},"
+        "{\"name\":\"f\",\"type\":\"bool\",\"size\":1},"
+        "{\"name\":\"g\",\"type\":\"float64\",\"size\":8},"
+        "{\"name\":\"h\",\"type\":\"CPU_Double_U\",\"size\":8},"
+        "{\"name\":\"i\",\"type\":\"timer\",\"size\":8},"
+        "{\"name\":\"j\",\"type\":\"bitmap\",\"size\":16},"
+        "{\"name\":\"k\",\"type\":\"nullptr\",\"size\":1},"
+        "{\"name\":\"l\",\"type\":\"ptr-marker\",\"size\":1},"
+        "{\"name\":\"m\",\"type\":\"frobnicator\",\"size\":3},"
+        "{\"name\":\"n\",\"type\":\"pci irq state\",\"size\":16},"
+        "{\"name\":\"o\",\"type\":\"capability\",\"size\":6},"
+        "{\"name\":\"p\",\"type\":\"tmp\",\"size\":2,\"vmsd_name\":\"tmp\","
+        "\"version\":0,\"fields\":[{\"name\":\"x\",\"type\":\"uint16\","
+        "\"size\":2}]}]}";
+    g_autoptr(VmTree) t = decode_json(json, body, sizeof(body));
+    const VmField *f;
+
+    g_assert_cmpuint(t->mismatches->len, ==, 0);
+    g_assert_cmpuint(t->described, ==, sizeof(body));
+    g_assert_cmpint(vmstate_int(vmstate_lookup(t, "a")), ==, -1);
+    g_assert_cmpint(vmstate_int(vmstate_lookup(t, "b")), ==, -2);
+    g_assert_cmpint(vmstate_int(vmstate_lookup(t, "c")), ==, -3);
+    f = vmstate_lookup(t, "d");
+    g_assert_cmpuint(f->kind, ==, VM_UINT);    /* "int64 equal" is unsigned */
+    g_assert_cmpuint(f->value, ==, UINT64_MAX);
+    g_assert_cmpuint(vmstate_lookup(t, "e")->kind, ==, VM_UINT);
+    g_assert_cmpuint(vmstate_lookup(t, "e")->value, ==, 0x80);
+    g_assert_cmpuint(vmstate_lookup(t, "f")->kind, ==, VM_BOOL);
+    g_assert_cmpuint(vmstate_lookup(t, "f")->value, ==, 2);
+    g_assert_cmpfloat(vmstate_float(vmstate_lookup(t, "g")), ==, 1.5);
+    g_assert_cmpfloat(vmstate_float(vmstate_lookup(t, "h")), ==, 2.5);
+    f = vmstate_lookup(t, "i");
+    g_assert_cmpuint(f->kind, ==, VM_TIMER);
+    g_assert_cmpint((int64_t)f->value, ==, -1);
+    f = vmstate_lookup(t, "j");
+    g_assert_cmpuint(f->kind, ==, VM_ARRAY);
+    g_assert_cmpuint(f->count, ==, 2);
+    g_assert_cmpuint(vmstate_lookup(t, "j[1]")->value, ==,
+                     0x8000000000000000ull);
+    g_assert_cmpuint(vmstate_lookup(t, "j[1]")->offset, ==, BASE + 0x31);
+    g_assert_cmpuint(vmstate_lookup(t, "k")->value, ==, 0x30);
+    g_assert_cmpuint(vmstate_lookup(t, "l")->value, ==, 0x31);
+    f = vmstate_lookup(t, "m");
+    g_assert_cmpuint(f->kind, ==, VM_RAW);
+    g_assert_true(f->flags & VMF_UNKNOWN_TYPE);
+    g_assert_cmpuint(f->size, ==, 3);
+    g_assert_cmpint(vmstate_int(vmstate_lookup(t, "n[2]")), ==, -1);
+    g_assert_cmpuint(vmstate_lookup(t, "o")->kind, ==, VM_STRING);
+    f = vmstate_lookup(t, "p.x");
+    g_assert_nonnull(f);
+    g_assert_cmpuint(f->value, ==, 0x1234);
+    g_autofree char *path = vmstate_path(t, f);
+    g_assert_cmpstr(path, ==, "p.x");
+}
+
+/* Same-name entries are one array whatever "index" says; structs carry
+ * subsections; a subsection nested in a struct element. */
+static void test_runs_and_subsections(void)
+{
+    static const uint8_t body[] = {
+        0x01, 0x05, 0x08, 'd', 'r', 'v', '/', 'r', 'a', 't', 'e',
+        0, 0, 0, 1, 0x2a,                       /* drives[0] + subsection */
+        0x02,                                   /* drives[1] */
+        0x11, 0x22,                             /* regs[2] compressed */
+        0x05, 0x05, 'd', 'e', 'v', '/', 's', 0, 0, 0, 3, 0x77,
+    };
+    const char *json = "{\"vmsd_name\":\"dev\",\"version\":1,\"fields\":["
+        "{\"name\":\"drives\",\"type\":\"struct\",\"size\":16,\"index\":0,"
+        "\"struct\":{\"vmsd_name\":\"drv\",\"version\":1,\"fields\":["
+        "{\"name\":\"v\",\"type\":\"uint8\",\"size\":1}],\"subsections\":["
+        "{\"vmsd_name\":\"drv/rate\",\"version\":1,\"fields\":["
+        "{\"name\":\"r\",\"type\":\"uint8\",\"size\":1}]}]}},"
+        "{\"name\":\"drives\",\"type\":\"struct\",\"size\":1,"
+        "\"struct\":{\"vmsd_name\":\"drv\",\"version\":1,\"fields\":["
+        "{\"name\":\"v\",\"type\":\"uint8\",\"size\":1}]}},"
+        "{\"name\":\"regs\",\"type\":\"uint8\",\"size\":1,\"array_len\":2}],"
+        "\"subsections\":[{\"vmsd_name\":\"dev/s\",\"version\":3,"
+        "\"fields\":[{\"name\":\"q\",\"type\":\"uint8\",\"size\":1}]}]}";
+    g_autoptr(VmTree) t = decode_json(json, body, sizeof(body));
+    const VmField *f;
+
+    g_assert_cmpuint(t->mismatches->len, ==, 0);
+    g_assert_cmpuint(t->described, ==, sizeof(body));
+    f = vmstate_lookup(t, "drives");
+    g_assert_cmpuint(f->kind, ==, VM_ARRAY);
+    g_assert_cmpuint(f->count, ==, 2);
+    g_assert_cmpuint(f->size, ==, 17);
+    g_assert_cmpuint(vmstate_lookup(t, "drives[0].drv/rate.r")->value, ==,
+                     0x2a);
+    g_assert_cmpuint(vmstate_lookup(t, "drives[1].v")->value, ==, 2);
+    g_assert_cmpuint(vmstate_lookup(t, "regs[1]")->value, ==, 0x22);
+    f = vmstate_lookup(t, "dev/s");
+    g_assert_cmpuint(f->kind, ==, VM_SUBSECTION);
+    g_assert_cmpuint(f->version, ==, 3);
+    g_assert_cmpuint(f->offset, ==, BASE + 19);
+    g_assert_cmpuint(vmstate_lookup(t, "dev/s.q")->value, ==, 0x77);
+    g_autofree char *p = vmstate_path(t, vmstate_lookup(t, "drives[0].drv/"
+                                                           "rate.r"));
+    g_assert_cmpstr(p, ==, "drives[0].drv/rate.r");
+}
+
+static const char two_fields[] = "{\"vmsd_name\":\"d\",\"fields\":["
+    "{\"name\":\"a\",\"type\":\"uint32\",\"size\":4},"
+    "{\"name\":\"b\",\"type\":\"uint64\",\"size\":8}],\"subsections\":["
+    "{\"vmsd_name\":\"d/s\",\"version\":1,\"fields\":["
+    "{\"name\":\"c\",\"type\":\"uint8\",\"size\":1}]}]}";
+
+static void test_mismatches(void)
+{
+    uint8_t body[32] = { 0 };
+    const VmMismatch *mm;
+
+    /* a field overruns the body */
+    {
+        g_autoptr(VmTree) t = decode_json(two_fields, body, 6);
+        mm = only_mismatch(t);
+        g_assert_cmpuint(mm->offset, ==, BASE + 4);
+        g_assert_cmpstr(mm->path, ==, "b");
+        g_assert_cmpint(mm->code, ==, FMT_ERR_TRUNCATED);
+        g_assert_true(vmstate_lookup(t, "b")->flags & VMF_MISMATCH);
+        g_assert_cmpuint(vmstate_lookup(t, "b")->size, ==, 2);
+        g_assert_cmpuint(t->described, ==, 4);
+    }
+    /* a missing subsection marker */
+    {
+        body[12] = 0x06;
+        g_autoptr(VmTree) t = decode_json(two_fields, body, 20);
+        mm = only_mismatch(t);
+        g_assert_cmpuint(mm->offset, ==, BASE + 12);
+        g_assert_cmpstr(mm->path, ==, "d/s");
+        g_test_message("%s", mm->msg);
+        g_assert_nonnull(strstr(mm->msg, "0x06"));
+        const VmField *rest = vmstate_lookup(t, "(undescribed)");
+        g_assert_nonnull(rest);
+        g_assert_cmpuint(rest->size, ==, 8);
+    }
+    /* a misnamed one */
+    {
+        memcpy(body + 12, "\x05\x03" "d/t" "\0\0\0\1" "\x09", 10);
+        g_autoptr(VmTree) t = decode_json(two_fields, body, 22);
+        mm = only_mismatch(t);
+        g_assert_cmpuint(mm->offset, ==, BASE + 13);
+        g_assert_nonnull(strstr(mm->msg, "\"d/t\" where \"d/s\""));
+    }
+    /* bytes left before the footer */
+    {
+        memcpy(body + 12, "\x05\x03" "d/s" "\0\0\0\1" "\x09", 10);
+        g_autoptr(VmTree) t = decode_json(two_fields, body, 25);
+        mm = only_mismatch(t);
+        g_assert_cmpuint(mm->offset, ==, BASE + 22);
+        g_assert_cmpint(mm->code, ==, FMT_ERR_TRAILING);
+        g_assert_cmpuint(vmstate_lookup(t, "d/s.c")->value, ==, 9);
+        g_assert_cmpuint(t->described, ==, 22);
+    }
+    /* a struct element whose fields take less than its size: the rest of
+     * the element is undescribed and decoding goes on after it */
+    {
+        const char *j = "{\"fields\":[{\"name\":\"s\",\"type\":\"struct\","
+            "\"size\":4,\"struct\":{\"fields\":[{\"name\":\"x\",\"type\":"
+            "\"uint16\",\"size\":2}]}},{\"name\":\"y\",\"type\":\"uint8\","
+            "\"size\":1}]}";
+        g_autoptr(VmTree) t = decode_json(j, body, 5);
+        mm = only_mismatch(t);
+        g_assert_cmpstr(mm->path, ==, "s");
+        g_assert_cmpuint(mm->offset, ==, BASE + 2);
+        g_assert_cmpuint(vmstate_lookup(t, "y")->offset, ==, BASE + 4);
+    }
+}
+
+/* Descriptions that ask for too much: bounded work, a clear mismatch. */
+static void test_hostile_descriptions(void)
+{
+    uint8_t body[64] = { 0 };
+
+    {
+        g_autoptr(VmTree) t = decode_json("{\"fields\":[{\"name\":\"a\","
+            "\"type\":\"uint8\",\"size\":0,\"array_len\":9000000000000000000}]}",
+            body, 8);
+        g_assert_cmpint(only_mismatch(t)->code, ==, FMT_ERR_LIMIT);
+        g_assert_cmpuint(t->fields->len, <, 16);
+    }
+    {
+        g_autoptr(VmTree) t = decode_json("{\"fields\":[{\"name\":\"a\","
+            "\"type\":\"uint64\",\"size\":4611686018427387904,\"array_len\":"
+            "4}]}", body, 8);
+        g_assert_cmpint(only_mismatch(t)->code, ==, FMT_ERR_TRUNCATED);
+    }
+    {
+        g_autoptr(VmTree) t = decode_json("{\"fields\":[{\"name\":\"a\","
+            "\"type\":\"uint8\",\"size\":-1}, {\"name\":5}, 7]}", body, 8);
+        g_assert_cmpint(only_mismatch(t)->code, ==, FMT_ERR_INVALID);
+    }
+    {
+        /* 100 levels of structs: stops at VMSTATE_DEPTH_MAX */
+        GString *j = g_string_new(NULL);
+        for (int i = 0; i < 100; i++) {
+            g_string_append(j, "{\"fields\":[{\"name\":\"s\",\"type\":"
+                            "\"struct\",\"size\":1,\"struct\":");
+        }
+        g_string_append(j, "{\"fields\":[{\"name\":\"v\",\"type\":\"uint8\","
+                        "\"size\":1}]}");
+        for (int i = 0; i < 100; i++) {
+            g_string_append(j, "}]}");
+        }
+        json_tokener *tok = json_tokener_new_ex(1000);
+        json_object *d = json_tokener_parse_ex(tok, j->str, (int)j->len);
+        json_tokener_free(tok);
+        g_assert_nonnull(d);
+        g_autoptr(VmTree) t = vmstate_decode(d, body, 1, BASE);
+        json_object_put(d);
+        g_assert_cmpuint(t->mismatches->len, >=, 1);
+        g_assert_cmpint(g_array_index(t->mismatches, VmMismatch, 0).code, ==,
+                        FMT_ERR_LIMIT);
+        g_string_free(j, TRUE);
+    }
+    {
+        /* 10^6 one-byte fields over a 10^6-byte body: all decoded */
+        GString *j = g_string_new("{\"fields\":[");
+        for (int i = 0; i < 1000000; i++) {
+            g_string_append_printf(j, "%s{\"name\":\"f%d\",\"type\":\"uint8\","
+                                   "\"size\":1}", i ? "," : "", i % 7);
+        }
+        g_string_append(j, "]}");
+        g_autofree uint8_t *big = g_malloc0(1000000);
+        g_autoptr(VmTree) t = decode_json(j->str, big, 1000000);
+        g_assert_cmpuint(t->mismatches->len, ==, 0);
+        g_assert_cmpuint(t->fields->len, ==, 1000001);
+        g_string_free(j, TRUE);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/vmstate/real-streams", test_real_streams);
     g_test_add_func("/vmstate/pc-devices", test_pc_devices);
+    g_test_add_func("/vmstate/types", test_types);
+    g_test_add_func("/vmstate/runs-and-subsections",
+                    test_runs_and_subsections);
+    g_test_add_func("/vmstate/mismatches", test_mismatches);
+    g_test_add_func("/vmstate/hostile-descriptions",
+                    test_hostile_descriptions);
     return g_test_run();
 }
