@@ -11,6 +11,7 @@
 
 #include "cpr_state.h"
 #include "formats.h"
+#include "render/device.h"
 #include "render/out.h"
 
 typedef struct Session {
@@ -26,6 +27,7 @@ typedef struct Session {
     bool fd_given;              /* --fd */
     int fd;                     /* --fd N, or -1: $QEMU_CPR_EXEC_STATE */
     const char *stream;         /* --stream FILE (with --pid, --fd) */
+    DeviceView devices;         /* --device PATTERN..., --offsets */
 } Session;
 
 #endif

@@ -31,6 +31,7 @@ typedef struct Loaded {
     const char *source_kind;    /* provenance of --save: NULL (file), "pid",
                                    "fd" */
     LiveCheck *live;            /* --pid/--fd: the cross-check, or NULL */
+    const DeviceView *devices;  /* --device: the session's, or NULL */
 } Loaded;
 
 /* Loads an opened input (takes ownership); false when nothing could be

@@ -32,6 +32,7 @@ def cases(tmp):
     for d in fixture_dirs("main.bin"):
         rel = os.path.relpath(d, FIX)
         yield f"stream {rel}", (os.path.join(d, "main.bin"),)
+        yield f"devices {rel}", ("--device=all", os.path.join(d, "main.bin"))
         if os.path.exists(os.path.join(d, "state.bin")):
             yield f"state {rel}", (os.path.join(d, "state.bin"),)
             yield f"join {rel}", (os.path.join(d, "state.bin"),
@@ -64,6 +65,12 @@ def cases(tmp):
     yield "read stream capture", (scap,)
     yield "forced transfer mode error", ("--mode=transfer", state)
     yield "list columns", ("--list-columns",)
+    for name in ("postcopy-q35/main.bin.zst", "multifd-q35/main.bin.zst",
+                 "stream72-pc23-nofooter/main.bin.zst"):
+        yield f"devices {name}", ("--device=all", os.path.join(
+            REPO, "tests", "fixtures", "real", name))
+    yield "devices of a cut stream", ("--device=all",
+                                      os.path.join(tmp, "truncated-stream"))
 
 
 def main():

@@ -8,7 +8,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "input.h"
+#include "input/input.h"
 #include "stream.h"
 #include "vmstate.h"
 
