@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "render/device_named.h"
 #include "render/escape.h"
 #include "render/hexdump.h"
 
@@ -370,4 +371,9 @@ json_object *device_body_head_json(const DeviceSet *ds, guint i)
     }
     g_autofree char *hex = hex_string(body, MIN(len, (size_t)DEVICE_RAW_SHOW));
     return json_object_new_string(hex);
+}
+
+json_object *device_decoded_json(const DeviceSet *ds, guint i)
+{
+    return ds->trees[i] ? named_json(ds->trees[i]) : NULL;
 }

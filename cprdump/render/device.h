@@ -53,6 +53,9 @@ const char *device_why(const DeviceSet *ds, guint i);
 /* No fields: the first DEVICE_RAW_SHOW body bytes as hex, or NULL. */
 json_object *device_body_head_json(const DeviceSet *ds, guint i);
 
+/* Names for hand-decoded fields ("virtio", "cpregs"), or NULL. */
+json_object *device_decoded_json(const DeviceSet *ds, guint i);
+
 /* The human "Devices" block: one tree per selected section. */
 void device_render_human(Out *o, const DeviceSet *ds);
 

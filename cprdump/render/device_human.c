@@ -10,8 +10,10 @@
 #include <glib.h>
 #include <string.h>
 
+#include "render/device_named.h"
 #include "render/escape.h"
 #include "render/hexdump.h"
+#include "virtio_features.h"
 
 #define INLINE_BYTES 16u
 #define ROW_VALUES 8u
@@ -56,11 +58,17 @@ static void dump_line(void *opaque, const char *line)
     emit(d->h, NULL, d->depth, "%s", line);
 }
 
-static void dump(Hum *h, const uint8_t *p, size_t n, unsigned depth)
+static void dump_from(Hum *h, const uint8_t *p, size_t n, uint64_t base,
+                      unsigned depth)
 {
     DumpCtx d = { h, depth };
 
-    hexdump(p, n, 0, dump_line, &d);
+    hexdump(p, n, base, dump_line, &d);
+}
+
+static void dump(Hum *h, const uint8_t *p, size_t n, unsigned depth)
+{
+    dump_from(h, p, n, 0, depth);
 }
 
 /* Names that hold counts, lengths or indices print in decimal. */
@@ -161,12 +169,113 @@ static const char *flag_note(const VmField *f)
 
 static void show(Hum *h, const VmField *f, const char *name, unsigned depth);
 
+/* cpreg_vmstate_indexes + cpreg_vmstate_values as one named list. */
+static void show_cpregs(Hum *h, const VmField *idx, const VmField *val,
+                        unsigned depth)
+{
+    const VmField *v = vmstate_first(h->t, val);
+
+    emit(h, idx, depth, "cpregs = %u registers (cpreg_vmstate_indexes and "
+         "cpreg_vmstate_values)", idx->count);
+    for (const VmField *k = vmstate_first(h->t, idx); k && v;
+         k = vmstate_next(h->t, k), v = vmstate_next(h->t, v)) {
+        g_autofree char *name = named_cpreg_text(k->value);
+        emit(h, v, depth + 1, "%s = 0x%016" G_GINT64_MODIFIER "x", name,
+             v->value);
+    }
+}
+
 static void show_children(Hum *h, const VmField *f, unsigned depth)
 {
+    const VmField *idx = NULL, *val = NULL;
+
+    if (f->kind == VM_SECTION && !named_cpregs(h->t, &idx, &val)) {
+        idx = val = NULL;
+    }
     for (const VmField *k = vmstate_first(h->t, f); k;
          k = vmstate_next(h->t, k)) {
-        show(h, k, k->name, depth);
+        if (k == idx) {
+            show_cpregs(h, idx, val, depth);
+        } else if (k != val) {
+            show(h, k, k->name, depth);
+        }
     }
+}
+
+static char *features_text(uint64_t v, uint32_t id)
+{
+    GString *s = g_string_new(NULL);
+
+    for (unsigned b = 0; b < 64; b++) {
+        if (v & (1ull << b)) {
+            g_autofree char *n = named_feature_text(id, b);
+            g_string_append_printf(s, "%s%s", s->len ? " " : "", n);
+        }
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void show_virtio_queues(Hum *h, const VirtioState *s, unsigned depth)
+{
+    emit(h, NULL, depth, "queues = %u", s->queues->len);
+    for (guint i = 0; i < s->queues->len; i++) {
+        const VirtioQueue *q = &g_array_index(s->queues, VirtioQueue, i);
+        VmField at = { .offset = q->offset, .size = s->msix_entries ? 16 : 14 };
+        g_autofree char *vec = q->vector >= 0
+            ? g_strdup_printf(", vector %d", q->vector) : g_strdup("");
+        emit(h, &at, depth + 1, "[%u] num %u, desc 0x%016" G_GINT64_MODIFIER
+             "x, last_avail_idx %u%s", i, q->num, q->desc, q->last_avail_idx,
+             vec);
+    }
+}
+
+/* The opaque virtio field, decoded as far as its layout is public; the rest
+ * (the device's own vmsd and the virtio subsections) as bytes. */
+static void show_virtio(Hum *h, const VmField *f, const char *name,
+                        unsigned depth)
+{
+    VirtioState s;
+    bool ok = virtio_state_decode(vmstate_bytes(h->t, f), (size_t)f->size,
+                                  f->offset, &s);
+    const char *dev = virtio_device_name(s.virtio_id);
+    uint64_t rest = ok ? s.device_offset - f->offset : s.common_size;
+
+    emit(h, f, depth, "%s = %" G_GUINT64_FORMAT " bytes (virtio)%s%s", name,
+         f->size, s.stop ? ", not decoded: " : "", s.stop ? s.stop : "");
+    if (s.vendor_id == 0x1af4) {
+        emit(h, NULL, depth + 1, "pci: vendor 0x%04x device 0x%04x (virtio "
+             "%s%s), %u MSI-X entries, config vector %d", s.vendor_id,
+             s.device_id, dev ? dev : "?", s.express ? ", PCI Express" : "",
+             s.msix_entries, s.config_vector);
+    }
+    if (ok) {
+        g_autofree char *st = named_status_text(s.status);
+        g_autofree char *feat = features_text(s.guest_features, s.virtio_id);
+        emit(h, NULL, depth + 1, "status = 0x%02x (%s)", s.status,
+             st[0] ? st : "reset");
+        emit(h, NULL, depth + 1, "isr = 0x%02x", s.isr);
+        emit(h, NULL, depth + 1, "queue_sel = %u", s.queue_sel);
+        emit(h, NULL, depth + 1, "guest_features = 0x%016" G_GINT64_MODIFIER
+             "x (%s)%s%s", s.guest_features, s.has_features64
+             ? "virtio/64bit_features" : "low 32 bits", feat[0] ? ": " : "",
+             feat);
+        emit(h, NULL, depth + 1, "config = %u bytes", s.config_len);
+        dump(h, vmstate_bytes(h->t, f) + (s.config_offset - f->offset),
+             s.config_len, depth + 2);
+        show_virtio_queues(h, &s, depth + 1);
+        for (guint i = 0; i < s.subs->len; i++) {
+            const VirtioSub *v = &g_array_index(s.subs, VirtioSub, i);
+            emit(h, NULL, depth + 1, "subsection %s (version %u) at 0x%"
+                 G_GINT64_MODIFIER "x", v->name, v->version, v->offset);
+        }
+    }
+    emit(h, NULL, depth + 1, "%s, %" G_GUINT64_FORMAT " bytes from +0x%"
+         G_GINT64_MODIFIER "x:", ok ? "the device's own part and the virtio "
+         "subsections (no public layout)" : "undecoded", f->size - rest,
+         rest);
+    dump_from(h, vmstate_bytes(h->t, f) + rest, (size_t)(f->size - rest),
+              rest, depth + 2);
+    virtio_state_clear(&s);
 }
 
 static bool leaf_array(const VmTree *t, const VmField *f, unsigned *width)
@@ -270,6 +379,10 @@ static void show(Hum *h, const VmField *f, const char *name, unsigned depth)
         return;
     case VM_BYTES:
     case VM_RAW:
+        if (!strcmp(f->type, "virtio") && f->parent == 0) {
+            show_virtio(h, f, safe, depth);
+            return;
+        }
         if (f->size > INLINE_BYTES) {
             g_autofree char *type = text_escape(f->type);
             emit(h, f, depth, "%s = %" G_GUINT64_FORMAT " bytes (%s)%s", safe,

@@ -369,6 +369,15 @@ static void dc_head(const void *row, const void *ctx, Cell *c)
     ds ? cell_json(c, device_body_head_json(ds, i)) : cell_absent(c);
 }
 
+static void dc_decoded(const void *row, const void *ctx, Cell *c)
+{
+    guint i;
+    const DeviceSet *ds = dev_set(row, ctx, &i);
+    json_object *j = ds ? device_decoded_json(ds, i) : NULL;
+
+    j ? cell_json(c, j) : cell_absent(c);
+}
+
 static const ColDesc device_cols[] = {
     { "FIELDS", "fields", COL_TEXT, 0, 1, "--device: the body field by field "
       "(wire order, vmdesc names)", dc_fields },
@@ -382,6 +391,8 @@ static const ColDesc device_cols[] = {
       "has no fields", dc_why },
     { "HEAD", "body-head", COL_TEXT, 0, 1, "--device, no fields: the first "
       "256 body bytes in hex", dc_head },
+    { "DECODED", "decoded", COL_TEXT, 0, 1, "--device: names for the virtio "
+      "field and the arm cpreg lists", dc_decoded },
 };
 
 /* ---- commands ---- */

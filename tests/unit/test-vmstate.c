@@ -8,8 +8,11 @@
 #include <glib.h>
 #include <string.h>
 
+#include "arm_cpreg.h"
 #include "input/input.h"
 #include "stream.h"
+#include "virtio_features.h"
+#include "virtio_state.h"
 #include "vmstate.h"
 
 static const char *fixtures_dir(void)
@@ -260,6 +263,90 @@ static void test_pc_devices(void)
     dev_open(&d, path, "slirp", 0);
     g_assert_cmpuint(at(&d, "data")->size, ==, 131);
     dev_close(&d);
+}
+
+/* The opaque virtio field of virtio-net-pci (the first NIC: MAC
+ * 52:54:00:12:34:56): transitional PCI id 0x1000, 4 MSI-X vectors, rx/tx
+ * queues of 256 and the control queue of 64. */
+static void test_virtio(void)
+{
+    g_autofree char *path = fixture("11.1/exec-pc-devices/main.bin");
+    Dev d;
+    VirtioState s;
+    const VmField *f;
+
+    dev_open(&d, path, "0000:00:03.0/virtio-net", 0);
+    f = at(&d, "virtio");
+    g_assert_true(virtio_state_decode(vmstate_bytes(d.t, f), (size_t)f->size,
+                                      f->offset, &s));
+    g_assert_cmphex(s.vendor_id, ==, 0x1af4);
+    g_assert_cmphex(s.device_id, ==, 0x1000);
+    g_assert_cmpuint(s.virtio_id, ==, VIRTIO_ID_NET);
+    g_assert_false(s.express);
+    g_assert_cmpuint(s.msix_entries, ==, 4);
+    g_assert_cmpuint(s.queues->len, ==, 3);
+    g_assert_cmpuint(g_array_index(s.queues, VirtioQueue, 0).num, ==, 256);
+    g_assert_cmpuint(g_array_index(s.queues, VirtioQueue, 2).num, ==, 64);
+    g_assert_cmpuint(s.config_len, ==, 8);
+    g_assert_true(s.has_features64);
+    g_assert_cmpmem(vmstate_bytes(d.t, f) + (s.device_offset - f->offset), 6,
+                    "\x52\x54\x00\x12\x34\x56", 6);
+    g_assert_cmpuint(s.subs->len, ==, 4);
+    g_assert_cmpstr(g_array_index(s.subs, VirtioSub, 0).name, ==,
+                    "virtio/64bit_features");
+    g_assert_cmpstr(g_array_index(s.subs, VirtioSub, 3).name, ==,
+                    "virtio/disabled");
+    virtio_state_clear(&s);
+    dev_close(&d);
+
+    g_assert_cmpstr(virtio_feature_name(VIRTIO_ID_NET, 5), ==,
+                    "VIRTIO_NET_F_MAC");
+    g_assert_cmpstr(virtio_feature_name(VIRTIO_ID_BLOCK, 9), ==,
+                    "VIRTIO_BLK_F_FLUSH");
+    g_assert_cmpstr(virtio_feature_name(VIRTIO_ID_BLOCK, 32), ==,
+                    "VIRTIO_F_VERSION_1");
+    g_assert_null(virtio_feature_name(VIRTIO_ID_RNG, 3));
+    g_assert_cmpuint(virtio_id_from_pci(0x1041), ==, VIRTIO_ID_NET);
+    g_assert_cmpuint(virtio_id_from_pci(0x1001), ==, VIRTIO_ID_BLOCK);
+}
+
+/* The arm cpu of a cortex-a57 virt machine (QEMU 11.1, TCG): its cpreg
+ * lists, named; SCTLR_EL1 holds the a57's reset value 0x00c50838 and the
+ * AArch32 debug id register DBGDIDR (cp14 0 c0 c0 0) 0x3516d000. */
+static void test_arm_cpregs(void)
+{
+    Dev d;
+    const VmField *idx, *val;
+    bool sctlr = false, dbgdidr = false;
+    ArmCpreg r;
+
+    dev_open(&d, "tests/fixtures/real/arm-virt-a57/main.bin.zst", "cpu", 0);
+    idx = at(&d, "cpreg_vmstate_indexes");
+    val = at(&d, "cpreg_vmstate_values");
+    g_assert_cmpuint(idx->count, ==, val->count);
+    g_assert_cmpuint(idx->count, ==, u(&d, "cpreg_vmstate_array_len"));
+    for (const VmField *k = vmstate_first(d.t, idx),
+         *v = vmstate_first(d.t, val); k; k = vmstate_next(d.t, k),
+         v = vmstate_next(d.t, v)) {
+        g_assert_true(arm_cpreg_decode(k->value, &r));
+        if (r.name && !strcmp(r.name, "SCTLR_EL1")) {
+            g_assert_cmphex(v->value, ==, 0x00c50838);
+            g_assert_cmphex(k->value, ==, 0x603000000013c080ull);
+            sctlr = true;
+        }
+        if (r.kind == ARM_CPREG_CP32 && r.op0 == 14 && !r.op1 && !r.crn &&
+            !r.crm && !r.op2) {
+            g_assert_cmphex(v->value, ==, 0x3516d000);
+            dbgdidr = true;
+        }
+    }
+    g_assert_true(sctlr && dbgdidr);
+    dev_close(&d);
+    g_assert_true(arm_cpreg_decode(0x603000000013c000ull, &r));
+    g_assert_cmpstr(r.name, ==, "MIDR_EL1");
+    g_assert_true(arm_cpreg_decode(0x603000000013c100ull, &r));
+    g_assert_cmpstr(r.name, ==, "TTBR0_EL1");
+    g_assert_false(arm_cpreg_decode(0x1234, &r));
 }
 
 /* ---- hand-made bodies ---- */
@@ -545,6 +632,8 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/vmstate/real-streams", test_real_streams);
     g_test_add_func("/vmstate/pc-devices", test_pc_devices);
+    g_test_add_func("/vmstate/virtio", test_virtio);
+    g_test_add_func("/vmstate/arm-cpregs", test_arm_cpregs);
     g_test_add_func("/vmstate/types", test_types);
     g_test_add_func("/vmstate/runs-and-subsections",
                     test_runs_and_subsections);
