@@ -104,7 +104,9 @@ DeviceSet *device_set_new(const StreamModel *m, const DeviceView *v,
         ds->why[i] = why_no_fields(m, s, body != NULL);
         if (!ds->why[i]) {
             ds->trees[i] = vmstate_decode(s->desc, body, len, s->body_offset);
-            warn(ds, i, ds->trees[i]);
+            if (!v->quiet) {
+                warn(ds, i, ds->trees[i]);
+            }
         }
     }
     return ds;
@@ -155,17 +157,21 @@ static json_object *object_json(const VmTree *t, const VmField *f)
 
     for (const VmField *k = vmstate_first(t, f); k; k = vmstate_next(t, k)) {
         json_object *v = value_json(t, k);
-        if (json_object_object_get_ex(o, k->name, NULL)) {
+        /* names come from the vmdesc: keep the document valid UTF-8 */
+        g_autofree char *name = g_utf8_validate(k->name, -1, NULL)
+                                ? NULL : g_utf8_make_valid(k->name, -1);
+        const char *kn = name ? name : k->name;
+        if (json_object_object_get_ex(o, kn, NULL)) {
             /* the same name again, not next to its first run */
             for (unsigned n = 2;; n++) {
-                g_autofree char *key = g_strdup_printf("%s#%u", k->name, n);
+                g_autofree char *key = g_strdup_printf("%s#%u", kn, n);
                 if (!json_object_object_get_ex(o, key, NULL)) {
                     json_object_object_add(o, key, v);
                     break;
                 }
             }
         } else {
-            json_object_object_add(o, k->name, v);
+            json_object_object_add(o, kn, v);
         }
     }
     return o;

@@ -22,6 +22,7 @@
 typedef struct DeviceView {
     char **patterns;        /* globs on idstr or vmsd name; "all" */
     bool offsets;           /* --offsets: offset and size before each line */
+    bool quiet;             /* no warning lines on stderr (tests) */
 } DeviceView;
 
 /* The selected sections of one stream, decoded once for both outputs. */

@@ -298,13 +298,14 @@ static void show_numbers(Hum *h, const VmField *f, const char *name,
                          unsigned width, unsigned depth)
 {
     bool count = countish(name);
+    g_autofree char *type = text_escape(f->type);
     GPtrArray *vals = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *prev = NULL;
     bool starred = false;
 
     if (width == 1 && f->count > ROW_VALUES &&
         vmstate_first(h->t, f)->kind == VM_UINT && !count) {
-        emit(h, f, depth, "%s = %u bytes (%s)", name, f->count, f->type);
+        emit(h, f, depth, "%s = %u bytes (%s)", name, f->count, type);
         dump(h, vmstate_bytes(h->t, f), (size_t)f->size, depth + 1);
         g_ptr_array_unref(vals);
         return;
@@ -320,7 +321,7 @@ static void show_numbers(Hum *h, const VmField *f, const char *name,
         g_ptr_array_unref(vals);
         return;
     }
-    emit(h, f, depth, "%s = %u x %s", name, f->count, f->type);
+    emit(h, f, depth, "%s = %u x %s", name, f->count, type);
     for (guint i = 0; i < vals->len; i += ROW_VALUES) {
         GString *row = g_string_new(NULL);
         for (guint k = i; k < MIN(vals->len, i + ROW_VALUES); k++) {
