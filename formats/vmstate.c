@@ -393,7 +393,7 @@ static bool decode_run(Ctx *c, json_object *fields, size_t i, size_t j,
     }
     for (size_t k = i; k < j && ok; k++) {
         ok = decode_entry(c, json_object_array_get_idx(fields, k), into, pos,
-                          end, depth + 1);
+                          end, depth);
     }
     if (arr != VM_NONE) {
         node(c, arr)->size = *pos - start;

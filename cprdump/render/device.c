@@ -151,9 +151,25 @@ static json_object *bytes_json(const VmTree *t, const VmField *f)
 
 static json_object *value_json(const VmTree *t, const VmField *f);
 
+/* A name seen again, not next to its first run (so not one array): "#2",
+ * "#3", ... counted per name, so n repeats cost O(n). */
+static char *repeat_key(GHashTable **seen, const char *name)
+{
+    gpointer n;
+
+    if (!*seen) {
+        *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    }
+    n = g_hash_table_lookup(*seen, name);
+    n = GUINT_TO_POINTER(n ? GPOINTER_TO_UINT(n) + 1 : 2);
+    g_hash_table_replace(*seen, g_strdup(name), n);
+    return g_strdup_printf("%s#%u", name, GPOINTER_TO_UINT(n));
+}
+
 static json_object *object_json(const VmTree *t, const VmField *f)
 {
     json_object *o = json_object_new_object();
+    GHashTable *seen = NULL;
 
     for (const VmField *k = vmstate_first(t, f); k; k = vmstate_next(t, k)) {
         json_object *v = value_json(t, k);
@@ -162,17 +178,18 @@ static json_object *object_json(const VmTree *t, const VmField *f)
                                 ? NULL : g_utf8_make_valid(k->name, -1);
         const char *kn = name ? name : k->name;
         if (json_object_object_get_ex(o, kn, NULL)) {
-            /* the same name again, not next to its first run */
-            for (unsigned n = 2;; n++) {
-                g_autofree char *key = g_strdup_printf("%s#%u", kn, n);
-                if (!json_object_object_get_ex(o, key, NULL)) {
-                    json_object_object_add(o, key, v);
-                    break;
-                }
-            }
+            g_autofree char *key = NULL;
+            do {
+                g_free(key);
+                key = repeat_key(&seen, kn);
+            } while (json_object_object_get_ex(o, key, NULL));
+            json_object_object_add(o, key, v);
         } else {
             json_object_object_add(o, kn, v);
         }
+    }
+    if (seen) {
+        g_hash_table_unref(seen);
     }
     return o;
 }
