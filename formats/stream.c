@@ -904,8 +904,11 @@ const uint8_t *stream_section_body(const StreamModel *m,
     if (!m->bodies || s->body_kept < 0 || s->body_end < s->body_offset) {
         return NULL;
     }
+    static const uint8_t empty[1];
+
     *len = (size_t)(s->body_end - s->body_offset);
-    return m->bodies->data + s->body_kept;
+    /* an empty array has no storage: NULL + 0 is undefined */
+    return m->bodies->data ? m->bodies->data + s->body_kept : empty;
 }
 
 struct json_object *stream_section_desc(const StreamModel *m,

@@ -495,10 +495,13 @@ static bool decode_desc(Ctx *c, json_object *desc, uint32_t parent,
 VmTree *vmstate_decode(json_object *desc, const uint8_t *body, size_t len,
                        uint64_t at)
 {
+    static const uint8_t empty[1];
     VmTree *t = g_new0(VmTree, 1);
-    Ctx c = { .t = t, .b = body };
+    Ctx c = { .t = t, .b = body ? body : empty };
     size_t pos = 0;
 
+    body = c.b;
+    len = body == empty ? 0 : len;
     t->fields = g_array_new(FALSE, FALSE, sizeof(VmField));
     t->mismatches = g_array_new(FALSE, FALSE, sizeof(VmMismatch));
     t->body = body;
