@@ -288,6 +288,31 @@ static json_object *nested_desc(json_object *f)
     return NULL;
 }
 
+/* QEMU before 9.1.3 described an array of pointers by its first element
+ * only: a NULL first slot makes every element a 1-byte struct with an empty
+ * description. Slots holding 0x30 are NULL markers; any other byte starts a
+ * real element that the vmdesc does not describe: the rest is undescribed. */
+static bool decode_old_null(Ctx *c, uint32_t i, size_t pos)
+{
+    VmField *f = node(c, i);
+
+    f->kind = VM_POINTER;
+    f->width = 1;
+    f->value = c->b[pos];
+    c->t->described += 1;
+    if (f->value == 0x30) {
+        return true;
+    }
+    mismatch(c, FMT_ERR_INVALID, pos, i, NULL, "byte 0x%02x where the vmdesc "
+             "has a NULL pointer: it describes this array of pointers by its "
+             "first (NULL) element, as QEMU before 9.1.3 did, so this real "
+             "element is not described", (unsigned)f->value);
+    c->t->described -= 1;
+    f->kind = VM_RAW;
+    f->flags |= VMF_UNDESCRIBED;
+    return false;
+}
+
 static bool decode_struct(Ctx *c, json_object *f, uint32_t i, size_t pos,
                           uint64_t size, unsigned depth)
 {
@@ -295,6 +320,9 @@ static bool decode_struct(Ctx *c, json_object *f, uint32_t i, size_t pos,
     size_t p = pos, end = pos + (size_t)size;
     bool ok;
 
+    if (d && size == 1 && !json_object_object_length(d)) {
+        return decode_old_null(c, i, pos);
+    }
     if (!d) {
         node(c, i)->kind = VM_BYTES;
         node(c, i)->flags |= VMF_OPAQUE;

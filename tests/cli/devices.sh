@@ -16,10 +16,21 @@ for f in "$FIX"/*/*/main.bin "$REAL"/*/main.bin*; do
     rel=${rel#"$REPO"/}
     [ "$(jget "$out" "d['stream']['vmdesc']['present']")" = True ] || continue
     expect_eq "$rel: --device=all exits 0" "$rc" 0
+    known="[]"
+    case $rel in  # QEMU 7.2 describes the css pointer array by its NULL first slot
+    *stream72-s390x*) known="['s390_css']" ;;
+    esac
     expect_eq "$rel: every device section has fields, all bytes described, no mismatch" \
-        "$(jget "$out" "[s['idstr'] for s in d['stream']['sections'] if s['type']=='full' and s['idstr']!='ram' and (s['fields'] is None or s['field-mismatches'] or s['fields-described']!=s['body-size'])]")" "[]"
-    expect_eq "$rel: no warning" "$err" ""
+        "$(jget "$out" "[s['idstr'] for s in d['stream']['sections'] if s['type']=='full' and s['idstr']!='ram' and (s['fields'] is None or s['field-mismatches'] or s['fields-described']!=s['body-size'])]")" "$known"
+    [ "$known" = "[]" ] && expect_eq "$rel: no warning" "$err" ""
 done
+
+run_cprdump --json --device=s390_css "$REAL/stream72-s390x/main.bin.zst"
+expect_eq "7.2 s390_css: NULL css slots as null, the real css[254] undescribed" \
+    "$(jget "$out" "[(s['fields']['css'][:2], [(m['path'], m['offset']) for m in s['field-mismatches']]) for s in d['stream']['sections'] if 'fields' in s]")" \
+    "[([None, None], [('css[254]', 366677)])]"
+check "7.2 s390_css: the warning says why" \
+    grep -q 'css\[254\]: byte 0x00 where the vmdesc has a NULL pointer: it describes this array of pointers by its first (NULL) element, as QEMU before 9.1.3 did' <<<"$err"
 
 # ---- known values (JSON) ----
 run_cprdump --json --device=e1000 --device='*I440FX' --device=timer "$PC"

@@ -96,7 +96,7 @@ static uint64_t check_tiling(const VmTree *t, const VmField *f, uint64_t at)
 }
 
 typedef struct Totals {
-    guint streams, sections, fields;
+    guint streams, sections, fields, known;
 } Totals;
 
 static void check_stream(const char *path, Totals *tot)
@@ -126,6 +126,15 @@ static void check_stream(const char *path, Totals *tot)
             g_test_message("%s: %s: %s at 0x%" G_GINT64_MODIFIER "x: %s", path,
                            s->idstr, mm->path, mm->offset, mm->msg);
         }
+        if (strstr(path, "stream72-s390x") && !strcmp(s->idstr, "s390_css")) {
+            /* QEMU 7.2 describes the 256 css pointers by the first (NULL)
+             * one: the real css at index 0xfe is not in the vmdesc */
+            g_assert_cmpuint(t->mismatches->len, ==, 1);
+            g_assert_cmpstr(g_array_index(t->mismatches, VmMismatch, 0).path,
+                            ==, "css[254]");
+            tot->known++;
+            continue;
+        }
         g_assert_cmpuint(t->mismatches->len, ==, 0);
         g_assert_cmpuint(t->described, ==, len);
         g_assert_cmpuint(check_tiling(t, vmstate_root(t), s->body_offset), ==,
@@ -149,6 +158,7 @@ static void test_real_streams(void)
      * minus postcopy (no vmdesc) + 1 (exec-q35-* are in both places) */
     g_assert_cmpuint(tot.streams, >=, 14);
     g_assert_cmpuint(tot.sections, >=, 14 * 29);
+    g_assert_cmpuint(tot.known, ==, 1);
 }
 
 /* ---- known values ---- */
