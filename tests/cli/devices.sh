@@ -10,7 +10,7 @@ V72=$FIX/7.2/pc-vga-run/main.bin
 REAL=$REPO/tests/fixtures/real
 
 # ---- every device section of every real stream with a vmdesc ----
-for f in "$FIX"/*/*/main.bin "$REAL"/*/main.bin*; do
+for f in "$FIX"/*/*/main.bin "$REAL"/*/main.bin* "$REPO"/tests/fixtures/device-state/*/main.bin*; do
     run_cprdump --json --device=all "$f"
     rel=${f#"$FIX"/}
     rel=${rel#"$REPO"/}
@@ -86,11 +86,11 @@ expect_eq "virtio-net: the virtio field stays hex bytes in fields" \
 run_cprdump --device='*virtio*' "$PC"
 check "human: virtio common part" grep -q 'pci: vendor 0x1af4 device 0x1000 (virtio net), 4 MSI-X entries' <<<"$out"
 check "human: virtio subsections listed" grep -q 'subsection virtio/64bit_features (version 1)' <<<"$out"
-run_cprdump --json --device=cpu "$REAL/arm-virt-a57/main.bin.zst"
+run_cprdump --json --device=cpu "$REPO/tests/fixtures/device-state/arm-virt-a57/main.bin.zst"
 expect_eq "arm cpu: SCTLR_EL1 named, split, reset value 0x00c50838" \
     "$(jget "$out" "[(r['op0'],r['op1'],r['crn'],r['crm'],r['op2'],hex(r['value'])) for s in d['stream']['sections'] if 'decoded' in s for r in s['decoded']['cpregs'] if r['name']=='SCTLR_EL1']")" \
     "[(3, 0, 1, 0, 0, '0xc50838')]"
-run_cprdump --device=cpu "$REAL/arm-virt-a57/main.bin.zst"
+run_cprdump --device=cpu "$REPO/tests/fixtures/device-state/arm-virt-a57/main.bin.zst"
 check "human: cpregs by name" \
     grep -q 'SCTLR_EL1 (op0 3 op1 0 CRn 1 CRm 0 op2 0) = 0x0000000000c50838' <<<"$out"
 

@@ -66,10 +66,12 @@ def cases(tmp):
     yield "forced transfer mode error", ("--mode=transfer", state)
     yield "list columns", ("--list-columns",)
     for name in ("postcopy-q35/main.bin.zst", "multifd-q35/main.bin.zst",
-                 "arm-virt-a57/main.bin.zst",
                  "stream72-pc23-nofooter/main.bin.zst"):
         yield f"devices {name}", ("--device=all", os.path.join(
             REPO, "tests", "fixtures", "real", name))
+    yield "devices arm-virt-a57", ("--device=all", os.path.join(
+        REPO, "tests", "fixtures", "device-state", "arm-virt-a57",
+        "main.bin.zst"))
     yield "devices of a cut stream", ("--device=all",
                                       os.path.join(tmp, "truncated-stream"))
 

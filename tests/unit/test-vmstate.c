@@ -41,8 +41,8 @@ static GPtrArray *stream_paths(void)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *pat = g_build_filename(fixtures_dir(), NULL);
-    const char *reals[] = { "tests/fixtures/real" };
-    const char *dirs[] = { pat, reals[0] };
+    const char *dirs[] = { pat, "tests/fixtures/real",
+                           "tests/fixtures/device-state" };
 
     for (size_t k = 0; k < G_N_ELEMENTS(dirs); k++) {
         g_autoptr(GDir) d1 = g_dir_open(dirs[k], 0, NULL);
@@ -51,7 +51,7 @@ static GPtrArray *stream_paths(void)
             g_autofree char *p1 = g_build_filename(dirs[k], a, NULL);
             g_autoptr(GDir) d2 = g_dir_open(p1, 0, NULL);
             const char *b;
-            if (k == 1) {
+            if (k >= 1) {
                 const char *names[] = { "main.bin", "main.bin.zst" };
                 for (size_t n = 0; n < 2; n++) {
                     char *p = g_build_filename(p1, names[n], NULL);
@@ -154,8 +154,8 @@ static void test_real_streams(void)
     }
     g_test_message("%u streams, %u device sections, %u fields", tot.streams,
                    tot.sections, tot.fields);
-    /* the 15 streams with a vmdesc: 10 shared fixtures + 4 bundled ones,
-     * minus postcopy (no vmdesc) + 1 (exec-q35-* are in both places) */
+    /* the streams with a vmdesc: 10 shared fixtures, the bundled ones
+     * but postcopy (no vmdesc), and the arm one */
     g_assert_cmpuint(tot.streams, >=, 14);
     g_assert_cmpuint(tot.sections, >=, 14 * 29);
     g_assert_cmpuint(tot.known, ==, 1);
@@ -330,7 +330,7 @@ static void test_arm_cpregs(void)
     bool sctlr = false, dbgdidr = false;
     ArmCpreg r;
 
-    dev_open(&d, "tests/fixtures/real/arm-virt-a57/main.bin.zst", "cpu", 0);
+    dev_open(&d, "tests/fixtures/device-state/arm-virt-a57/main.bin.zst", "cpu", 0);
     idx = at(&d, "cpreg_vmstate_indexes");
     val = at(&d, "cpreg_vmstate_values");
     g_assert_cmpuint(idx->count, ==, val->count);
