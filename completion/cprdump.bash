@@ -38,6 +38,10 @@ _cprdump()
         COMPREPLY=($(compgen -W 'auto exec transfer' -- "$cur"))
         return
         ;;
+    -d | --device)
+        COMPREPLY=($(compgen -W 'all' -- "$cur"))
+        return
+        ;;
     -f | --format)
         COMPREPLY=($(compgen -W 'auto cpr-state stream capture' -- "$cur"))
         return

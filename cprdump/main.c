@@ -34,6 +34,8 @@ typedef struct Options {
     char *columns;
     gboolean list_columns;
     char **column_names;        /* --columns, split */
+    char **device;
+    gboolean offsets;
     char *pid;
     char *stream;
     gboolean preflight;
@@ -193,6 +195,12 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
           "Check whether the stream FILE loads into this destination: a "
           "-dump-vmstate file, a stream the destination saved, or its QEMU "
           "binary (repeatable)", "DEST" },
+        { "device", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &opt->device,
+          "Also decode the device sections whose idstr or vmsd name matches "
+          "the glob PATTERN field by field (repeatable; 'all': every one)",
+          "PATTERN" },
+        { "offsets", 0, 0, G_OPTION_ARG_NONE, &opt->offsets,
+          "With --device: show each field's offset and size", NULL },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &opt->version,
           "Print the version and exit", NULL },
         { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->files,
@@ -338,12 +346,18 @@ static bool check_options(Options *opt, Session *s, OutMode *mode,
     s->save = opt->save;
     s->force = opt->force;
     s->keep_pages = opt->keep_pages;
+    if (opt->offsets && !opt->device) {
+        return usage(errp, "--offsets goes with --device%s", "");
+    }
+    s->devices.patterns = opt->device;
+    s->devices.offsets = opt->offsets;
     return true;
 }
 
 static void options_clear(Options *opt)
 {
     g_strfreev(opt->files);
+    g_strfreev(opt->device);
     g_free(opt->output);
     g_free(opt->mode);
     g_free(opt->format);

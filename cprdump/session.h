@@ -11,6 +11,7 @@
 
 #include "cpr_state.h"
 #include "formats.h"
+#include "render/device.h"
 #include "render/out.h"
 
 typedef struct Session {
@@ -31,6 +32,7 @@ typedef struct Session {
     const char *snapshot;       /* --proc-snapshot DIR */
     const char *qmp;            /* --qmp SOCKET */
     bool digest;                /* --digest */
+    DeviceView devices;         /* --device PATTERN..., --offsets */
 } Session;
 
 #endif

@@ -43,6 +43,36 @@ static void io_error(Rd *rd)
                   "", "read error");
 }
 
+static void tap_flush(Rd *rd)
+{
+    size_t n = rd->pos - rd->tap_pos;
+
+    if (!rd->tap || rd->pos <= rd->tap_pos) {
+        return;
+    }
+    if (rd->tap->len + n > rd->tap_max) {
+        rd->tap_over = true;
+    } else if (!rd->tap_over) {
+        g_byte_array_append(rd->tap, rd->buf + rd->tap_pos, (guint)n);
+    }
+    rd->tap_pos = rd->pos;
+}
+
+void rd_tap_start(Rd *rd, GByteArray *dst, size_t max)
+{
+    rd->tap = dst;
+    rd->tap_pos = rd->pos;
+    rd->tap_max = max;
+    rd->tap_over = false;
+}
+
+bool rd_tap_stop(Rd *rd)
+{
+    tap_flush(rd);
+    rd->tap = NULL;
+    return !rd->tap_over;
+}
+
 /* Moves the unread bytes to the front and makes room for 'want' bytes,
  * growing by at most one chunk beyond what is buffered, or doubling. */
 static void make_room(Rd *rd, size_t want)
@@ -50,6 +80,8 @@ static void make_room(Rd *rd, size_t want)
     size_t have = rd->len - rd->pos;
     size_t cap = MAX(want, (size_t)RD_CHUNK);
 
+    tap_flush(rd);
+    rd->tap_pos = 0;            /* the cursor moves to the window's start */
     cap = MIN(cap, have + RD_CHUNK);
     cap = MAX(cap, have);
     if (cap > rd->cap) {

@@ -8,6 +8,7 @@
 #ifndef CPRDUMP_READER_H
 #define CPRDUMP_READER_H
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +46,13 @@ typedef struct Rd {
     /* Told of every guest-memory payload before it is skipped (redaction). */
     void (*on_payload)(void *opaque, uint64_t offset, uint64_t len);
     void *payload_opaque;
+    /* Tap: while tap is set, every byte the cursor passes is also appended
+     * to it (device bodies kept for field decoding), up to tap_max bytes in
+     * all; past that tap_over is set and nothing more is kept. */
+    GByteArray *tap;
+    size_t tap_pos;         /* window index the tap has copied up to */
+    size_t tap_max;
+    bool tap_over;
 } Rd;
 
 void rd_init_mem(Rd *rd, const uint8_t *buf, size_t len, FmtError *err);
@@ -70,6 +78,11 @@ static inline void rd_context(Rd *rd, const char *record, int64_t index)
     rd->record = record;
     rd->index = index;
 }
+
+/* Starts copying the bytes the cursor passes into dst (see Rd.tap). */
+void rd_tap_start(Rd *rd, GByteArray *dst, size_t max);
+/* Copies the rest up to the cursor and stops; false when tap_max was hit. */
+bool rd_tap_stop(Rd *rd);
 
 /* Bytes known to be left: exact for memory input, what is buffered for sources. */
 size_t rd_buffered(const Rd *rd);

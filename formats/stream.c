@@ -20,6 +20,7 @@ typedef struct Dec {
     GHashTable *by_id;     /* section id -> index + 1 of its START/FULL */
     RamOpts ram;
     IterState iter;
+    bool keep_bodies;
 } Dec;
 
 static const char *const cmd_names[] = {
@@ -501,8 +502,21 @@ static bool read_body(Dec *d, StreamSection *s)
         return true;
     }
     s->how = BODY_SCAN;
-    if (!(d->m->footers == 0 ? scan_next_item(d)
-                             : scan_footer(d, s->section_id))) {
+    if (d->keep_bodies) {
+        rd_tap_start(rd, d->m->bodies, STREAM_BODIES_MAX);
+    }
+    guint kept_at = d->m->bodies ? d->m->bodies->len : 0;
+    bool found = d->m->footers == 0 ? scan_next_item(d)
+                                    : scan_footer(d, s->section_id);
+    if (d->keep_bodies) {
+        if (rd_tap_stop(rd) && found) {
+            s->body_kept = kept_at;
+        } else {
+            d->m->bodies_over |= found;
+            g_byte_array_set_size(d->m->bodies, kept_at);
+        }
+    }
+    if (!found) {
         return false;
     }
     s->body_end = rd_offset(rd);
@@ -556,7 +570,8 @@ static bool read_section(Dec *d)
 {
     Rd *rd = &d->rd;
     StreamSection ns = { .offset = rd_offset(rd), .footer = -1,
-                         .vmsd_version = -1, .vmdesc_size = -1 };
+                         .vmsd_version = -1, .vmdesc_size = -1,
+                         .body_kept = -1 };
     StreamSection *s;
     guint i = d->m->sections->len;
 
@@ -633,6 +648,7 @@ static void apply_vmdesc(StreamModel *m)
         s->vmsd_name = dev->vmsd_name;
         s->vmsd_version = dev->version;
         s->vmdesc_size = (int64_t)dev->size;
+        s->desc = dev->desc;
         if (s->complete && dev->size == s->body_end - s->body_offset) {
             s->how = BODY_VMDESC;
             m->inferred_count--;
@@ -752,6 +768,9 @@ void stream_free(StreamModel *m)
     g_free(m->ps.conflict);
     ram_model_clear(&m->ram);
     vmdesc_clear(&m->vmdesc.desc);
+    if (m->bodies) {
+        g_byte_array_unref(m->bodies);
+    }
     g_free(m);
 }
 
@@ -799,11 +818,16 @@ static void set_opts(Dec *d)
     d->ram.mapped_ram = stream_has_cap(d->m, "mapped-ram");
 }
 
-static bool decode(Rd *rd, const FmtSource *src, StreamModel **out)
+static bool decode(Rd *rd, const FmtSource *src, bool keep_bodies,
+                   StreamModel **out)
 {
-    Dec d = { .m = model_new(), .src = src, .iter = { .htab_shift = -1 } };
+    Dec d = { .m = model_new(), .src = src, .iter = { .htab_shift = -1 },
+              .keep_bodies = keep_bodies };
     bool ok;
 
+    if (keep_bodies) {
+        d.m->bodies = g_byte_array_new();
+    }
     d.rd = *rd;
     d.by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
     ok = read_header(&d) && read_config(&d);
@@ -833,24 +857,63 @@ bool stream_decode(const FmtSource *src, StreamModel **out, FmtError *err)
 bool stream_decode_ex(const FmtSource *src, StreamPayloadFn on_payload,
                       void *opaque, StreamModel **out, FmtError *err)
 {
+    StreamOpts o = { .on_payload = on_payload, .opaque = opaque };
+
+    return stream_decode_opts(src, &o, out, err);
+}
+
+bool stream_decode_opts(const FmtSource *src, const StreamOpts *opts,
+                        StreamModel **out, FmtError *err)
+{
     Rd rd;
     bool ok;
 
     memset(err, 0, sizeof(*err));
     rd_init_source(&rd, src, err);
-    rd.on_payload = on_payload;
-    rd.payload_opaque = opaque;
-    ok = decode(&rd, src, out);
+    rd.on_payload = opts->on_payload;
+    rd.payload_opaque = opts->opaque;
+    ok = decode(&rd, src, opts->keep_bodies, out);
     rd_release(&rd);
     return ok;
 }
 
-bool stream_decode_mem(const uint8_t *buf, size_t len, StreamModel **out,
-                       FmtError *err)
+bool stream_decode_mem_opts(const uint8_t *buf, size_t len,
+                            const StreamOpts *opts, StreamModel **out,
+                            FmtError *err)
 {
     Rd rd;
 
     memset(err, 0, sizeof(*err));
     rd_init_mem(&rd, buf, len, err);
-    return decode(&rd, NULL, out);
+    rd.on_payload = opts->on_payload;
+    rd.payload_opaque = opts->opaque;
+    return decode(&rd, NULL, opts->keep_bodies, out);
+}
+
+bool stream_decode_mem(const uint8_t *buf, size_t len, StreamModel **out,
+                       FmtError *err)
+{
+    StreamOpts o = { 0 };
+
+    return stream_decode_mem_opts(buf, len, &o, out, err);
+}
+
+const uint8_t *stream_section_body(const StreamModel *m,
+                                   const StreamSection *s, size_t *len)
+{
+    if (!m->bodies || s->body_kept < 0 || s->body_end < s->body_offset) {
+        return NULL;
+    }
+    static const uint8_t empty[1];
+
+    *len = (size_t)(s->body_end - s->body_offset);
+    /* an empty array has no storage: NULL + 0 is undefined */
+    return m->bodies->data ? m->bodies->data + s->body_kept : empty;
+}
+
+struct json_object *stream_section_desc(const StreamModel *m,
+                                        const StreamSection *s)
+{
+    (void)m;
+    return s->desc;
 }

@@ -25,6 +25,9 @@
  * migration capabilities; a larger count is refused before reading them (each
  * entry can be a single byte, but costs a string and a JSON value). */
 #define STREAM_CAPS_MAX 256u
+/* Most device-body bytes kept for field decoding (StreamOpts.keep_bodies):
+ * real streams have well under 1 MiB of device state. */
+#define STREAM_BODIES_MAX (256u << 20)
 
 enum {
     QEMU_VM_EOF = 0x00,
@@ -79,6 +82,9 @@ typedef struct StreamSection {
     bool vmdesc_differs;      /* complete, and its body size is not that */
     IterChunk iter;           /* live sections read by their framing */
     bool complete;
+    struct json_object *desc; /* its vmdesc entry (borrowed), or NULL */
+    int64_t body_kept;        /* index of the body in StreamModel.bodies,
+                                 -1 when not kept */
 } StreamSection;
 
 typedef struct StreamCommand {
@@ -156,7 +162,17 @@ typedef struct StreamModel {
     uint64_t inferred_count;  /* sections delimited by a scan only */
     uint64_t vmdesc_differs;  /* sections whose body is not the vmdesc size */
     uint64_t end_offset;      /* where decoding stopped */
+    GByteArray *bodies;       /* keep_bodies: every non-"ram" body, back to
+                                 back; NULL otherwise */
+    bool bodies_over;         /* some were not kept: over STREAM_BODIES_MAX */
 } StreamModel;
+
+typedef struct StreamOpts {
+    /* Told of every run of guest-memory bytes before it is skipped. */
+    void (*on_payload)(void *opaque, uint64_t offset, uint64_t len);
+    void *opaque;
+    bool keep_bodies;         /* keep device bodies (stream_section_body) */
+} StreamOpts;
 
 /* 64: magic and version match; 32: magic only; 0: not a stream. */
 int stream_probe(const uint8_t *buf, size_t len);
@@ -172,8 +188,22 @@ typedef void (*StreamPayloadFn)(void *opaque, uint64_t offset, uint64_t len);
 bool stream_decode_ex(const FmtSource *src, StreamPayloadFn on_payload,
                       void *opaque, StreamModel **out, FmtError *err);
 bool stream_decode(const FmtSource *src, StreamModel **out, FmtError *err);
+bool stream_decode_opts(const FmtSource *src, const StreamOpts *opts,
+                        StreamModel **out, FmtError *err);
 bool stream_decode_mem(const uint8_t *buf, size_t len, StreamModel **out,
                        FmtError *err);
+
+bool stream_decode_mem_opts(const uint8_t *buf, size_t len,
+                            const StreamOpts *opts, StreamModel **out,
+                            FmtError *err);
+
+/* The kept body of section s (keep_bodies), or NULL. */
+const uint8_t *stream_section_body(const StreamModel *m,
+                                   const StreamSection *s, size_t *len);
+/* The vmdesc description (json-c object, borrowed from the model) of a FULL
+ * section, or NULL when the stream has no vmdesc entry for it. */
+struct json_object *stream_section_desc(const StreamModel *m,
+                                        const StreamSection *s);
 
 const char *stream_section_type_name(uint8_t type);
 const char *stream_command_name(uint16_t cmd);

@@ -9,6 +9,12 @@ small one has the structure of the real QEMU 11.1 template, then times
 cprdump's default summary against `cat FILE >/dev/null` (warm page cache,
 interleaved runs, median) and reports peak RSS (/usr/bin/time -f %M). Prints its figures; it
 is a benchmark, not a test: goals missed do not fail it.
+
+[6] times `--json --device=all` (every device section field by field)
+against the summary walk of the same stream, on the largest real streams and
+on a generated stream of 5,000 device sections, and, when QEMU's
+scripts/analyze-migration.py is at $ANALYZE_MIGRATION (never part of this
+repository), runs it side by side on the same files.
 """
 import hashlib
 import json
@@ -293,6 +299,108 @@ def preflight_bench():
         p.wait()
         if os.path.exists(sock):
             os.unlink(sock)
+def real_streams():
+    """Real QEMU streams with a vmdesc: the largest and the one with the most
+    described fields (virtio, e1000, VGA)."""
+    q = os.path.join(ROOT, "..", "shared", "fixtures", "qemu")
+    return [os.path.join(q, "11.1", "stream-q35-run", "main.bin"),
+            os.path.join(q, "11.1", "exec-pc-devices", "main.bin"),
+            os.path.join(q, "7.2", "pc-vga-run", "main.bin")]
+
+
+def gen_devices(n):
+    """BENCH_DIR/devices-N.bin: the template's header and configuration, then
+    n FULL device sections cloned round-robin from the template's (each with
+    its own section id and instance id, body and vmdesc entry copied), EOF
+    and a vmdesc describing all of them."""
+    import struct
+    path = os.path.join(DIR, "devices-%d.bin" % n)
+    key = gen_key()
+    if os.path.exists(path) and os.path.exists(path + ".key") and \
+            open(path + ".key").read() == key:
+        return path
+    with open(TEMPLATE, "rb") as f:
+        data = f.read()
+    s = decode(TEMPLATE)
+    eof = s["eof-offset"]
+    desc = json.loads(data[eof + 6:])
+    devs = [x for x in s["sections"] if x["type"] == "full" and
+            x["idstr"] != "ram"]
+    first = s["sections"][0]["offset"]
+    out = [data[:first]]
+    entries = []
+    for i in range(n):
+        x = devs[i % len(devs)]
+        idb = x["idstr"].encode()
+        body_at = x["offset"] + 1 + 4 + 1 + len(idb) + 4 + 4
+        body = data[body_at:body_at + x["body-size"]]
+        sid, inst = 1000 + i, 1000 + i
+        out.append(struct.pack(">BIB", 4, sid, len(idb)) + idb +
+                   struct.pack(">II", inst, x["version"]) + body +
+                   struct.pack(">BI", 0x7E, sid))
+        e = dict(next(d for d in desc["devices"] if d["name"] == x["idstr"]
+                      and d["instance_id"] == x["instance-id"]))
+        e["instance_id"] = inst
+        entries.append(e)
+    desc["devices"] = entries
+    js = json.dumps(desc, separators=(",", ":")).encode()
+    out.append(b"\x00\x06" + struct.pack(">I", len(js)) + js)
+    with open(path + ".tmp", "wb") as f:
+        f.write(b"".join(out))
+    os.rename(path + ".tmp", path)
+    with open(path + ".key", "w") as f:
+        f.write(key)
+    return path
+
+
+def check_devices(path):
+    """Every device section decodes with every body byte described."""
+    out = subprocess.run([CPRDUMP, "--json", "--device=all", path],
+                         capture_output=True, check=True)
+    secs = [x for x in json.loads(out.stdout)["stream"]["sections"]
+            if "fields" in x]
+    bad = [x["idstr"] for x in secs if x["fields"] is None or
+           x["field-mismatches"] or x["fields-described"] != x["body-size"]]
+    if bad or out.stderr:
+        sys.exit("bench: %s: sections that do not decode: %s %s" % (
+            path, bad[:5], out.stderr[:200]))
+    return len(secs)
+
+
+def bench_devices():
+    log("\n[6] --json --device=all vs the summary walk (--json) of the same "
+        "stream")
+    ana = os.environ.get("ANALYZE_MIGRATION", "")
+    files = [p for p in real_streams() if os.path.exists(p)]
+    t0 = time.perf_counter()
+    files.append(gen_devices(5000))
+    log("  generated devices-5000.bin (%.1f MiB, 5000 device sections) in "
+        "%.1f s" % (os.path.getsize(files[-1]) / MIB,
+                    time.perf_counter() - t0))
+    for path in files:
+        name = os.path.relpath(path, os.path.join(ROOT, "..")) \
+            if "shared" in path else os.path.basename(path)
+        n = check_devices(path)
+        cmds = [[CPRDUMP, "--json", path],
+                [CPRDUMP, "--json", "--device=all", path]]
+        if ana and os.path.exists(ana):
+            cmds.append([sys.executable, ana, "-f", path])
+        times, _ = timed(cmds, RUNS)
+        rss_sum = peak_rss(cmds[0])
+        rss_dev = peak_rss(cmds[1])
+        log("  %s: %d device sections, all bytes described" % (name, n))
+        log("    summary %.4f s (%.1f MiB), --device=all %.4f s (%.1f MiB)" % (
+            times[0], rss_sum / 1024, times[1], rss_dev / 1024))
+        goal("%s device/summary time" % os.path.basename(
+            os.path.dirname(path)) if "shared" in path else
+            "devices-5000 device/summary time", "%.2f" % (
+                times[1] / times[0]), "<= 1.5", times[1] <= 1.5 * times[0])
+        if len(times) > 2:
+            log("    analyze-migration.py %.4f s: cprdump --device=all is "
+                "%.1fx faster" % (times[2], times[2] / times[1]))
+    if not (ana and os.path.exists(ana)):
+        log("  analyze-migration.py: set ANALYZE_MIGRATION=PATH to a local "
+            "copy of QEMU's scripts/analyze-migration.py to time it too")
 
 
 def main():
@@ -383,6 +491,7 @@ def main():
 
     bench_against()
     preflight_bench()
+    bench_devices()
 
     log("\nload average at end: %s" % loadavg())
     goals = [r for r in results if r[3] is not None]
@@ -391,4 +500,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["devices"]:
+        os.makedirs(DIR, exist_ok=True)
+        bench_devices()
+    else:
+        main()

@@ -9,7 +9,7 @@ pkgs=(
     build-essential pkg-config          # gcc, make
     libglib2.0-dev libjson-c-dev libzstd-dev libsmartcols-dev
     clang libclang-rt-14-dev            # sanitizer and fuzz builds
-    zstd python3 python3-jsonschema     # tests
+    zstd python3 python3-jsonschema jq  # tests
     time                                # make bench: peak RSS
     man-db groff-base bash-completion file
     debootstrap qemu-system-x86         # real-QEMU tests: 11.1 tree, and 7.2

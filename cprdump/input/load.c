@@ -76,8 +76,11 @@ static bool load_stream(Session *s, Loaded *l, const uint8_t *head, size_t n)
 {
     FmtSource src;
 
+    StreamOpts o = { .keep_bodies = device_view_active(&s->devices) };
+
     input_source(l->in, &src);
-    stream_decode(&src, &l->stream, &l->err);
+    l->devices = &s->devices;
+    stream_decode_opts(&src, &o, &l->stream, &l->err);
     if (l->err.code == FMT_ERR_IO && input_error(l->in)) {
         return fail_gerror(s, l, input_error(l->in));
     }

@@ -38,6 +38,7 @@ typedef struct Loaded {
     char *maps_from;            /* "pid 1234", "capture" */
     char **qemu_argv;
     char *argv_from;            /* "pid 1234", "ancestor pid 77", "capture" */
+    const DeviceView *devices;  /* --device: the session's, or NULL */
 } Loaded;
 
 /* Loads an opened input (takes ownership); false when nothing could be

@@ -2,6 +2,7 @@
 #include "render/render_stream.h"
 
 #include <glib.h>
+#include <string.h>
 
 #include "render/escape.h"
 #include "render/columns.h"
@@ -14,10 +15,23 @@ static const StreamSection *sec(const void *row)
     return row;
 }
 
+/* ctx of the sections table: the model, and with --device the decoded
+ * sections (the "fields" columns). */
+typedef struct SecCtx {
+    const StreamModel *m;
+    const DeviceSet *ds;
+} SecCtx;
+
+static guint sec_index(const void *row, const void *ctx)
+{
+    const StreamModel *m = ((const SecCtx *)ctx)->m;
+
+    return (guint)(sec(row) - &g_array_index(m->sections, StreamSection, 0));
+}
+
 static void sc_index(const void *row, const void *ctx, Cell *c)
 {
-    const StreamModel *m = ctx;
-    cell_int(c, sec(row) - &g_array_index(m->sections, StreamSection, 0));
+    cell_int(c, sec_index(row, ctx));
 }
 
 static void sc_type(const void *row, const void *ctx, Cell *c)
@@ -286,6 +300,100 @@ static const ColDesc section_cols[] = {
 
 const TableDesc table_sections = { "sections", "stream: one row per section", section_cols,
                          G_N_ELEMENTS(section_cols), 1 };
+
+/* --device: json_only columns, present on the selected sections only */
+
+static const DeviceSet *dev_set(const void *row, const void *ctx, guint *i)
+{
+    const DeviceSet *ds = ((const SecCtx *)ctx)->ds;
+
+    *i = sec_index(row, ctx);
+    return ds && ds->selected[*i] ? ds : NULL;
+}
+
+static void dc_fields(const void *row, const void *ctx, Cell *c)
+{
+    guint i;
+    const DeviceSet *ds = dev_set(row, ctx, &i);
+
+    ds ? cell_json(c, device_fields_json(ds, i)) : cell_absent(c);
+}
+
+static void dc_layout(const void *row, const void *ctx, Cell *c)
+{
+    guint i;
+    const DeviceSet *ds = dev_set(row, ctx, &i);
+
+    ds ? cell_json(c, device_layout_json(ds, i)) : cell_absent(c);
+}
+
+static void dc_mismatches(const void *row, const void *ctx, Cell *c)
+{
+    guint i;
+    const DeviceSet *ds = dev_set(row, ctx, &i);
+
+    ds ? cell_json(c, device_mismatches_json(ds, i)) : cell_absent(c);
+}
+
+static void dc_described(const void *row, const void *ctx, Cell *c)
+{
+    guint i;
+    const DeviceSet *ds = dev_set(row, ctx, &i);
+
+    if (!ds) {
+        cell_absent(c);
+    } else if (device_described(ds, i) >= 0) {
+        cell_int(c, device_described(ds, i));
+    } else {
+        cell_null(c, NULL);
+    }
+}
+
+static void dc_why(const void *row, const void *ctx, Cell *c)
+{
+    guint i;
+    const DeviceSet *ds = dev_set(row, ctx, &i);
+
+    if (!ds) {
+        cell_absent(c);
+    } else {
+        cell_str(c, device_why(ds, i));
+    }
+}
+
+static void dc_head(const void *row, const void *ctx, Cell *c)
+{
+    guint i;
+    const DeviceSet *ds = dev_set(row, ctx, &i);
+
+    ds ? cell_json(c, device_body_head_json(ds, i)) : cell_absent(c);
+}
+
+static void dc_decoded(const void *row, const void *ctx, Cell *c)
+{
+    guint i;
+    const DeviceSet *ds = dev_set(row, ctx, &i);
+    json_object *j = ds ? device_decoded_json(ds, i) : NULL;
+
+    j ? cell_json(c, j) : cell_absent(c);
+}
+
+static const ColDesc device_cols[] = {
+    { "FIELDS", "fields", COL_TEXT, 0, 1, "--device: the body field by field "
+      "(wire order, vmdesc names)", dc_fields },
+    { "LAYOUT", "field-layout", COL_TEXT, 0, 1, "--device: path, type, "
+      "offset and size of every field", dc_layout },
+    { "MISMATCHES", "field-mismatches", COL_TEXT, 0, 1, "--device: where the "
+      "body does not match its vmdesc", dc_mismatches },
+    { "DESCRIBED", "fields-described", COL_DEC, 1, 1, "--device: body bytes "
+      "covered by fields and subsection headers", dc_described },
+    { "WHY", "no-fields-reason", COL_TEXT, 0, 1, "--device: why the section "
+      "has no fields", dc_why },
+    { "HEAD", "body-head", COL_TEXT, 0, 1, "--device, no fields: the first "
+      "256 body bytes in hex", dc_head },
+    { "DECODED", "decoded", COL_TEXT, 0, 1, "--device: names for the virtio "
+      "field and the arm cpreg lists", dc_decoded },
+};
 
 /* ---- commands ---- */
 
@@ -846,14 +954,37 @@ static void render_header(Out *o, const InputInfo *in, const StreamModel *m)
     out_hex(o, "end-offset", NULL, m->end_offset);
 }
 
-void render_stream(Out *o, const InputInfo *in, const StreamModel *m)
+static void render_sections(Out *o, const StreamModel *m,
+                            const DeviceSet *ds)
 {
+    SecCtx ctx = { m, ds };
+    ColDesc cols[G_N_ELEMENTS(section_cols) + G_N_ELEMENTS(device_cols)];
+    size_t n = G_N_ELEMENTS(section_cols);
+
+    memcpy(cols, section_cols, sizeof(section_cols));
+    if (ds) {
+        memcpy(cols + n, device_cols, sizeof(device_cols));
+        n += G_N_ELEMENTS(device_cols);
+    }
+    table_emit_main(o, "sections", cols, n, m->sections->data,
+               sizeof(StreamSection), m->sections->len, &ctx);
+}
+
+void render_stream(Out *o, const InputInfo *in, const StreamModel *m,
+                   const DeviceView *v)
+{
+    DeviceSet *ds = device_view_active(v) ? device_set_new(m, v, in->label)
+                                          : NULL;
+
     out_begin(o, "stream", NULL);
     render_header(o, in, m);
     out_line(o, "\nSections");
-    table_emit_main(o, "sections", section_cols, G_N_ELEMENTS(section_cols),
-               m->sections->data, sizeof(StreamSection), m->sections->len, m);
+    render_sections(o, m, ds);
     render_commands(o, m);
     render_ram(o, m);
+    if (ds && !out_is_json(o)) {
+        device_render_human(o, ds);
+    }
     out_end(o);
+    device_set_free(ds);
 }

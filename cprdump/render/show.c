@@ -20,7 +20,7 @@ int show_loaded(Out *o, Loaded *l)
         if (l->state) {
             render_cpr_state_live(o, &info, l->state, l->live);
         } else {
-            render_stream(o, &info, l->stream);
+            render_stream(o, &info, l->stream, l->devices);
         }
     }
     if (!fmt_error_is_set(&l->err)) {

@@ -53,6 +53,11 @@ void cell_bool(Cell *c, int v)
     c->i = v != 0;
 }
 
+void cell_absent(Cell *c)
+{
+    c->t = CELL_ABSENT;
+}
+
 void cell_json(Cell *c, json_object *j)
 {
     c->t = CELL_JSON;
@@ -76,6 +81,7 @@ static char *cell_human(const ColDesc *col, const Cell *c)
         return text_escape(json_object_to_json_string_ext(
                                c->j, JSON_C_TO_STRING_PLAIN));
     case CELL_NULL:
+    case CELL_ABSENT:
         return g_strdup(c->null_text ? c->null_text : "-");
     case CELL_BOOL:
         return g_strdup(c->i ? "yes" : "no");
@@ -114,6 +120,7 @@ static json_object *cell_to_json(const ColDesc *col, Cell *c)
     case CELL_JSON:
         return g_steal_pointer(&c->j);
     case CELL_NULL:
+    case CELL_ABSENT:
         return NULL;
     case CELL_BOOL:
         return json_object_new_boolean((json_bool)c->i);
@@ -161,6 +168,9 @@ static void emit_json(Out *o, const char *key, const ColDesc *cols,
                 json_object_object_add(obj, cols[i].group, dst);
             }
             get_cell(&cols[i], rows + r * stride, ctx, &c);
+            if (c.t == CELL_ABSENT) {
+                continue;
+            }
             if (cols[i].key) {
                 json_object_object_add(dst, cols[i].key,
                                        cell_to_json(&cols[i], &c));

@@ -21,6 +21,7 @@ typedef enum CellType {
     CELL_BOOL,
     CELL_JSON,           /* a nested JSON value; human: its text, or the
                             text given with it (cell_json_text) */
+    CELL_ABSENT,         /* json_only columns: no key in this row */
 } CellType;
 
 typedef enum ColFmt {
@@ -84,6 +85,8 @@ extern const TableDesc *const table_registry[];
 bool table_check_columns(char **names, GError **errp);
 /* --list-columns: every table and its columns, with their help text. */
 void table_list_columns(Out *o);
+/* This row has no such key (json_only columns). */
+void cell_absent(Cell *c);
 
 /* Emits rows[i] for i < nrows (each 'stride' bytes apart) under JSON key 'key'. */
 void table_emit(Out *o, const char *key, const ColDesc *cols, size_t ncols,

@@ -67,4 +67,25 @@ want=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.li
 [ -n "$want" ] || want=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/) { print $i; exit } }' \
     /etc/apt/sources.list 2>/dev/null)
 expect_eq "provision-qemu takes the mirror from this machine's apt sources" "$mirror" "$want"
+# Every ```console block of doc/device-state.md: "$ command" then its exact
+# output, run from the repository root with this build's cprdump.
+doc_blocks() { # FILE: runs each block, one TAP line per block
+    python3 - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+for i, b in enumerate(re.findall(r"```console\n(.*?)```", text, re.S)):
+    cmd, _, want = b.partition("\n")
+    assert cmd.startswith("$ "), cmd
+    open(f"{sys.argv[1]}.{i}.cmd", "w").write(cmd[2:] + "\n")
+    open(f"{sys.argv[1]}.{i}.want", "w").write(want)
+PY
+}
+cp "$REPO/doc/device-state.md" "$TMP/device-state.md"
+doc_blocks "$TMP/device-state.md"
+for c in "$TMP"/device-state.md.*.cmd; do
+    got=$(cd "$REPO" && PATH=$(dirname "$CPRDUMP"):$PATH bash -o pipefail "$c" 2>&1)
+    want=$(cat "${c%.cmd}.want")
+    expect_eq "doc/device-state.md: $(head -c 70 "$c")" "$got" "$want"
+done
+
 tap_done

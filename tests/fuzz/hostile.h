@@ -60,6 +60,7 @@
 #include "input/procsnap.h"
 #include "live/qmp.h"
 #include "render/render_preflight.h"
+#include "vmstate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -563,11 +564,14 @@ static inline void hostile_render_stream_bytes(const uint8_t *buf, size_t len)
 {
     static const OutMode modes[] = { OUT_HUMAN, OUT_HUMAN, OUT_JSON };
     static const char *const locales[] = { "C.UTF-8", "C", "C.UTF-8" };
+    static char *all[] = { (char *)"all", NULL };
+    static const DeviceView devices = { all, true, true };
     StreamModel *m = NULL;
     FmtError err;
     InputInfo info = { HOSTILE_LABEL, (int64_t)len, false };
+    StreamOpts opts = { .keep_bodies = true };
 
-    stream_decode_mem(buf, len, &m, &err);
+    stream_decode_mem_opts(buf, len, &opts, &m, &err);
     for (size_t i = 0; i < G_N_ELEMENTS(modes); i++) {
         char *text = NULL;
         size_t n = 0;
@@ -581,7 +585,9 @@ static inline void hostile_render_stream_bytes(const uint8_t *buf, size_t len)
         HOSTILE_CHECK(fp != NULL, "open_memstream failed");
         o = out_new(modes[i], fp);
         if (m->header_ok || !fmt_error_is_set(&err)) {
-            render_stream(o, &info, m);
+            /* the summary in one human pass, every device field by field
+             * (with offsets) in the others */
+            render_stream(o, &info, m, i == 0 ? NULL : &devices);
         }
         if (fmt_error_is_set(&err)) {
             char *msg = report_message(HOSTILE_LABEL, &err);
@@ -820,6 +826,134 @@ static inline void hostile_procsnap(const uint8_t *buf, size_t len, bool render)
         g_free(text[k]);
     }
     procsnap_free(snap);
+}
+
+/* ---- device state (vmstate) ---- */
+
+#define HOSTILE_VMSTATE_AT 0x1000u
+
+/* Children of f tile f's bytes (a subsection's after its header). */
+static inline uint64_t hostile_vm_tiling(const VmTree *t, const VmField *f,
+                                         uint64_t at, unsigned depth)
+{
+    const VmField *k = vmstate_first(t, f);
+    uint64_t end = f->offset + f->size;
+
+    HOSTILE_CHECK(depth < 4 * VMSTATE_DEPTH_MAX, "tree deeper than %u",
+                  depth);
+    HOSTILE_CHECK(f->offset == at, "field at 0x%" PRIx64 ", expected 0x%"
+                  PRIx64, f->offset, at);
+    HOSTILE_CHECK(end >= f->offset && end <= t->body_offset + t->body_size,
+                  "field 0x%" PRIx64 "+%" PRIu64 " leaves the body",
+                  f->offset, f->size);
+    HOSTILE_CHECK(f->name && f->type, "field without name or type");
+    if (!k) {
+        return end;
+    }
+    if (f->kind == VM_SUBSECTION) {
+        at += 6 + strlen(f->name);
+    }
+    for (uint32_t n = 0; k; k = vmstate_next(t, k), n++) {
+        HOSTILE_CHECK(vmstate_parent(t, k) == f, "child with another parent");
+        at = hostile_vm_tiling(t, k, at, depth + 1);
+    }
+    HOSTILE_CHECK(at == end, "children end at 0x%" PRIx64 ", field at 0x%"
+                  PRIx64, at, end);
+    return end;
+}
+
+/* One vmdesc description and one body, decoded directly: whatever the bytes,
+ * the fields tile the body, every mismatch lies inside it, a body without
+ * mismatch is all described, and paths resolve without a crash. */
+static inline void hostile_vmstate_tree(json_object *desc, const uint8_t *body,
+                                        size_t blen)
+{
+    VmTree *t = vmstate_decode(desc, body, blen, HOSTILE_VMSTATE_AT);
+
+    HOSTILE_CHECK(vmstate_root(t)->size == blen, "root is not the body");
+    hostile_vm_tiling(t, vmstate_root(t), HOSTILE_VMSTATE_AT, 0);
+    HOSTILE_CHECK(t->described <= blen, "described %" PRIu64 " of %zu bytes",
+                  t->described, blen);
+    HOSTILE_CHECK(t->mismatches->len || t->described == blen,
+                  "no mismatch, but %" PRIu64 " of %zu bytes described",
+                  t->described, blen);
+    HOSTILE_CHECK(t->fields->len <= 2 * blen + 65536 + 4 * VMSTATE_DEPTH_MAX,
+                  "%u fields for %zu bytes", t->fields->len, blen);
+    for (guint i = 0; i < t->mismatches->len; i++) {
+        const VmMismatch *mm = &g_array_index(t->mismatches, VmMismatch, i);
+        HOSTILE_CHECK(mm->offset >= HOSTILE_VMSTATE_AT &&
+                      mm->offset <= HOSTILE_VMSTATE_AT + blen,
+                      "mismatch at 0x%" PRIx64 " outside the body",
+                      mm->offset);
+        HOSTILE_CHECK(mm->path && mm->msg && mm->msg[0], "empty mismatch");
+    }
+    for (guint i = 0; i < MIN(t->fields->len, 256u); i++) {
+        char *p = vmstate_path(t, vmstate_field(t, i));
+        vmstate_lookup(t, p);
+        g_free(p);
+    }
+    vmstate_free(t);
+}
+
+/* The same description and body wrapped in a stream (one FULL section, its
+ * footer, EOF, a vmdesc naming it) and rendered as the CLI does with
+ * --device=all --offsets, human and JSON. */
+static inline void hostile_vmstate_stream(json_object *desc,
+                                          const uint8_t *body, size_t blen)
+{
+    static const uint8_t head[] = {
+        'Q', 'E', 'V', 'M', 0, 0, 0, 3,
+        0x04, 0, 0, 0, 1, 3, 'd', 'e', 'v', 0, 0, 0, 0, 0, 0, 0, 1,
+    };
+    static const uint8_t foot[] = { 0x7e, 0, 0, 0, 1, 0x00, 0x06 };
+    json_object *doc = json_object_new_object();
+    json_object *devs = json_object_new_array();
+    GByteArray *b = g_byte_array_new();
+    const char *js;
+    uint8_t len[4];
+    size_t n;
+
+    json_object_object_add(desc, "name", json_object_new_string("dev"));
+    json_object_object_add(desc, "instance_id", json_object_new_int(0));
+    json_object_array_add(devs, json_object_get(desc));
+    json_object_object_add(doc, "page_size", json_object_new_int(4096));
+    json_object_object_add(doc, "devices", devs);
+    js = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+    n = strlen(js);
+    len[0] = (uint8_t)(n >> 24);
+    len[1] = (uint8_t)(n >> 16);
+    len[2] = (uint8_t)(n >> 8);
+    len[3] = (uint8_t)n;
+    g_byte_array_append(b, head, sizeof(head));
+    g_byte_array_append(b, body, (guint)blen);
+    g_byte_array_append(b, foot, sizeof(foot));
+    g_byte_array_append(b, len, 4);
+    g_byte_array_append(b, (const uint8_t *)js, (guint)n);
+    hostile_render_stream_bytes(b->data, b->len);
+    g_byte_array_unref(b);
+    json_object_put(doc);
+}
+
+/* Input: a vmdesc device description (JSON), a NUL byte, the body. */
+static inline void hostile_vmstate(const uint8_t *buf, size_t len)
+{
+    const uint8_t *nul = memchr(buf, 0, len);
+    size_t jlen = nul ? (size_t)(nul - buf) : len;
+    const uint8_t *body = nul ? nul + 1 : buf + len;
+    size_t blen = len - jlen - (nul ? 1 : 0);
+    json_tokener *tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH * 4);
+    json_object *desc = json_tokener_parse_ex(tok, (const char *)buf,
+                                              (int)jlen);
+
+    json_tokener_free(tok);
+    if (!desc) {
+        return;
+    }
+    hostile_vmstate_tree(desc, body, blen);
+    if (json_object_is_type(desc, json_type_object) && blen < (1u << 20)) {
+        hostile_vmstate_stream(desc, body, blen);
+    }
+    json_object_put(desc);
 }
 
 #endif

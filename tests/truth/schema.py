@@ -32,6 +32,7 @@ def cases(tmp):
     for d in fixture_dirs("main.bin"):
         rel = os.path.relpath(d, FIX)
         yield f"stream {rel}", (os.path.join(d, "main.bin"),)
+        yield f"devices {rel}", ("--device=all", os.path.join(d, "main.bin"))
         if os.path.exists(os.path.join(d, "state.bin")):
             yield f"state {rel}", (os.path.join(d, "state.bin"),)
             yield f"join {rel}", (os.path.join(d, "state.bin"),
@@ -75,6 +76,15 @@ def cases(tmp):
         if os.path.isdir(os.path.join(procs, n)):
             yield f"preflight {n}", ("--proc-snapshot", os.path.join(procs, n))
     yield "preflight error", ("--proc-snapshot", os.path.join(tmp, "nope"))
+    for name in ("postcopy-q35/main.bin.zst", "multifd-q35/main.bin.zst",
+                 "stream72-pc23-nofooter/main.bin.zst"):
+        yield f"devices {name}", ("--device=all", os.path.join(
+            REPO, "tests", "fixtures", "real", name))
+    yield "devices arm-virt-a57", ("--device=all", os.path.join(
+        REPO, "tests", "fixtures", "device-state", "arm-virt-a57",
+        "main.bin.zst"))
+    yield "devices of a cut stream", ("--device=all",
+                                      os.path.join(tmp, "truncated-stream"))
 
 
 def main():

@@ -623,6 +623,89 @@ static void test_stream_mutations(void)
     g_assert_cmpuint(done, ==, want);
 }
 
+/* ---- device bodies, field by field ---- */
+
+/* Every FULL section decoded as its vmdesc describes it (the invariants of
+ * hostile_vmstate_tree), and every 16th input rendered with --device=all. */
+static void check_devices(const uint8_t *buf, size_t len, bool render)
+{
+    StreamOpts o = { .keep_bodies = true };
+    StreamModel *m = NULL;
+    FmtError err;
+
+    stream_decode_mem_opts(buf, len, &o, &m, &err);
+    for (guint i = 0; i < m->sections->len; i++) {
+        const StreamSection *s = &g_array_index(m->sections, StreamSection, i);
+        size_t blen;
+        const uint8_t *body = stream_section_body(m, s, &blen);
+        if (body && s->desc) {
+            hostile_vmstate_tree(s->desc, body, blen);
+        }
+    }
+    stream_free(m);
+    if (render) {
+        hostile_render_stream_bytes(buf, len);
+    }
+}
+
+static void check_devices16(const uint8_t *buf, size_t len, bool render)
+{
+    static guint n;
+
+    check_devices(buf, len, render && n++ % 16 == 0);
+}
+
+/* Mutations aimed at the device bodies: each field is a record (duplicated,
+ * deleted, swapped), each subsection header a marker and a length. */
+static void layout_devices(const uint8_t *buf, size_t len, Layout *l)
+{
+    StreamOpts o = { .keep_bodies = true };
+    StreamModel *m = NULL;
+    FmtError err;
+
+    stream_decode_mem_opts(buf, len, &o, &m, &err);
+    for (guint i = 0; i < m->sections->len; i++) {
+        const StreamSection *s = &g_array_index(m->sections, StreamSection, i);
+        size_t blen;
+        const uint8_t *body = stream_section_body(m, s, &blen);
+        if (!body || !s->desc) {
+            continue;
+        }
+        VmTree *t = vmstate_decode(s->desc, body, blen, s->body_offset);
+        for (guint k = 1; k < t->fields->len; k++) {
+            const VmField *f = vmstate_field(t, k);
+            if (f->kind == VM_SUBSECTION) {
+                add_off(l->marker, f->offset);
+                add_len(l, f->offset + 1, 1);
+            }
+            if (f->size && f->offset + f->size <= len) {
+                add_off(l->rec, f->offset);
+                add_off(l->rec, f->offset + f->size);
+            }
+        }
+        vmstate_free(t);
+    }
+    stream_free(m);
+}
+
+static void test_device_mutations(void)
+{
+    g_autoptr(GPtrArray) seeds = g_ptr_array_new();
+    guint done;
+
+    if (!smallest_stream) {
+        g_test_skip("no stream fixture");
+        return;
+    }
+    g_ptr_array_add(seeds, smallest_stream);
+    guint want = mutation_count_env("HOSTILE_DEVICE_MUTATIONS", 800);
+    done = mutations(seeds, layout_devices, check_devices16, want,
+                     G_MAXSIZE);
+    g_test_message("%u mutations of the device bodies of %s", done,
+                   smallest_stream->path);
+    g_assert_cmpuint(done, ==, want);
+}
+
 /* ---- a stream without section footers (QEMU 7.2, pc-i440fx-2.3) ---- */
 
 #define NOFOOTER_ZST \
@@ -895,6 +978,7 @@ int main(int argc, char **argv)
     procsnap_seeds = load("tests/fuzz/corpus/fuzz-procsnap", 0, NULL);
     g_test_add_func("/mutations/procsnap/prefixes", test_procsnap_prefixes);
     g_test_add_func("/mutations/procsnap/mutations", test_procsnap_mutations);
+    g_test_add_func("/mutations/stream/device-bodies", test_device_mutations);
     int rc = g_test_run();
     g_ptr_array_unref(procsnap_seeds);
     g_ptr_array_unref(real_states);

@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * --device in human text: per selected section a heading, then an indented
+ * tree of "name = value" lines (unsigned values in hex, counts and signed
+ * values in decimal, bool as true/false), byte buffers as hexdump -C lines.
+ * --offsets puts each line's absolute offset and size in a left column.
+ */
+#include "render/device.h"
+
+#include <glib.h>
+#include <string.h>
+
+#include "render/device_named.h"
+#include "render/escape.h"
+#include "render/hexdump.h"
+#include "virtio_features.h"
+
+#define INLINE_BYTES 16u
+#define ROW_VALUES 8u
+
+typedef struct Hum {
+    Out *o;
+    const VmTree *t;
+    bool offsets;
+} Hum;
+
+static void emit(Hum *h, const VmField *f, unsigned depth, const char *fmt,
+                 ...) __attribute__((format(printf, 4, 5)));
+
+static void emit(Hum *h, const VmField *f, unsigned depth, const char *fmt,
+                 ...)
+{
+    g_autofree char *text = NULL;
+    char col[40] = "";
+    va_list ap;
+
+    va_start(ap, fmt);
+    text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    if (h->offsets && f) {
+        g_snprintf(col, sizeof(col), "0x%08" G_GINT64_MODIFIER "x %6"
+                   G_GUINT64_FORMAT "  ", f->offset, f->size);
+    } else if (h->offsets) {
+        g_snprintf(col, sizeof(col), "%19s", "");
+    }
+    out_line(h->o, "%s%*s%s", col, (int)(2 + 2 * depth), "", text);
+}
+
+typedef struct DumpCtx {
+    Hum *h;
+    unsigned depth;
+} DumpCtx;
+
+static void dump_line(void *opaque, const char *line)
+{
+    DumpCtx *d = opaque;
+
+    emit(d->h, NULL, d->depth, "%s", line);
+}
+
+static void dump_from(Hum *h, const uint8_t *p, size_t n, uint64_t base,
+                      unsigned depth)
+{
+    DumpCtx d = { h, depth };
+
+    hexdump(p, n, base, dump_line, &d);
+}
+
+static void dump(Hum *h, const uint8_t *p, size_t n, unsigned depth)
+{
+    dump_from(h, p, n, 0, depth);
+}
+
+/* Names that hold counts, lengths or indices print in decimal. */
+static bool count_word(const char *w, size_t n)
+{
+    static const char *const words[] = {
+        "count", "cnt", "num", "nb", "nr", "len", "length", "size", "idx",
+        "index", "n", "entries", "nentries",
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(words); i++) {
+        if (strlen(words[i]) == n && !g_ascii_strncasecmp(w, words[i], n)) {
+            return true;
+        }
+    }
+    return (n > 3 && !g_ascii_strncasecmp(w, "num", 3)) ||
+           (n > 5 && !g_ascii_strncasecmp(w + n - 5, "count", 5));
+}
+
+static bool countish(const char *name)
+{
+    for (const char *p = name; *p;) {
+        size_t n = 0;
+        while (g_ascii_isalnum(p[n])) {
+            n++;
+        }
+        if (n && count_word(p, n)) {
+            return true;
+        }
+        p += n ? n : 1;
+    }
+    return false;
+}
+
+static char *hex_pairs(const uint8_t *p, size_t n)
+{
+    GString *s = g_string_new(NULL);
+
+    for (size_t i = 0; i < n; i++) {
+        g_string_append_printf(s, "%s%02x", i ? " " : "", p[i]);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static char *scalar_text(const VmTree *t, const VmField *f, bool count)
+{
+    int64_t v;
+
+    switch (f->kind) {
+    case VM_INT:
+        v = vmstate_int(f);
+        return v < 0 ? g_strdup_printf("%" G_GINT64_FORMAT " (0x%0*"
+                                       G_GINT64_MODIFIER "x)", v,
+                                       f->width * 2, f->value)
+                     : g_strdup_printf("%" G_GINT64_FORMAT, v);
+    case VM_UINT:
+        return count ? g_strdup_printf("%" G_GUINT64_FORMAT, f->value)
+                     : g_strdup_printf("0x%0*" G_GINT64_MODIFIER "x",
+                                       f->width * 2, f->value);
+    case VM_BOOL:
+        return g_strdup(f->value ? "true" : "false");
+    case VM_FLOAT:
+        return g_strdup_printf("%.17g", vmstate_float(f));
+    case VM_TIMER:
+        v = vmstate_int(f);
+        return v == -1 ? g_strdup("-1 (not armed)")
+                       : g_strdup_printf("%" G_GINT64_FORMAT " ns", v);
+    case VM_POINTER:
+        return g_strdup(f->value == 0x30 ? "null" : f->value == 0x31
+                        ? "present" : "(not a pointer marker)");
+    case VM_STRING: {
+        g_autofree char *s = g_strndup((const char *)vmstate_bytes(t, f) + 1,
+                                       (size_t)f->size - 1);
+        g_autofree char *e = text_escape(s);
+        return g_strdup_printf("\"%s\"", e);
+    }
+    default:
+        return hex_pairs(vmstate_bytes(t, f), (size_t)f->size);
+    }
+}
+
+static const char *flag_note(const VmField *f)
+{
+    if (f->flags & VMF_UNDESCRIBED) {
+        return "  (undescribed)";
+    }
+    if (f->flags & VMF_MISMATCH) {
+        return "  (MISMATCH)";
+    }
+    if (f->flags & VMF_UNKNOWN_TYPE) {
+        return "  (unknown type)";
+    }
+    if (f->flags & VMF_OPAQUE) {
+        return "  (opaque)";
+    }
+    return "";
+}
+
+static void show(Hum *h, const VmField *f, const char *name, unsigned depth);
+
+/* cpreg_vmstate_indexes + cpreg_vmstate_values as one named list. */
+static void show_cpregs(Hum *h, const VmField *idx, const VmField *val,
+                        unsigned depth)
+{
+    const VmField *v = vmstate_first(h->t, val);
+
+    emit(h, idx, depth, "cpregs = %u registers (cpreg_vmstate_indexes and "
+         "cpreg_vmstate_values)", idx->count);
+    for (const VmField *k = vmstate_first(h->t, idx); k && v;
+         k = vmstate_next(h->t, k), v = vmstate_next(h->t, v)) {
+        g_autofree char *name = named_cpreg_text(k->value);
+        emit(h, v, depth + 1, "%s = 0x%016" G_GINT64_MODIFIER "x", name,
+             v->value);
+    }
+}
+
+static void show_children(Hum *h, const VmField *f, unsigned depth)
+{
+    const VmField *idx = NULL, *val = NULL;
+
+    if (f->kind == VM_SECTION && !named_cpregs(h->t, &idx, &val)) {
+        idx = val = NULL;
+    }
+    for (const VmField *k = vmstate_first(h->t, f); k;
+         k = vmstate_next(h->t, k)) {
+        if (k == idx) {
+            show_cpregs(h, idx, val, depth);
+        } else if (k != val) {
+            show(h, k, k->name, depth);
+        }
+    }
+}
+
+static char *features_text(uint64_t v, uint32_t id)
+{
+    GString *s = g_string_new(NULL);
+
+    for (unsigned b = 0; b < 64; b++) {
+        if (v & (1ull << b)) {
+            g_autofree char *n = named_feature_text(id, b);
+            g_string_append_printf(s, "%s%s", s->len ? " " : "", n);
+        }
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void show_virtio_queues(Hum *h, const VirtioState *s, unsigned depth)
+{
+    emit(h, NULL, depth, "queues = %u", s->queues->len);
+    for (guint i = 0; i < s->queues->len; i++) {
+        const VirtioQueue *q = &g_array_index(s->queues, VirtioQueue, i);
+        VmField at = { .offset = q->offset, .size = s->msix_entries ? 16 : 14 };
+        g_autofree char *vec = q->vector >= 0
+            ? g_strdup_printf(", vector %d", q->vector) : g_strdup("");
+        emit(h, &at, depth + 1, "[%u] num %u, desc 0x%016" G_GINT64_MODIFIER
+             "x, last_avail_idx %u%s", i, q->num, q->desc, q->last_avail_idx,
+             vec);
+    }
+}
+
+/* The opaque virtio field, decoded as far as its layout is public; the rest
+ * (the device's own vmsd and the virtio subsections) as bytes. */
+static void show_virtio(Hum *h, const VmField *f, const char *name,
+                        unsigned depth)
+{
+    VirtioState s;
+    bool ok = virtio_state_decode(vmstate_bytes(h->t, f), (size_t)f->size,
+                                  f->offset, &s);
+    const char *dev = virtio_device_name(s.virtio_id);
+    uint64_t rest = ok ? s.device_offset - f->offset : s.common_size;
+
+    emit(h, f, depth, "%s = %" G_GUINT64_FORMAT " bytes (virtio)%s%s", name,
+         f->size, s.stop ? ", not decoded: " : "", s.stop ? s.stop : "");
+    if (s.vendor_id == 0x1af4) {
+        emit(h, NULL, depth + 1, "pci: vendor 0x%04x device 0x%04x (virtio "
+             "%s%s), %u MSI-X entries, config vector %d", s.vendor_id,
+             s.device_id, dev ? dev : "?", s.express ? ", PCI Express" : "",
+             s.msix_entries, s.config_vector);
+    }
+    if (ok) {
+        g_autofree char *st = named_status_text(s.status);
+        g_autofree char *feat = features_text(s.guest_features, s.virtio_id);
+        emit(h, NULL, depth + 1, "status = 0x%02x (%s)", s.status,
+             st[0] ? st : "reset");
+        emit(h, NULL, depth + 1, "isr = 0x%02x", s.isr);
+        emit(h, NULL, depth + 1, "queue_sel = %u", s.queue_sel);
+        emit(h, NULL, depth + 1, "guest_features = 0x%016" G_GINT64_MODIFIER
+             "x (%s)%s%s", s.guest_features, s.has_features64
+             ? "virtio/64bit_features" : "low 32 bits", feat[0] ? ": " : "",
+             feat);
+        emit(h, NULL, depth + 1, "config = %u bytes", s.config_len);
+        dump(h, vmstate_bytes(h->t, f) + (s.config_offset - f->offset),
+             s.config_len, depth + 2);
+        show_virtio_queues(h, &s, depth + 1);
+        for (guint i = 0; i < s.subs->len; i++) {
+            const VirtioSub *v = &g_array_index(s.subs, VirtioSub, i);
+            emit(h, NULL, depth + 1, "subsection %s (version %u) at 0x%"
+                 G_GINT64_MODIFIER "x", v->name, v->version, v->offset);
+        }
+    }
+    emit(h, NULL, depth + 1, "%s, %" G_GUINT64_FORMAT " bytes from +0x%"
+         G_GINT64_MODIFIER "x:", ok ? "the device's own part and the virtio "
+         "subsections (no public layout)" : "undecoded", f->size - rest,
+         rest);
+    dump_from(h, vmstate_bytes(h->t, f) + rest, (size_t)(f->size - rest),
+              rest, depth + 2);
+    virtio_state_clear(&s);
+}
+
+static bool leaf_array(const VmTree *t, const VmField *f, unsigned *width)
+{
+    const VmField *k = vmstate_first(t, f);
+
+    *width = k ? k->width : 0;
+    for (; k; k = vmstate_next(t, k)) {
+        if (k->first != VM_NONE || k->flags || k->width != *width ||
+            (k->kind != VM_INT && k->kind != VM_UINT && k->kind != VM_BOOL)) {
+            return false;
+        }
+    }
+    return f->count > 0;
+}
+
+/* An array of numbers: inline when short, else rows of ROW_VALUES with the
+ * first index, repeated rows collapsed to "*"; bytes as a hexdump. */
+static void show_numbers(Hum *h, const VmField *f, const char *name,
+                         unsigned width, unsigned depth)
+{
+    bool count = countish(name);
+    g_autofree char *type = text_escape(f->type);
+    GPtrArray *vals = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *prev = NULL;
+    bool starred = false;
+
+    if (width == 1 && f->count > ROW_VALUES &&
+        vmstate_first(h->t, f)->kind == VM_UINT && !count) {
+        emit(h, f, depth, "%s = %u bytes (%s)", name, f->count, type);
+        dump(h, vmstate_bytes(h->t, f), (size_t)f->size, depth + 1);
+        g_ptr_array_unref(vals);
+        return;
+    }
+    for (const VmField *k = vmstate_first(h->t, f); k;
+         k = vmstate_next(h->t, k)) {
+        g_ptr_array_add(vals, scalar_text(h->t, k, count));
+    }
+    if (f->count <= 4) {
+        g_ptr_array_add(vals, NULL);
+        g_autofree char *joined = g_strjoinv(", ", (char **)vals->pdata);
+        emit(h, f, depth, "%s = [%s]", name, joined);
+        g_ptr_array_unref(vals);
+        return;
+    }
+    emit(h, f, depth, "%s = %u x %s", name, f->count, type);
+    for (guint i = 0; i < vals->len; i += ROW_VALUES) {
+        GString *row = g_string_new(NULL);
+        for (guint k = i; k < MIN(vals->len, i + ROW_VALUES); k++) {
+            g_string_append_printf(row, "%s%s", k > i ? " " : "",
+                                   (char *)g_ptr_array_index(vals, k));
+        }
+        if (prev && !strcmp(prev, row->str) &&
+            vals->len - i >= ROW_VALUES) {
+            if (!starred) {
+                emit(h, NULL, depth + 1, "*");
+                starred = true;
+            }
+            g_string_free(row, TRUE);
+            continue;
+        }
+        starred = false;
+        emit(h, NULL, depth + 1, "[%u] %s", i, row->str);
+        g_free(prev);
+        prev = g_string_free(row, FALSE);
+    }
+    g_ptr_array_unref(vals);
+}
+
+static void show_array(Hum *h, const VmField *f, const char *name,
+                       unsigned depth)
+{
+    unsigned width;
+    guint i = 0;
+
+    if (leaf_array(h->t, f, &width)) {
+        show_numbers(h, f, name, width, depth);
+        return;
+    }
+    for (const VmField *k = vmstate_first(h->t, f); k;
+         k = vmstate_next(h->t, k)) {
+        g_autofree char *n = g_strdup_printf("%s[%u]", name, i++);
+        show(h, k, n, depth);
+    }
+}
+
+static void show(Hum *h, const VmField *f, const char *name, unsigned depth)
+{
+    g_autofree char *safe = text_escape(name);
+
+    switch (f->kind) {
+    case VM_STRUCT:
+        emit(h, f, depth, "%s:", safe);
+        show_children(h, f, depth + 1);
+        return;
+    case VM_SUBSECTION:
+        emit(h, f, depth, "%s: (subsection, version %u)", safe, f->version);
+        show_children(h, f, depth + 1);
+        return;
+    case VM_ARRAY:
+        show_array(h, f, safe, depth);
+        return;
+    case VM_BYTES:
+    case VM_RAW:
+        if (!strcmp(f->type, "virtio") && f->parent == 0) {
+            show_virtio(h, f, safe, depth);
+            return;
+        }
+        if (f->size > INLINE_BYTES) {
+            g_autofree char *type = text_escape(f->type);
+            emit(h, f, depth, "%s = %" G_GUINT64_FORMAT " bytes (%s)%s", safe,
+                 f->size, type, flag_note(f));
+            dump(h, vmstate_bytes(h->t, f), (size_t)f->size, depth + 1);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    g_autofree char *v = scalar_text(h->t, f, countish(name));
+    emit(h, f, depth, "%s = %s%s", safe, v, flag_note(f));
+}
+
+static void heading(Out *o, const DeviceSet *ds, guint i)
+{
+    const StreamSection *s = &g_array_index(ds->m->sections, StreamSection, i);
+    g_autofree char *idstr = text_escape(s->idstr);
+    g_autofree char *vmsd = s->vmsd_name ? text_escape(s->vmsd_name) : NULL;
+    g_autofree char *what = vmsd
+        ? g_strdup_printf("vmsd %s version %" G_GINT64_FORMAT, vmsd,
+                          s->vmsd_version)
+        : g_strdup_printf("section version %u", s->version);
+
+    out_line(o, "\n%s (section %u, id %u, instance %u): %s, body %"
+             G_GUINT64_FORMAT " bytes at 0x%" G_GINT64_MODIFIER "x", idstr, i,
+             s->section_id, s->instance_id, what,
+             s->body_end >= s->body_offset ? s->body_end - s->body_offset : 0,
+             s->body_offset);
+}
+
+static void show_raw(Hum *h, const DeviceSet *ds, guint i)
+{
+    const StreamSection *s = &g_array_index(ds->m->sections, StreamSection, i);
+    const uint8_t *body;
+    size_t len = 0;
+
+    emit(h, NULL, 0, "no fields: %s", ds->why[i]);
+    body = stream_section_body(ds->m, s, &len);
+    if (!body) {
+        return;
+    }
+    emit(h, NULL, 0, "undescribed body, %zu bytes%s:", len,
+         len > DEVICE_RAW_SHOW ? " (the first 256 shown)" : "");
+    dump(h, body, MIN(len, (size_t)DEVICE_RAW_SHOW), 1);
+}
+
+static void show_mismatches(Hum *h, const VmTree *t)
+{
+    for (guint k = 0; k < t->mismatches->len; k++) {
+        const VmMismatch *mm = &g_array_index(t->mismatches, VmMismatch, k);
+        g_autofree char *path = text_escape(mm->path[0] ? mm->path
+                                                        : "(section body)");
+        g_autofree char *msg = text_escape(mm->msg);
+        emit(h, NULL, 0, "MISMATCH at 0x%" G_GINT64_MODIFIER "x: %s: %s",
+             mm->offset, path, msg);
+    }
+}
+
+void device_render_human(Out *o, const DeviceSet *ds)
+{
+    out_line(o, "\nDevices (%s)", ds->view->offsets
+             ? "offset, size, then field" : "field = value");
+    for (guint i = 0; i < ds->m->sections->len; i++) {
+        Hum h = { o, ds->trees[i], ds->view->offsets };
+
+        if (!ds->selected[i]) {
+            continue;
+        }
+        heading(o, ds, i);
+        if (!h.t) {
+            show_raw(&h, ds, i);
+            continue;
+        }
+        show_mismatches(&h, h.t);
+        show_children(&h, vmstate_root(h.t), 0);
+    }
+}

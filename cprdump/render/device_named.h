@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* --device: names for fields people decode by hand (device_named.c). */
+#ifndef CPRDUMP_RENDER_DEVICE_NAMED_H
+#define CPRDUMP_RENDER_DEVICE_NAMED_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "render/out.h"
+#include "virtio_state.h"
+#include "vmstate.h"
+
+/* The section's "decoded" object ("virtio", "cpregs"), or NULL. */
+json_object *named_json(const VmTree *t);
+
+/* The top-level field of type "virtio", or NULL. */
+const VmField *named_virtio_field(const VmTree *t);
+/* The arm cpu's index and value lists (same length), if both are there. */
+bool named_cpregs(const VmTree *t, const VmField **idx, const VmField **val);
+
+char *named_feature_text(uint32_t virtio_id, unsigned bit);
+char *named_status_text(uint8_t status);
+/* "SCTLR_EL1 (op0 3 op1 0 CRn 1 CRm 0 op2 0)", ... */
+char *named_cpreg_text(uint64_t id);
+
+#endif

@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A device section body, field by field, as its vmdesc entry describes it
+ * (formats/vmstate.md). Every element of an entry is exactly 'size' bytes,
+ * compressed arrays repeat an entry 'array_len' times, consecutive entries
+ * with one name are one array, and each listed subsection follows its
+ * parent's fields as 0x05, u8 length, name, BE u32 version, body.
+ */
+#include "vmstate.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "json_get.h"
+
+/* Nodes allowed per body byte (plus a constant): zero-size fields are legal,
+ * but a description cannot make cprdump build more than this. */
+#define NODES_PER_BYTE 2u
+#define NODES_EXTRA 65536u
+
+typedef struct TypeInfo {
+    const char *name;
+    uint8_t kind;
+    uint8_t width;
+    uint16_t flags;
+} TypeInfo;
+
+/* Special layouts handled by decode_leaf(). */
+enum { K_IRQ_STATE = 100, K_BITMAP };
+
+static const TypeInfo types[] = {
+    { "int8", VM_INT, 1, 0 },
+    { "int16", VM_INT, 2, 0 },
+    { "int32", VM_INT, 4, 0 },
+    { "int64", VM_INT, 8, 0 },
+    { "uint8", VM_UINT, 1, 0 },
+    { "uint16", VM_UINT, 2, 0 },
+    { "uint32", VM_UINT, 4, 0 },
+    { "uint64", VM_UINT, 8, 0 },
+    { "int32 equal", VM_INT, 4, 0 },
+    { "int32 le", VM_INT, 4, 0 },       /* "less or equal", still BE */
+    { "uint8 equal", VM_UINT, 1, 0 },
+    { "uint16 equal", VM_UINT, 2, 0 },
+    { "uint32 equal", VM_UINT, 4, 0 },
+    { "int64 equal", VM_UINT, 8, 0 },   /* QEMU's uint64-equal info */
+    { "uint64 equal", VM_UINT, 8, 0 },
+    { "bool", VM_BOOL, 1, 0 },
+    { "timer", VM_TIMER, 8, 0 },
+    { "float64", VM_FLOAT, 8, 0 },
+    { "CPU_Double_U", VM_FLOAT, 8, 0 }, /* BE u32 upper, BE u32 lower */
+    { "buffer", VM_BYTES, 0, 0 },
+    { "unused_buffer", VM_BYTES, 0, 0 },
+    { "pci config", VM_BYTES, 0, 0 },
+    { "pci irq state", K_IRQ_STATE, 4, 0 },
+    { "bitmap", K_BITMAP, 8, 0 },
+    { "nullptr", VM_POINTER, 1, 0 },
+    { "ptr-marker", VM_POINTER, 1, 0 },
+    { "capability", VM_STRING, 0, 0 },
+    { "struct", VM_STRUCT, 0, 0 },
+    { "tmp", VM_STRUCT, 0, 0 },
+    { "vstruct", VM_STRUCT, 0, 0 },
+    { "virtio", VM_BYTES, 0, VMF_OPAQUE },
+    { "qtailq", VM_BYTES, 0, VMF_OPAQUE },
+    { "qlist", VM_BYTES, 0, VMF_OPAQUE },
+    { "gtree", VM_BYTES, 0, VMF_OPAQUE },
+    { "fd", VM_BYTES, 0, VMF_OPAQUE },
+};
+
+static const TypeInfo unknown_type = { NULL, VM_RAW, 0, VMF_UNKNOWN_TYPE };
+
+static const TypeInfo *type_info(const char *name)
+{
+    for (size_t i = 0; name && i < G_N_ELEMENTS(types); i++) {
+        if (!strcmp(types[i].name, name)) {
+            return &types[i];
+        }
+    }
+    return &unknown_type;
+}
+
+typedef struct Ctx {
+    VmTree *t;
+    const uint8_t *b;     /* body */
+    size_t budget;        /* nodes left */
+    bool stopped;         /* a limit was hit: unwind */
+} Ctx;
+
+static const char UNDESCRIBED[] = "(undescribed)";
+
+/* ---- tree building ---- */
+
+static VmField *node(Ctx *c, uint32_t i)
+{
+    return &g_array_index(c->t->fields, VmField, i);
+}
+
+static uint32_t add_node(Ctx *c, uint32_t parent, const char *name,
+                         const char *type, uint8_t kind, size_t pos,
+                         uint64_t size)
+{
+    VmField f = {
+        .name = name ? name : "?", .type = type ? type : "?", .kind = kind,
+        .parent = parent, .first = VM_NONE, .last = VM_NONE, .next = VM_NONE,
+        .offset = c->t->body_offset + pos, .size = size,
+    };
+    uint32_t i = c->t->fields->len;
+
+    if (c->budget) {
+        c->budget--;
+    }
+    g_array_append_val(c->t->fields, f);
+    if (parent != VM_NONE) {
+        VmField *p = node(c, parent);
+        if (p->last == VM_NONE) {
+            p->first = i;
+        } else {
+            node(c, p->last)->next = i;
+        }
+        p->last = i;
+        p->count++;
+    }
+    return i;
+}
+
+static void mismatch(Ctx *c, FmtErrCode code, size_t pos, uint32_t at,
+                     const char *suffix, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* Records a mismatch at body index pos for node 'at' (its path; suffix is
+ * appended for something not yet in the tree, such as a subsection). */
+static void mismatch(Ctx *c, FmtErrCode code, size_t pos, uint32_t at,
+                     const char *suffix, const char *fmt, ...)
+{
+    g_autofree char *p = at ? vmstate_path(c->t, vmstate_field(c->t, at))
+                            : g_strdup("");
+    VmMismatch m = { .offset = c->t->body_offset + pos, .code = code };
+    va_list ap;
+
+    if (at) {
+        node(c, at)->flags |= VMF_MISMATCH;
+    }
+    m.path = suffix ? g_strconcat(p, p[0] ? "." : "", suffix, NULL)
+                    : g_steal_pointer(&p);
+    va_start(ap, fmt);
+    m.msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_array_append_val(c->t->mismatches, m);
+}
+
+/* Covers [pos, end) with one undescribed raw node of parent. */
+static void add_rest(Ctx *c, uint32_t parent, size_t pos, size_t end)
+{
+    if (pos < end) {
+        uint32_t i = add_node(c, parent, UNDESCRIBED, "raw", VM_RAW, pos,
+                              end - pos);
+        node(c, i)->flags |= VMF_UNDESCRIBED | VMF_MISMATCH;
+    }
+}
+
+static bool budget_ok(Ctx *c, uint64_t want, size_t pos, uint32_t at)
+{
+    if (!c->stopped && want <= c->budget) {
+        return true;
+    }
+    if (!c->stopped) {
+        mismatch(c, FMT_ERR_LIMIT, pos, at, NULL, "the description asks for "
+                 "more fields than cprdump decodes in a body of %zu bytes "
+                 "(%u per byte + %u)", c->t->body_size, NODES_PER_BYTE,
+                 NODES_EXTRA);
+    }
+    c->stopped = true;
+    return false;
+}
+
+/* ---- leaves ---- */
+
+static uint64_t load_be(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        v = (v << 8) | p[i];
+    }
+    return v;
+}
+
+/* An array of n values of width w synthesised from one field's bytes. */
+static void add_words(Ctx *c, uint32_t arr, const char *name, uint8_t kind,
+                      uint8_t w, size_t pos, uint64_t n)
+{
+    for (uint64_t k = 0; k < n; k++) {
+        uint32_t i = add_node(c, arr, name, kind == VM_INT ? "int32"
+                              : "uint64", kind, pos + k * w, w);
+        node(c, i)->width = w;
+        node(c, i)->value = load_be(c->b + pos + k * w, w);
+    }
+}
+
+static void decode_number(Ctx *c, uint32_t i, const TypeInfo *ti, size_t pos,
+                          uint64_t size)
+{
+    VmField *f = node(c, i);
+
+    if (size == ti->width || (size && size <= 8 && ti->kind != VM_BOOL &&
+                              ti->kind != VM_POINTER)) {
+        f->width = (uint8_t)size;
+        f->value = load_be(c->b + pos, (size_t)size);
+        if (size != ti->width) {
+            f->flags |= VMF_ODD_SIZE;
+            if (ti->kind == VM_FLOAT || ti->kind == VM_TIMER) {
+                f->kind = VM_BYTES;
+            }
+        }
+        if (ti->kind == VM_POINTER && f->value != 0x30 && f->value != 0x31) {
+            mismatch(c, FMT_ERR_INVALID, pos, i, NULL, "pointer marker 0x%02x "
+                     "(0x30 null or 0x31 present)", (unsigned)f->value);
+        }
+        return;
+    }
+    f->kind = VM_BYTES;
+    f->flags |= VMF_ODD_SIZE;
+}
+
+static bool decode_struct(Ctx *c, json_object *f, uint32_t i, size_t pos,
+                          uint64_t size, unsigned depth);
+
+/* One element of entry f at pos, size bytes (known to fit). */
+static bool decode_element(Ctx *c, json_object *f, const TypeInfo *ti,
+                           uint32_t into, size_t pos, uint64_t size,
+                           unsigned depth)
+{
+    const char *name = json_get_str(f, "name");
+    const char *type = json_get_str(f, "type");
+    uint8_t kind = ti->kind >= K_IRQ_STATE ? VM_ARRAY : ti->kind;
+    uint32_t i = add_node(c, into, name, type, kind, pos, size);
+
+    node(c, i)->flags |= ti->flags;
+    switch (ti->kind) {
+    case VM_INT:
+    case VM_UINT:
+    case VM_BOOL:
+    case VM_FLOAT:
+    case VM_TIMER:
+    case VM_POINTER:
+        decode_number(c, i, ti, pos, size);
+        break;
+    case VM_STRING:
+        if (!size || c->b[pos] + 1u != size) {
+            node(c, i)->kind = VM_BYTES;
+            node(c, i)->flags |= VMF_ODD_SIZE;
+        }
+        break;
+    case K_IRQ_STATE:
+    case K_BITMAP:
+        if (size % ti->width || (ti->kind == K_IRQ_STATE && size != 16)) {
+            node(c, i)->kind = VM_BYTES;
+            node(c, i)->flags |= VMF_ODD_SIZE;
+        } else if (budget_ok(c, size / ti->width, pos, i)) {
+            add_words(c, i, name, ti->kind == K_IRQ_STATE ? VM_INT : VM_UINT,
+                      ti->width, pos, size / ti->width);
+        }
+        break;
+    case VM_STRUCT:
+        return decode_struct(c, f, i, pos, size, depth);
+    default:
+        break;
+    }
+    c->t->described += size;
+    return !c->stopped;
+}
+
+static bool decode_desc(Ctx *c, json_object *desc, uint32_t parent,
+                        size_t *pos, size_t end, unsigned depth);
+
+/* The nested description of a struct-like entry: "struct" for struct, the
+ * field object itself for tmp / vstruct (vmstate.md). */
+static json_object *nested_desc(json_object *f)
+{
+    json_object *d;
+
+    if (json_object_object_get_ex(f, "struct", &d) &&
+        json_object_is_type(d, json_type_object)) {
+        return d;
+    }
+    if (json_object_object_get_ex(f, "fields", &d)) {
+        return f;
+    }
+    return NULL;
+}
+
+/* QEMU before 9.1.3 described an array of pointers by its first element
+ * only: a NULL first slot makes every element a 1-byte struct with an empty
+ * description. Slots holding 0x30 are NULL markers; any other byte starts a
+ * real element that the vmdesc does not describe: the rest is undescribed. */
+static bool decode_old_null(Ctx *c, uint32_t i, size_t pos)
+{
+    VmField *f = node(c, i);
+
+    f->kind = VM_POINTER;
+    f->width = 1;
+    f->value = c->b[pos];
+    c->t->described += 1;
+    if (f->value == 0x30) {
+        return true;
+    }
+    mismatch(c, FMT_ERR_INVALID, pos, i, NULL, "byte 0x%02x where the vmdesc "
+             "has a NULL pointer: it describes this array of pointers by its "
+             "first (NULL) element, as QEMU before 9.1.3 did, so this real "
+             "element is not described", (unsigned)f->value);
+    c->t->described -= 1;
+    f->kind = VM_RAW;
+    f->flags |= VMF_UNDESCRIBED;
+    return false;
+}
+
+static bool decode_struct(Ctx *c, json_object *f, uint32_t i, size_t pos,
+                          uint64_t size, unsigned depth)
+{
+    json_object *d = nested_desc(f);
+    size_t p = pos, end = pos + (size_t)size;
+    bool ok;
+
+    if (d && size == 1 && !json_object_object_length(d)) {
+        return decode_old_null(c, i, pos);
+    }
+    if (!d) {
+        node(c, i)->kind = VM_BYTES;
+        node(c, i)->flags |= VMF_OPAQUE;
+        c->t->described += size;
+        return true;
+    }
+    ok = decode_desc(c, d, i, &p, end, depth + 1);
+    if (ok && p < end) {
+        mismatch(c, FMT_ERR_INVALID, p, i, NULL, "%s of %" G_GUINT64_FORMAT
+                 " bytes per the vmdesc, but its fields and subsections take "
+                 "%zu", node(c, i)->type, size, p - pos);
+    }
+    add_rest(c, i, p, end);
+    return !c->stopped;
+}
+
+/* ---- entries, runs, subsections ---- */
+
+/* Entry f (array_len elements of size bytes) at *pos into 'into'. */
+static bool decode_entry(Ctx *c, json_object *f, uint32_t into, size_t *pos,
+                         size_t end, unsigned depth)
+{
+    const char *name = json_get_str(f, "name");
+    const char *type = json_get_str(f, "type");
+    int64_t size = json_get_int(f, "size", -1);
+    int64_t count = json_object_object_get_ex(f, "array_len", NULL)
+                    ? json_get_int(f, "array_len", -1) : 1;
+    const TypeInfo *ti = type_info(type);
+    size_t left = end - *pos;
+    uint32_t bad;
+
+    if (size < 0 || count < 0) {
+        bad = add_node(c, into, name, type, VM_RAW, *pos, left);
+        node(c, bad)->flags |= VMF_UNDESCRIBED;
+        mismatch(c, FMT_ERR_INVALID, *pos, bad, NULL, "field without a "
+                 "valid %s in the vmdesc", size < 0 ? "size" : "array_len");
+        *pos = end;
+        return false;
+    }
+    if (count && (uint64_t)size > left / (uint64_t)count) {
+        bad = add_node(c, into, name, type, VM_RAW, *pos, left);
+        node(c, bad)->flags |= VMF_UNDESCRIBED;
+        mismatch(c, FMT_ERR_TRUNCATED, *pos, bad, NULL, "%s of %" G_GINT64_FORMAT
+                 " x %" G_GINT64_FORMAT " bytes overruns the %s: %zu bytes "
+                 "left", type ? type : "field", count, size,
+                 into ? "enclosing field" : "section body", left);
+        *pos = end;
+        return false;
+    }
+    if (!budget_ok(c, (uint64_t)count, *pos, into)) {
+        return false;
+    }
+    for (int64_t e = 0; e < count; e++) {
+        if (!decode_element(c, f, ti, into, *pos, (uint64_t)size, depth)) {
+            *pos += (size_t)size;
+            return false;
+        }
+        *pos += (size_t)size;
+    }
+    return true;
+}
+
+static const char *entry_name(json_object *f)
+{
+    const char *n = json_get_str(f, "name");
+
+    return n ? n : "?";
+}
+
+/* Entries [i, j) share one name: one array (QEMU 7.2, 10.0 and 11.1 write
+ * "index" differently, so runs are grouped by name alone). */
+static size_t run_end(json_object *fields, size_t i, size_t n)
+{
+    const char *name = entry_name(json_object_array_get_idx(fields, i));
+    size_t j = i + 1;
+
+    while (j < n &&
+           !strcmp(entry_name(json_object_array_get_idx(fields, j)), name)) {
+        j++;
+    }
+    return j;
+}
+
+static bool decode_run(Ctx *c, json_object *fields, size_t i, size_t j,
+                       uint32_t parent, size_t *pos, size_t end,
+                       unsigned depth)
+{
+    json_object *f = json_object_array_get_idx(fields, i);
+    uint32_t into = parent, arr = VM_NONE;
+    size_t start = *pos;
+    bool ok = true;
+
+    if (j - i > 1 || json_object_object_get_ex(f, "array_len", NULL)) {
+        arr = into = add_node(c, parent, json_get_str(f, "name"),
+                              json_get_str(f, "type"), VM_ARRAY, *pos, 0);
+    }
+    for (size_t k = i; k < j && ok; k++) {
+        ok = decode_entry(c, json_object_array_get_idx(fields, k), into, pos,
+                          end, depth);
+    }
+    if (arr != VM_NONE) {
+        node(c, arr)->size = *pos - start;
+    }
+    return ok;
+}
+
+static bool decode_subsection(Ctx *c, json_object *sub, uint32_t parent,
+                              size_t *pos, size_t end, unsigned depth)
+{
+    const char *name = json_get_str(sub, "vmsd_name");
+    int64_t version = json_get_int(sub, "version", -1);
+    size_t len = name ? strlen(name) : 0, start = *pos;
+    const uint8_t *b = c->b + *pos;
+    g_autofree char *safe = g_strescape(name ? name : "?", NULL);
+    uint32_t i;
+    bool ok;
+
+    if (!name || len > 255) {
+        mismatch(c, FMT_ERR_INVALID, *pos, parent, safe, "subsection without "
+                 "a usable vmsd_name in the vmdesc");
+        return false;
+    }
+    if (end > *pos && b[0] != 0x05) {
+        mismatch(c, FMT_ERR_INVALID, *pos, parent, name, "byte 0x%02x where "
+                 "subsection \"%s\" (0x05) belongs", b[0], safe);
+        return false;
+    }
+    if (end - *pos < 6 + len) {
+        mismatch(c, FMT_ERR_TRUNCATED, *pos, parent, name, "subsection header "
+                 "of %zu bytes overruns the %s: %zu bytes left", 6 + len,
+                 parent ? "enclosing field" : "section body", end - *pos);
+        return false;
+    }
+    if (b[1] != len || memcmp(b + 2, name, len)) {
+        g_autofree char *wire = g_strndup((const char *)b + 2,
+                                          MIN((size_t)b[1], end - *pos - 2));
+        g_autofree char *wsafe = g_strescape(wire, NULL);
+        mismatch(c, FMT_ERR_INVALID, *pos + 1, parent, name, "subsection "
+                 "\"%s\" where \"%s\" belongs", wsafe, safe);
+        return false;
+    }
+    i = add_node(c, parent, name, "subsection", VM_SUBSECTION, *pos, 0);
+    node(c, i)->version = (uint32_t)load_be(b + 2 + len, 4);
+    if (node(c, i)->version != version) {
+        mismatch(c, FMT_ERR_INVALID, *pos + 2 + len, i, NULL, "version %u "
+                 "on the wire, %" G_GINT64_FORMAT " in the vmdesc",
+                 node(c, i)->version, version);
+    }
+    *pos += 6 + len;
+    c->t->described += 6 + len;
+    ok = decode_desc(c, sub, i, pos, end, depth + 1);
+    node(c, i)->size = *pos - start;
+    return ok;
+}
+
+static size_t array_len_of(json_object *o, const char *key, json_object **a)
+{
+    if (!json_object_object_get_ex(o, key, a) ||
+        !json_object_is_type(*a, json_type_array)) {
+        return 0;
+    }
+    return json_object_array_length(*a);
+}
+
+/* desc's fields, then its subsections, into parent from *pos up to end.
+ * false: the body stopped matching (recorded; *pos is where). */
+static bool decode_desc(Ctx *c, json_object *desc, uint32_t parent,
+                        size_t *pos, size_t end, unsigned depth)
+{
+    json_object *fields, *subs;
+    size_t nf = array_len_of(desc, "fields", &fields);
+    size_t ns = array_len_of(desc, "subsections", &subs);
+
+    if (depth >= VMSTATE_DEPTH_MAX) {
+        mismatch(c, FMT_ERR_LIMIT, *pos, parent, NULL, "the vmdesc nests "
+                 "deeper than %u levels", VMSTATE_DEPTH_MAX);
+        c->stopped = true;
+        return false;
+    }
+    for (size_t i = 0; i < nf;) {
+        size_t j = run_end(fields, i, nf);
+        if (!decode_run(c, fields, i, j, parent, pos, end, depth)) {
+            return false;
+        }
+        i = j;
+    }
+    for (size_t i = 0; i < ns; i++) {
+        if (!decode_subsection(c, json_object_array_get_idx(subs, i), parent,
+                               pos, end, depth)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- public ---- */
+
+VmTree *vmstate_decode(json_object *desc, const uint8_t *body, size_t len,
+                       uint64_t at)
+{
+    static const uint8_t empty[1];
+    VmTree *t = g_new0(VmTree, 1);
+    Ctx c = { .t = t, .b = body ? body : empty };
+    size_t pos = 0;
+
+    body = c.b;
+    len = body == empty ? 0 : len;
+    t->fields = g_array_new(FALSE, FALSE, sizeof(VmField));
+    t->mismatches = g_array_new(FALSE, FALSE, sizeof(VmMismatch));
+    t->body = body;
+    t->body_offset = at;
+    t->body_size = len;
+    t->desc = json_object_get(desc);
+    c.budget = len > (SIZE_MAX - NODES_EXTRA) / NODES_PER_BYTE
+               ? SIZE_MAX : len * NODES_PER_BYTE + NODES_EXTRA;
+    add_node(&c, VM_NONE, json_get_str(desc, "vmsd_name"), "section",
+             VM_SECTION, 0, len);
+    if (decode_desc(&c, desc, 0, &pos, len, 0) && pos < len) {
+        mismatch(&c, FMT_ERR_TRAILING, pos, 0, NULL, "%zu bytes left before "
+                 "the footer that the vmdesc does not describe", len - pos);
+    }
+    add_rest(&c, 0, pos, len);
+    return t;
+}
+
+void vmstate_free(VmTree *t)
+{
+    if (!t) {
+        return;
+    }
+    for (guint i = 0; i < t->mismatches->len; i++) {
+        VmMismatch *m = &g_array_index(t->mismatches, VmMismatch, i);
+        g_free(m->path);
+        g_free(m->msg);
+    }
+    g_array_unref(t->mismatches);
+    g_array_unref(t->fields);
+    json_object_put(t->desc);
+    g_free(t);
+}
+
+int64_t vmstate_int(const VmField *f)
+{
+    unsigned bits = f->width * 8u;
+
+    if (bits == 0 || bits >= 64) {
+        return (int64_t)f->value;
+    }
+    uint64_t sign = 1ull << (bits - 1);
+    return (int64_t)((f->value ^ sign) - sign);
+}
+
+double vmstate_float(const VmField *f)
+{
+    double d;
+
+    memcpy(&d, &f->value, sizeof(d));
+    return d;
+}
+
+int64_t vmstate_index(const VmTree *t, const VmField *f)
+{
+    const VmField *p = vmstate_parent(t, f);
+    int64_t i = 0;
+
+    if (!p || p->kind != VM_ARRAY) {
+        return -1;
+    }
+    for (const VmField *k = vmstate_first(t, p); k && k != f;
+         k = vmstate_next(t, k)) {
+        i++;
+    }
+    return i;
+}
+
+const VmField *vmstate_child(const VmTree *t, const VmField *p,
+                             const char *name)
+{
+    for (const VmField *k = vmstate_first(t, p); k; k = vmstate_next(t, k)) {
+        if (!strcmp(k->name, name)) {
+            return k;
+        }
+    }
+    return NULL;
+}
+
+char *vmstate_path(const VmTree *t, const VmField *f)
+{
+    GPtrArray *steps = g_ptr_array_new_with_free_func(g_free);
+    GString *s = g_string_new(NULL);
+
+    for (; f && f->parent != VM_NONE; f = vmstate_parent(t, f)) {
+        int64_t i = vmstate_index(t, f);
+        g_ptr_array_add(steps, i >= 0
+                        ? g_strdup_printf("[%" G_GINT64_FORMAT "]", i)
+                        : g_strdup(f->name));
+    }
+    for (guint k = steps->len; k-- > 0;) {
+        const char *step = g_ptr_array_index(steps, k);
+        if (s->len && step[0] != '[') {
+            g_string_append_c(s, '.');
+        }
+        g_string_append(s, step);
+    }
+    g_ptr_array_unref(steps);
+    return g_string_free(s, FALSE);
+}
+
+/* The child of p whose name is the longest prefix of r that ends at the end
+ * of r, a '.' or a '['. */
+static const VmField *match_child(const VmTree *t, const VmField *p,
+                                  const char *r, size_t *used)
+{
+    const VmField *best = NULL;
+    size_t best_len = 0;
+
+    for (const VmField *k = vmstate_first(t, p); k; k = vmstate_next(t, k)) {
+        size_t n = strlen(k->name);
+        if (n > best_len && !strncmp(r, k->name, n) &&
+            (r[n] == '\0' || r[n] == '.' || r[n] == '[')) {
+            best = k;
+            best_len = n;
+        }
+    }
+    *used = best_len;
+    return best;
+}
+
+const VmField *vmstate_lookup(const VmTree *t, const char *path)
+{
+    const VmField *f = vmstate_root(t);
+    const char *r = path;
+
+    while (f && *r) {
+        size_t used = 0;
+        if (*r == '[' && f->kind == VM_ARRAY) {
+            char *end;
+            guint64 i = g_ascii_strtoull(r + 1, &end, 10);
+            if (end == r + 1 || *end != ']') {
+                return NULL;
+            }
+            f = vmstate_first(t, f);
+            for (; f && i; i--) {
+                f = vmstate_next(t, f);
+            }
+            r = end + 1;
+            continue;
+        }
+        if (*r == '.' && f != vmstate_root(t)) {
+            r++;
+        }
+        f = match_child(t, f, r, &used);
+        r += used;
+    }
+    return f;
+}

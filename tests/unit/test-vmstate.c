@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * formats/vmstate.c on real QEMU streams (../shared/fixtures/qemu, or
+ * $CPRDUMP_FIXTURES, and tests/fixtures/real): every device section decodes
+ * with no mismatch and its leaves tile the body exactly; known values are
+ * checked; and hand-made bodies that disagree with their description.
+ */
+#include <glib.h>
+#include <string.h>
+
+#include "arm_cpreg.h"
+#include "input/input.h"
+#include "stream.h"
+#include "virtio_features.h"
+#include "virtio_state.h"
+#include "vmstate.h"
+
+static const char *fixtures_dir(void)
+{
+    const char *d = g_getenv("CPRDUMP_FIXTURES");
+
+    return d && *d ? d : "../shared/fixtures/qemu";
+}
+
+static StreamModel *load_stream(const char *path)
+{
+    g_autoptr(GError) e = NULL;
+    g_autoptr(Input) in = input_open_path(path, &e);
+    StreamOpts o = { .keep_bodies = true };
+    StreamModel *m = NULL;
+    FmtSource src;
+    FmtError err;
+
+    g_assert_nonnull(in);
+    input_source(in, &src);
+    stream_decode_opts(&src, &o, &m, &err);
+    return m;
+}
+
+static GPtrArray *stream_paths(void)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *pat = g_build_filename(fixtures_dir(), NULL);
+    const char *dirs[] = { pat, "tests/fixtures/real",
+                           "tests/fixtures/device-state" };
+
+    for (size_t k = 0; k < G_N_ELEMENTS(dirs); k++) {
+        g_autoptr(GDir) d1 = g_dir_open(dirs[k], 0, NULL);
+        const char *a;
+        while (d1 && (a = g_dir_read_name(d1))) {
+            g_autofree char *p1 = g_build_filename(dirs[k], a, NULL);
+            g_autoptr(GDir) d2 = g_dir_open(p1, 0, NULL);
+            const char *b;
+            if (k >= 1) {
+                const char *names[] = { "main.bin", "main.bin.zst" };
+                for (size_t n = 0; n < 2; n++) {
+                    char *p = g_build_filename(p1, names[n], NULL);
+                    if (g_file_test(p, G_FILE_TEST_IS_REGULAR)) {
+                        g_ptr_array_add(out, p);
+                    } else {
+                        g_free(p);
+                    }
+                }
+                continue;
+            }
+            while (d2 && (b = g_dir_read_name(d2))) {
+                char *p = g_build_filename(p1, b, "main.bin", NULL);
+                if (g_file_test(p, G_FILE_TEST_IS_REGULAR)) {
+                    g_ptr_array_add(out, p);
+                } else {
+                    g_free(p);
+                }
+            }
+        }
+    }
+    return out;
+}
+
+/* The leaves (and subsection headers) of t cover its body back to back. */
+static uint64_t check_tiling(const VmTree *t, const VmField *f, uint64_t at)
+{
+    const VmField *k = vmstate_first(t, f);
+
+    g_assert_cmpuint(f->offset, ==, at);
+    if (!k) {
+        return at + f->size;
+    }
+    if (f->kind == VM_SUBSECTION) {
+        at += 6 + strlen(f->name);
+    }
+    for (; k; k = vmstate_next(t, k)) {
+        at = check_tiling(t, k, at);
+    }
+    g_assert_cmpuint(at, ==, f->offset + f->size);
+    return at;
+}
+
+typedef struct Totals {
+    guint streams, sections, fields, known;
+} Totals;
+
+static void check_stream(const char *path, Totals *tot)
+{
+    g_autoptr(StreamModel) m = load_stream(path);
+
+    if (!m->vmdesc.parsed) {
+        return;
+    }
+    tot->streams++;
+    for (guint i = 0; i < m->sections->len; i++) {
+        const StreamSection *s = &g_array_index(m->sections, StreamSection, i);
+        json_object *desc = stream_section_desc(m, s);
+        const uint8_t *body;
+        size_t len;
+
+        if (s->type != QEMU_VM_SECTION_FULL || !strcmp(s->idstr, "ram")) {
+            continue;
+        }
+        g_assert_nonnull(desc);
+        body = stream_section_body(m, s, &len);
+        g_assert_nonnull(body);
+        g_autoptr(VmTree) t = vmstate_decode(desc, body, len, s->body_offset);
+        for (guint k = 0; k < t->mismatches->len; k++) {
+            const VmMismatch *mm = &g_array_index(t->mismatches, VmMismatch,
+                                                  k);
+            g_test_message("%s: %s: %s at 0x%" G_GINT64_MODIFIER "x: %s", path,
+                           s->idstr, mm->path, mm->offset, mm->msg);
+        }
+        if (strstr(path, "stream72-s390x") && !strcmp(s->idstr, "s390_css")) {
+            /* QEMU 7.2 describes the 256 css pointers by the first (NULL)
+             * one: the real css at index 0xfe is not in the vmdesc */
+            g_assert_cmpuint(t->mismatches->len, ==, 1);
+            g_assert_cmpstr(g_array_index(t->mismatches, VmMismatch, 0).path,
+                            ==, "css[254]");
+            tot->known++;
+            continue;
+        }
+        g_assert_cmpuint(t->mismatches->len, ==, 0);
+        g_assert_cmpuint(t->described, ==, len);
+        g_assert_cmpuint(check_tiling(t, vmstate_root(t), s->body_offset), ==,
+                         s->body_end);
+        tot->sections++;
+        tot->fields += t->fields->len;
+    }
+}
+
+static void test_real_streams(void)
+{
+    g_autoptr(GPtrArray) paths = stream_paths();
+    Totals tot = { 0 };
+
+    for (guint i = 0; i < paths->len; i++) {
+        check_stream(g_ptr_array_index(paths, i), &tot);
+    }
+    g_test_message("%u streams, %u device sections, %u fields", tot.streams,
+                   tot.sections, tot.fields);
+    /* the streams with a vmdesc: 10 shared fixtures, the bundled ones
+     * but postcopy (no vmdesc), and the arm one */
+    g_assert_cmpuint(tot.streams, >=, 14);
+    g_assert_cmpuint(tot.sections, >=, 14 * 29);
+    g_assert_cmpuint(tot.known, ==, 1);
+}
+
+/* ---- known values ---- */
+
+typedef struct Dev {
+    StreamModel *m;
+    VmTree *t;
+    const StreamSection *s;
+} Dev;
+
+static void dev_open(Dev *d, const char *path, const char *idstr,
+                     uint32_t instance)
+{
+    size_t len;
+
+    memset(d, 0, sizeof(*d));
+    d->m = load_stream(path);
+    for (guint i = 0; i < d->m->sections->len; i++) {
+        const StreamSection *s = &g_array_index(d->m->sections, StreamSection,
+                                                i);
+        if (s->type == QEMU_VM_SECTION_FULL && !strcmp(s->idstr, idstr) &&
+            s->instance_id == instance) {
+            d->s = s;
+        }
+    }
+    g_assert_nonnull(d->s);
+    const uint8_t *body = stream_section_body(d->m, d->s, &len);
+    d->t = vmstate_decode(stream_section_desc(d->m, d->s), body, len,
+                          d->s->body_offset);
+    g_assert_cmpuint(d->t->mismatches->len, ==, 0);
+}
+
+static void dev_close(Dev *d)
+{
+    vmstate_free(d->t);
+    stream_free(d->m);
+}
+
+static const VmField *at(Dev *d, const char *path)
+{
+    const VmField *f = vmstate_lookup(d->t, path);
+
+    if (!f) {
+        g_error("%s: no field %s", d->s->idstr, path);
+    }
+    return f;
+}
+
+static uint64_t u(Dev *d, const char *path)
+{
+    return at(d, path)->value;
+}
+
+static char *fixture(const char *rel)
+{
+    return g_build_filename(fixtures_dir(), rel, NULL);
+}
+
+static void test_pc_devices(void)
+{
+    g_autofree char *path = fixture("11.1/exec-pc-devices/main.bin");
+    Dev d;
+    const VmField *f;
+
+    /* PCI config space of the host bridge: vendor 0x8086, device 0x1237 */
+    dev_open(&d, path, "0000:00:00.0/I440FX", 0);
+    f = at(&d, "parent_obj.config[0]");
+    g_assert_cmpuint(f->kind, ==, VM_BYTES);
+    g_assert_cmpuint(f->size, ==, 256);
+    g_assert_cmpmem(vmstate_bytes(d.t, f), 4, "\x86\x80\x37\x12", 4);
+    f = at(&d, "parent_obj.irq_state");
+    g_assert_cmpuint(f->kind, ==, VM_ARRAY);
+    g_assert_cmpuint(f->count, ==, 4);
+    g_assert_cmpstr(at(&d, "parent_obj.version_id")->type, ==, "int32 le");
+    g_assert_cmpint(vmstate_int(at(&d, "parent_obj.version_id")), ==, 2);
+    dev_close(&d);
+
+    /* e1000: the second NIC, QEMU's default MAC 52:54:00:12:34:57 in
+     * RAL0/RAH0 (mac_reg 0x5400/4, with the address-valid bit) */
+    dev_open(&d, path, "0000:00:04.0/e1000", 0);
+    g_assert_cmpmem(vmstate_bytes(d.t, at(&d, "parent_obj.config[0]")), 4,
+                    "\x86\x80\x0e\x10", 4);
+    f = at(&d, "e1000/full_mac_state");
+    g_assert_cmpuint(f->kind, ==, VM_SUBSECTION);
+    g_assert_cmpuint(f->version, ==, 1);
+    g_assert_cmpuint(u(&d, "e1000/full_mac_state.mac_reg[5376]"), ==,
+                     0x12005452);
+    g_assert_cmpuint(u(&d, "e1000/full_mac_state.mac_reg[5377]"), ==,
+                     0x80005734);
+    dev_close(&d);
+
+    /* cpu 0 of 2: the path of a compressed array element */
+    dev_open(&d, path, "cpu", 0);
+    f = at(&d, "env.regs[4]");
+    g_assert_cmpuint(f->kind, ==, VM_UINT);
+    g_assert_cmpuint(f->width, ==, 8);
+    g_autofree char *p = vmstate_path(d.t, f);
+    g_assert_cmpstr(p, ==, "env.regs[4]");
+    g_assert_cmpuint(at(&d, "env.regs")->count, ==, 16);
+    g_assert_cmpuint(at(&d, "cpu/tsc_khz")->kind, ==, VM_SUBSECTION);
+    dev_close(&d);
+
+    /* the virtio device is one opaque field of 46165 bytes */
+    dev_open(&d, path, "0000:00:03.0/virtio-net", 0);
+    f = at(&d, "virtio");
+    g_assert_cmpuint(f->kind, ==, VM_BYTES);
+    g_assert_true(f->flags & VMF_OPAQUE);
+    g_assert_cmpuint(f->size, ==, 46165);
+    dev_close(&d);
+
+    /* old-style section: one "data" buffer */
+    dev_open(&d, path, "slirp", 0);
+    g_assert_cmpuint(at(&d, "data")->size, ==, 131);
+    dev_close(&d);
+}
+
+/* The opaque virtio field of virtio-net-pci (the first NIC: MAC
+ * 52:54:00:12:34:56): transitional PCI id 0x1000, 4 MSI-X vectors, rx/tx
+ * queues of 256 and the control queue of 64. */
+static void test_virtio(void)
+{
+    g_autofree char *path = fixture("11.1/exec-pc-devices/main.bin");
+    Dev d;
+    VirtioState s;
+    const VmField *f;
+
+    dev_open(&d, path, "0000:00:03.0/virtio-net", 0);
+    f = at(&d, "virtio");
+    g_assert_true(virtio_state_decode(vmstate_bytes(d.t, f), (size_t)f->size,
+                                      f->offset, &s));
+    g_assert_cmphex(s.vendor_id, ==, 0x1af4);
+    g_assert_cmphex(s.device_id, ==, 0x1000);
+    g_assert_cmpuint(s.virtio_id, ==, VIRTIO_ID_NET);
+    g_assert_false(s.express);
+    g_assert_cmpuint(s.msix_entries, ==, 4);
+    g_assert_cmpuint(s.queues->len, ==, 3);
+    g_assert_cmpuint(g_array_index(s.queues, VirtioQueue, 0).num, ==, 256);
+    g_assert_cmpuint(g_array_index(s.queues, VirtioQueue, 2).num, ==, 64);
+    g_assert_cmpuint(s.config_len, ==, 8);
+    g_assert_true(s.has_features64);
+    g_assert_cmpmem(vmstate_bytes(d.t, f) + (s.device_offset - f->offset), 6,
+                    "\x52\x54\x00\x12\x34\x56", 6);
+    g_assert_cmpuint(s.subs->len, ==, 4);
+    g_assert_cmpstr(g_array_index(s.subs, VirtioSub, 0).name, ==,
+                    "virtio/64bit_features");
+    g_assert_cmpstr(g_array_index(s.subs, VirtioSub, 3).name, ==,
+                    "virtio/disabled");
+    virtio_state_clear(&s);
+    dev_close(&d);
+
+    g_assert_cmpstr(virtio_feature_name(VIRTIO_ID_NET, 5), ==,
+                    "VIRTIO_NET_F_MAC");
+    g_assert_cmpstr(virtio_feature_name(VIRTIO_ID_BLOCK, 9), ==,
+                    "VIRTIO_BLK_F_FLUSH");
+    g_assert_cmpstr(virtio_feature_name(VIRTIO_ID_BLOCK, 32), ==,
+                    "VIRTIO_F_VERSION_1");
+    g_assert_null(virtio_feature_name(VIRTIO_ID_RNG, 3));
+    g_assert_cmpuint(virtio_id_from_pci(0x1041), ==, VIRTIO_ID_NET);
+    g_assert_cmpuint(virtio_id_from_pci(0x1001), ==, VIRTIO_ID_BLOCK);
+}
+
+/* The arm cpu of a cortex-a57 virt machine (QEMU 11.1, TCG): its cpreg
+ * lists, named; SCTLR_EL1 holds the a57's reset value 0x00c50838 and the
+ * AArch32 debug id register DBGDIDR (cp14 0 c0 c0 0) 0x3516d000. */
+static void test_arm_cpregs(void)
+{
+    Dev d;
+    const VmField *idx, *val;
+    bool sctlr = false, dbgdidr = false;
+    ArmCpreg r;
+
+    dev_open(&d, "tests/fixtures/device-state/arm-virt-a57/main.bin.zst", "cpu", 0);
+    idx = at(&d, "cpreg_vmstate_indexes");
+    val = at(&d, "cpreg_vmstate_values");
+    g_assert_cmpuint(idx->count, ==, val->count);
+    g_assert_cmpuint(idx->count, ==, u(&d, "cpreg_vmstate_array_len"));
+    for (const VmField *k = vmstate_first(d.t, idx),
+         *v = vmstate_first(d.t, val); k; k = vmstate_next(d.t, k),
+         v = vmstate_next(d.t, v)) {
+        g_assert_true(arm_cpreg_decode(k->value, &r));
+        if (r.name && !strcmp(r.name, "SCTLR_EL1")) {
+            g_assert_cmphex(v->value, ==, 0x00c50838);
+            g_assert_cmphex(k->value, ==, 0x603000000013c080ull);
+            sctlr = true;
+        }
+        if (r.kind == ARM_CPREG_CP32 && r.op0 == 14 && !r.op1 && !r.crn &&
+            !r.crm && !r.op2) {
+            g_assert_cmphex(v->value, ==, 0x3516d000);
+            dbgdidr = true;
+        }
+    }
+    g_assert_true(sctlr && dbgdidr);
+    dev_close(&d);
+    g_assert_true(arm_cpreg_decode(0x603000000013c000ull, &r));
+    g_assert_cmpstr(r.name, ==, "MIDR_EL1");
+    g_assert_true(arm_cpreg_decode(0x603000000013c100ull, &r));
+    g_assert_cmpstr(r.name, ==, "TTBR0_EL1");
+    g_assert_false(arm_cpreg_decode(0x1234, &r));
+}
+
+/* ---- hand-made bodies ---- */
+
+#define BASE 0x1000u
+
+static VmTree *decode_json(const char *json, const void *body, size_t len)
+{
+    json_object *d = json_tokener_parse(json);
+    VmTree *t;
+
+    g_assert_nonnull(d);
+    t = vmstate_decode(d, body, len, BASE);
+    json_object_put(d);      /* the tree holds its own reference */
+    return t;
+}
+
+static const VmMismatch *only_mismatch(const VmTree *t)
+{
+    g_assert_cmpuint(t->mismatches->len, ==, 1);
+    return &g_array_index(t->mismatches, VmMismatch, 0);
+}
+
+static void test_types(void)
+{
+    static const uint8_t body[] = {
+        0xff,                                   /* int8 -1 */
+        0xff, 0xfe,                             /* int16 -2 */
+        0xff, 0xff, 0xff, 0xfd,                 /* int32 le -3 */
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* int64 equal */
+        0x80,                                   /* uint8 equal */
+        0x02,                                   /* bool true */
+        0x3f, 0xf8, 0, 0, 0, 0, 0, 0,           /* float64 1.5 */
+        0x40, 0x04, 0, 0, 0, 0, 0, 0,           /* CPU_Double_U 2.5 */
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* timer -1 */
+        0, 0, 0, 0, 0, 0, 0, 1, 0x80, 0, 0, 0, 0, 0, 0, 0, /* bitmap */
+        0x30,                                   /* nullptr */
+        0x31,                                   /* ptr-marker */
+        0xaa, 0xbb, 0xcc,                       /* unknown type */
+        0, 0, 0, 1, 0, 0, 0, 2, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 4,
+                                                /* pci irq state */
+        0x05, 'p', 'c', '-', 'q', '3',          /* capability */
+        0x12, 0x34,                             /* tmp: inline u16 */
+    };
+    const char *json = "{\"vmsd_name\":\"t\",\"version\":1,\"fields\":["
+        "{\"name\":\"a\",\"type\":\"int8\",\"size\":1},"
+        "{\"name\":\"b\",\"type\":\"int16\",\"size\":2},"
+        "{\"name\":\"c\",\"type\":\"int32 le\",\"size\":4},"
+        "{\"name\":\"d\",\"type\":\"int64 equal\",\"size\":8},"
+        "{\"name\":\"e\",\"type\":\"uint8 equal\",\"size\":1},"
+        "{\"name\":\"f\",\"type\":\"bool\",\"size\":1},"
+        "{\"name\":\"g\",\"type\":\"float64\",\"size\":8},"
+        "{\"name\":\"h\",\"type\":\"CPU_Double_U\",\"size\":8},"
+        "{\"name\":\"i\",\"type\":\"timer\",\"size\":8},"
+        "{\"name\":\"j\",\"type\":\"bitmap\",\"size\":16},"
+        "{\"name\":\"k\",\"type\":\"nullptr\",\"size\":1},"
+        "{\"name\":\"l\",\"type\":\"ptr-marker\",\"size\":1},"
+        "{\"name\":\"m\",\"type\":\"frobnicator\",\"size\":3},"
+        "{\"name\":\"n\",\"type\":\"pci irq state\",\"size\":16},"
+        "{\"name\":\"o\",\"type\":\"capability\",\"size\":6},"
+        "{\"name\":\"p\",\"type\":\"tmp\",\"size\":2,\"vmsd_name\":\"tmp\","
+        "\"version\":0,\"fields\":[{\"name\":\"x\",\"type\":\"uint16\","
+        "\"size\":2}]}]}";
+    g_autoptr(VmTree) t = decode_json(json, body, sizeof(body));
+    const VmField *f;
+
+    g_assert_cmpuint(t->mismatches->len, ==, 0);
+    g_assert_cmpuint(t->described, ==, sizeof(body));
+    g_assert_cmpint(vmstate_int(vmstate_lookup(t, "a")), ==, -1);
+    g_assert_cmpint(vmstate_int(vmstate_lookup(t, "b")), ==, -2);
+    g_assert_cmpint(vmstate_int(vmstate_lookup(t, "c")), ==, -3);
+    f = vmstate_lookup(t, "d");
+    g_assert_cmpuint(f->kind, ==, VM_UINT);    /* "int64 equal" is unsigned */
+    g_assert_cmpuint(f->value, ==, UINT64_MAX);
+    g_assert_cmpuint(vmstate_lookup(t, "e")->kind, ==, VM_UINT);
+    g_assert_cmpuint(vmstate_lookup(t, "e")->value, ==, 0x80);
+    g_assert_cmpuint(vmstate_lookup(t, "f")->kind, ==, VM_BOOL);
+    g_assert_cmpuint(vmstate_lookup(t, "f")->value, ==, 2);
+    g_assert_cmpfloat(vmstate_float(vmstate_lookup(t, "g")), ==, 1.5);
+    g_assert_cmpfloat(vmstate_float(vmstate_lookup(t, "h")), ==, 2.5);
+    f = vmstate_lookup(t, "i");
+    g_assert_cmpuint(f->kind, ==, VM_TIMER);
+    g_assert_cmpint((int64_t)f->value, ==, -1);
+    f = vmstate_lookup(t, "j");
+    g_assert_cmpuint(f->kind, ==, VM_ARRAY);
+    g_assert_cmpuint(f->count, ==, 2);
+    g_assert_cmpuint(vmstate_lookup(t, "j[1]")->value, ==,
+                     0x8000000000000000ull);
+    g_assert_cmpuint(vmstate_lookup(t, "j[1]")->offset, ==, BASE + 0x31);
+    g_assert_cmpuint(vmstate_lookup(t, "k")->value, ==, 0x30);
+    g_assert_cmpuint(vmstate_lookup(t, "l")->value, ==, 0x31);
+    f = vmstate_lookup(t, "m");
+    g_assert_cmpuint(f->kind, ==, VM_RAW);
+    g_assert_true(f->flags & VMF_UNKNOWN_TYPE);
+    g_assert_cmpuint(f->size, ==, 3);
+    g_assert_cmpint(vmstate_int(vmstate_lookup(t, "n[2]")), ==, -1);
+    g_assert_cmpuint(vmstate_lookup(t, "o")->kind, ==, VM_STRING);
+    f = vmstate_lookup(t, "p.x");
+    g_assert_nonnull(f);
+    g_assert_cmpuint(f->value, ==, 0x1234);
+    g_autofree char *path = vmstate_path(t, f);
+    g_assert_cmpstr(path, ==, "p.x");
+}
+
+/* Same-name entries are one array whatever "index" says; structs carry
+ * subsections; a subsection nested in a struct element. */
+static void test_runs_and_subsections(void)
+{
+    static const uint8_t body[] = {
+        0x01, 0x05, 0x08, 'd', 'r', 'v', '/', 'r', 'a', 't', 'e',
+        0, 0, 0, 1, 0x2a,                       /* drives[0] + subsection */
+        0x02,                                   /* drives[1] */
+        0x11, 0x22,                             /* regs[2] compressed */
+        0x05, 0x05, 'd', 'e', 'v', '/', 's', 0, 0, 0, 3, 0x77,
+    };
+    const char *json = "{\"vmsd_name\":\"dev\",\"version\":1,\"fields\":["
+        "{\"name\":\"drives\",\"type\":\"struct\",\"size\":16,\"index\":0,"
+        "\"struct\":{\"vmsd_name\":\"drv\",\"version\":1,\"fields\":["
+        "{\"name\":\"v\",\"type\":\"uint8\",\"size\":1}],\"subsections\":["
+        "{\"vmsd_name\":\"drv/rate\",\"version\":1,\"fields\":["
+        "{\"name\":\"r\",\"type\":\"uint8\",\"size\":1}]}]}},"
+        "{\"name\":\"drives\",\"type\":\"struct\",\"size\":1,"
+        "\"struct\":{\"vmsd_name\":\"drv\",\"version\":1,\"fields\":["
+        "{\"name\":\"v\",\"type\":\"uint8\",\"size\":1}]}},"
+        "{\"name\":\"regs\",\"type\":\"uint8\",\"size\":1,\"array_len\":2}],"
+        "\"subsections\":[{\"vmsd_name\":\"dev/s\",\"version\":3,"
+        "\"fields\":[{\"name\":\"q\",\"type\":\"uint8\",\"size\":1}]}]}";
+    g_autoptr(VmTree) t = decode_json(json, body, sizeof(body));
+    const VmField *f;
+
+    g_assert_cmpuint(t->mismatches->len, ==, 0);
+    g_assert_cmpuint(t->described, ==, sizeof(body));
+    f = vmstate_lookup(t, "drives");
+    g_assert_cmpuint(f->kind, ==, VM_ARRAY);
+    g_assert_cmpuint(f->count, ==, 2);
+    g_assert_cmpuint(f->size, ==, 17);
+    g_assert_cmpuint(vmstate_lookup(t, "drives[0].drv/rate.r")->value, ==,
+                     0x2a);
+    g_assert_cmpuint(vmstate_lookup(t, "drives[1].v")->value, ==, 2);
+    g_assert_cmpuint(vmstate_lookup(t, "regs[1]")->value, ==, 0x22);
+    f = vmstate_lookup(t, "dev/s");
+    g_assert_cmpuint(f->kind, ==, VM_SUBSECTION);
+    g_assert_cmpuint(f->version, ==, 3);
+    g_assert_cmpuint(f->offset, ==, BASE + 19);
+    g_assert_cmpuint(vmstate_lookup(t, "dev/s.q")->value, ==, 0x77);
+    g_autofree char *p = vmstate_path(t, vmstate_lookup(t, "drives[0].drv/"
+                                                           "rate.r"));
+    g_assert_cmpstr(p, ==, "drives[0].drv/rate.r");
+}
+
+static const char two_fields[] = "{\"vmsd_name\":\"d\",\"fields\":["
+    "{\"name\":\"a\",\"type\":\"uint32\",\"size\":4},"
+    "{\"name\":\"b\",\"type\":\"uint64\",\"size\":8}],\"subsections\":["
+    "{\"vmsd_name\":\"d/s\",\"version\":1,\"fields\":["
+    "{\"name\":\"c\",\"type\":\"uint8\",\"size\":1}]}]}";
+
+static void test_mismatches(void)
+{
+    uint8_t body[32] = { 0 };
+    const VmMismatch *mm;
+
+    /* a field overruns the body */
+    {
+        g_autoptr(VmTree) t = decode_json(two_fields, body, 6);
+        mm = only_mismatch(t);
+        g_assert_cmpuint(mm->offset, ==, BASE + 4);
+        g_assert_cmpstr(mm->path, ==, "b");
+        g_assert_cmpint(mm->code, ==, FMT_ERR_TRUNCATED);
+        g_assert_true(vmstate_lookup(t, "b")->flags & VMF_MISMATCH);
+        g_assert_cmpuint(vmstate_lookup(t, "b")->size, ==, 2);
+        g_assert_cmpuint(t->described, ==, 4);
+    }
+    /* a missing subsection marker */
+    {
+        body[12] = 0x06;
+        g_autoptr(VmTree) t = decode_json(two_fields, body, 20);
+        mm = only_mismatch(t);
+        g_assert_cmpuint(mm->offset, ==, BASE + 12);
+        g_assert_cmpstr(mm->path, ==, "d/s");
+        g_test_message("%s", mm->msg);
+        g_assert_nonnull(strstr(mm->msg, "0x06"));
+        const VmField *rest = vmstate_lookup(t, "(undescribed)");
+        g_assert_nonnull(rest);
+        g_assert_cmpuint(rest->size, ==, 8);
+    }
+    /* a misnamed one */
+    {
+        memcpy(body + 12, "\x05\x03" "d/t" "\0\0\0\1" "\x09", 10);
+        g_autoptr(VmTree) t = decode_json(two_fields, body, 22);
+        mm = only_mismatch(t);
+        g_assert_cmpuint(mm->offset, ==, BASE + 13);
+        g_assert_nonnull(strstr(mm->msg, "\"d/t\" where \"d/s\""));
+    }
+    /* bytes left before the footer */
+    {
+        memcpy(body + 12, "\x05\x03" "d/s" "\0\0\0\1" "\x09", 10);
+        g_autoptr(VmTree) t = decode_json(two_fields, body, 25);
+        mm = only_mismatch(t);
+        g_assert_cmpuint(mm->offset, ==, BASE + 22);
+        g_assert_cmpint(mm->code, ==, FMT_ERR_TRAILING);
+        g_assert_cmpuint(vmstate_lookup(t, "d/s.c")->value, ==, 9);
+        g_assert_cmpuint(t->described, ==, 22);
+    }
+    /* a struct element whose fields take less than its size: the rest of
+     * the element is undescribed and decoding goes on after it */
+    {
+        const char *j = "{\"fields\":[{\"name\":\"s\",\"type\":\"struct\","
+            "\"size\":4,\"struct\":{\"fields\":[{\"name\":\"x\",\"type\":"
+            "\"uint16\",\"size\":2}]}},{\"name\":\"y\",\"type\":\"uint8\","
+            "\"size\":1}]}";
+        g_autoptr(VmTree) t = decode_json(j, body, 5);
+        mm = only_mismatch(t);
+        g_assert_cmpstr(mm->path, ==, "s");
+        g_assert_cmpuint(mm->offset, ==, BASE + 2);
+        g_assert_cmpuint(vmstate_lookup(t, "y")->offset, ==, BASE + 4);
+    }
+}
+
+/* Descriptions that ask for too much: bounded work, a clear mismatch. */
+static void test_hostile_descriptions(void)
+{
+    uint8_t body[64] = { 0 };
+
+    {
+        g_autoptr(VmTree) t = decode_json("{\"fields\":[{\"name\":\"a\","
+            "\"type\":\"uint8\",\"size\":0,\"array_len\":9000000000000000000}]}",
+            body, 8);
+        g_assert_cmpint(only_mismatch(t)->code, ==, FMT_ERR_LIMIT);
+        g_assert_cmpuint(t->fields->len, <, 16);
+    }
+    {
+        g_autoptr(VmTree) t = decode_json("{\"fields\":[{\"name\":\"a\","
+            "\"type\":\"uint64\",\"size\":4611686018427387904,\"array_len\":"
+            "4}]}", body, 8);
+        g_assert_cmpint(only_mismatch(t)->code, ==, FMT_ERR_TRUNCATED);
+    }
+    {
+        g_autoptr(VmTree) t = decode_json("{\"fields\":[{\"name\":\"a\","
+            "\"type\":\"uint8\",\"size\":-1}, {\"name\":5}, 7]}", body, 8);
+        g_assert_cmpint(only_mismatch(t)->code, ==, FMT_ERR_INVALID);
+    }
+    {
+        /* 100 levels of structs: stops at VMSTATE_DEPTH_MAX */
+        GString *j = g_string_new(NULL);
+        for (int i = 0; i < 100; i++) {
+            g_string_append(j, "{\"fields\":[{\"name\":\"s\",\"type\":"
+                            "\"struct\",\"size\":1,\"struct\":");
+        }
+        g_string_append(j, "{\"fields\":[{\"name\":\"v\",\"type\":\"uint8\","
+                        "\"size\":1}]}");
+        for (int i = 0; i < 100; i++) {
+            g_string_append(j, "}]}");
+        }
+        json_tokener *tok = json_tokener_new_ex(1000);
+        json_object *d = json_tokener_parse_ex(tok, j->str, (int)j->len);
+        json_tokener_free(tok);
+        g_assert_nonnull(d);
+        g_autoptr(VmTree) t = vmstate_decode(d, body, 1, BASE);
+        json_object_put(d);
+        g_assert_cmpuint(t->mismatches->len, >=, 1);
+        g_assert_cmpint(g_array_index(t->mismatches, VmMismatch, 0).code, ==,
+                        FMT_ERR_LIMIT);
+        g_string_free(j, TRUE);
+    }
+    {
+        /* 10^6 one-byte fields over a 10^6-byte body: all decoded */
+        GString *j = g_string_new("{\"fields\":[");
+        for (int i = 0; i < 1000000; i++) {
+            g_string_append_printf(j, "%s{\"name\":\"f%d\",\"type\":\"uint8\","
+                                   "\"size\":1}", i ? "," : "", i % 7);
+        }
+        g_string_append(j, "]}");
+        g_autofree uint8_t *big = g_malloc0(1000000);
+        g_autoptr(VmTree) t = decode_json(j->str, big, 1000000);
+        g_assert_cmpuint(t->mismatches->len, ==, 0);
+        g_assert_cmpuint(t->fields->len, ==, 1000001);
+        g_string_free(j, TRUE);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/vmstate/real-streams", test_real_streams);
+    g_test_add_func("/vmstate/pc-devices", test_pc_devices);
+    g_test_add_func("/vmstate/virtio", test_virtio);
+    g_test_add_func("/vmstate/arm-cpregs", test_arm_cpregs);
+    g_test_add_func("/vmstate/types", test_types);
+    g_test_add_func("/vmstate/runs-and-subsections",
+                    test_runs_and_subsections);
+    g_test_add_func("/vmstate/mismatches", test_mismatches);
+    g_test_add_func("/vmstate/hostile-descriptions",
+                    test_hostile_descriptions);
+    return g_test_run();
+}
