@@ -5,6 +5,8 @@ import os
 import re
 import subprocess
 
+import devchecks
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -663,4 +665,5 @@ def check_run(s, out, t, cprdump):
         results.append(check_multifd(s, out, t, doc))
     if s["kind"] == "postcopy":
         results.append(check_postcopy(s, out, t, doc))
+    results.extend(devchecks.check_run(s, out, t, cprdump, doc))
     return results
