@@ -47,7 +47,7 @@ DEVICES = ["-smp", "2", "-device", "VGA",
 def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=None,
        wrapper=None, defer=False, target="x86_64", page_size=4096, ps_source=None,
        vmdesc_differs=(), iterative=(), kinds=None, disk_mb=0, bitmaps=(),
-       mr_addrs=None, devices=False, accel=None, until_driver_ok=None):
+       mr_addrs=None, devices=False, accel=None, until_driver_ok=None, load_error=None):
     """unrecorded: RAM blocks QEMU carries no fd for (anonymous guest RAM);
     refused: QEMU is expected to refuse the migration with this message;
     wrapper: put scripts/cprdump-exec-wrapper in cpr-exec-command, with this
@@ -65,7 +65,8 @@ def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=N
     devices: record QEMU's own report of the stopped guest's devices (devtruth.py);
     accel: this accelerator instead of the default; until_driver_ok: let the guest run
     until the driver of this virtio device id sets DRIVER_OK (7.2:
-    x-query-virtio-status)."""
+    x-query-virtio-status); load_error: the new QEMU is expected to fail loading the
+    stream with this message."""
     return {"name": name, "kind": kind, "qemu": qemu, "machine": machine,
             "args": list(args), "run_seconds": run, "caps": list(caps),
             "unrecorded": list(unrecorded), "refused": refused,
@@ -74,7 +75,7 @@ def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=N
             "vmdesc_differs": list(vmdesc_differs), "iterative": list(iterative),
             "kinds": dict(kinds or {}), "disk_mb": disk_mb, "bitmaps": list(bitmaps),
             "mr_addrs": dict(mr_addrs or {}), "devices": devices, "accel": accel,
-            "until_driver_ok": until_driver_ok}
+            "until_driver_ok": until_driver_ok, "load_error": load_error}
 
 
 Q35_BLOCKS = ["pc.ram", "pc.bios", "pc.rom", "/rom@etc/acpi/tables",
@@ -95,6 +96,13 @@ SCENARIOS = [
     sc("exec-pc-vmsvga", "cpr-exec", "11.1", "pc,aux-ram-share=on,memory-backend=ram0",
        MEMFD_256 + ["-device", "vmware-svga"]),
     sc("exec-numa-dimm", "cpr-exec", "11.1", "q35,aux-ram-share=on", NUMA_DIMM),
+    # cpr-exec with mapped-ram (both QEMUs get the capability from -global): the old
+    # QEMU writes every block's header with bitmap and pages offsets 0 (CPR skips all
+    # RAM; QEMU's analyze-migration.py dies on it), and the new QEMU 11.1.3 fails to
+    # load it: it reads the stream's first bytes as the bitmap and seeks to pages
+    sc("exec-q35-mapped-ram", "cpr-exec", "11.1", "q35,aux-ram-share=on,memory-backend=ram0",
+       MEMFD_256 + ["-global", "migration.mapped-ram=on"], caps=["mapped-ram"],
+       load_error="(ram0) failed to read page"),
     sc("transfer-q35-memfd", "cpr-transfer", "11.1", "q35,aux-ram-share=on,memory-backend=ram0",
        MEMFD_256),
     sc("transfer-pc-devices", "cpr-transfer", "11.1", "pc,aux-ram-share=on,memory-backend=ram0",
@@ -407,6 +415,18 @@ def after_incoming(p, truth):
     truth["pid_check_after_rc"] = r.returncode
 
 
+def wait_load_failure(p, out):
+    """The new QEMU (same pid) exits when it cannot load the stream: its exit code
+    and its error lines."""
+    try:
+        rc = p.wait(timeout=STEP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        rc = None
+    errors = [l for l in read_text(os.path.join(out, "stderr.log")).splitlines()
+              if "warning:" not in l]
+    return {"exit": rc, "errors": errors}
+
+
 def run_cpr_exec(s, out, procs, truth):
     incoming = "defer" if s["defer"] else "file:%s/main.bin" % out
     argv_new = ([os.path.join(TOOLS, "wrap.sh")] + exec_wrapper(s, out) +
@@ -415,7 +435,9 @@ def run_cpr_exec(s, out, procs, truth):
     p, q = start_old(s, out, procs, truth)
     q.cmd("migrate-set-parameters", mode="cpr-exec", **{"cpr-exec-command": argv_new})
     migrate(q, truth, uri="file:%s/main.bin" % out)
-    q2 = None if truth["migrate_error"] else wait_exec(q, p, out, truth)
+    if s["load_error"] and not truth["migrate_error"]:
+        truth["new_load"] = wait_load_failure(p, out)   # no QMP: it exits at once
+    q2 = None if truth["migrate_error"] or s["load_error"] else wait_exec(q, p, out, truth)
     if q2 and s["defer"]:
         inspect_deferred(p, out, truth)
         q2.cmd("migrate-incoming", uri="file:%s/main.bin" % out)
