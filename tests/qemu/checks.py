@@ -5,6 +5,8 @@ import os
 import re
 import subprocess
 
+import devchecks
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -75,6 +77,30 @@ def check_update(s, out, t):
     desc = "%s %s: new QEMU %s incoming migration completed, status %s" % (
         s["kind"], s["name"], s["qemu"], (t["new_status"] or {}).get("status"))
     return ok, desc if ok else "%s (got: %s)" % (desc, why), None
+
+
+def check_load_error(s, out, t):
+    """The new QEMU exits with an error, failing to load the stream the old one wrote."""
+    load = t.get("new_load") or {}
+    errors = load.get("errors", [])
+    ok = (t["harness_error"] is None and t["migrate_error"] is None and load.get("exit")
+          and any(s["load_error"] in l for l in errors))
+    desc = "%s %s: new QEMU %s fails to load the stream: %r" % (
+        s["kind"], s["name"], s["qemu"], s["load_error"])
+    return bool(ok), desc if ok else "%s (got exit %s, %s, %s)" % (
+        desc, load.get("exit"), errors[-2:], t["harness_error"]), None
+
+
+def check_cpr_mapped_ram(s, doc):
+    """cpr-exec + mapped-ram: CPR skips all RAM, so every block's mapped-ram header has
+    bitmap and pages offsets 0 and no page is in the stream."""
+    blocks = ((((doc or {}).get("stream") or {}).get("ram") or {}).get("blocks") or [])
+    heads = [(b["mapped-ram"] or {}) for b in blocks]
+    ok = (blocks and all((h.get("bitmap-offset"), h.get("pages-offset")) == (0, 0) for h in heads)
+          and not any(b["pages"]["normal"] + b["pages"]["zero"] for b in blocks))
+    desc = ("cpr-exec %s: all %d mapped-ram block headers have bitmap and pages offsets 0, "
+            "no page" % (s["name"], len(blocks)))
+    return bool(ok), desc if ok else "%s (got %s)" % (desc, heads), None
 
 
 def check_state_file(s, out, t):
@@ -633,7 +659,8 @@ def check_run(s, out, t, cprdump):
         return [check_refused(s, out, t)]
     results = []
     if s["kind"] in ("cpr-exec", "cpr-transfer"):
-        results.append(check_update(s, out, t))
+        results.append(check_load_error(s, out, t) if s["load_error"] else
+                       check_update(s, out, t))
         results.append(check_state_file(s, out, t))
         doc, err = cprdump_json(cprdump, os.path.join(out, "state.bin"))
         results.append(check_records(s, out, t, doc, err))
@@ -669,4 +696,7 @@ def check_run(s, out, t, cprdump):
         results.append(check_multifd(s, out, t, doc))
     if s["kind"] == "postcopy":
         results.append(check_postcopy(s, out, t, doc))
+    if s["kind"] == "cpr-exec" and "mapped-ram" in s["caps"]:
+        results.append(check_cpr_mapped_ram(s, doc))
+    results.extend(devchecks.check_run(s, out, t, cprdump, doc))
     return results

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import time
 
+import devtruth
 from qmp import QMP, QMPError, Procs, parse_ramblocks, wait_for_path, wait_migration
 from relay import Relay
 import preflight
@@ -31,6 +32,14 @@ NUMA_DIMM = ["-m", "256,slots=2,maxmem=1G",
              "-numa", "node,nodeid=0,memdev=m0", "-numa", "node,nodeid=1,memdev=m1",
              "-object", "memory-backend-memfd,id=m2,size=128M,share=on",
              "-device", "pc-dimm,id=dimm0,memdev=m2"]
+RTC_BASE = "2020-02-29T12:34:56"
+DEVICE_TRUTH = ["-m", "256", "-smp", "2", "-device", "VGA",
+                "-netdev", "user,id=n0",
+                "-device", "virtio-net-pci,netdev=n0,id=vnet0,bootindex=1,mac=52:54:00:65:43:21",
+                "-netdev", "user,id=n1",
+                # not QEMU's default (52:54:00:12:34:56 + NIC index), bytes all distinct
+                "-device", "e1000,netdev=n1,id=nic0,mac=52:54:00:9a:bc:de",
+                "-rtc", "base=%s,clock=vm" % RTC_BASE]
 DEVICES = ["-smp", "2", "-device", "VGA",
            "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0",
            "-netdev", "user,id=n1", "-device", "e1000,netdev=n1"]
@@ -39,7 +48,7 @@ DEVICES = ["-smp", "2", "-device", "VGA",
 def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=None,
        wrapper=None, defer=False, target="x86_64", page_size=4096, ps_source=None,
        vmdesc_differs=(), iterative=(), kinds=None, disk_mb=0, bitmaps=(),
-       mr_addrs=None):
+       mr_addrs=None, devices=False, accel=None, until_driver_ok=None, load_error=None):
     """unrecorded: RAM blocks QEMU carries no fd for (anonymous guest RAM);
     refused: QEMU is expected to refuse the migration with this message;
     wrapper: put scripts/cprdump-exec-wrapper in cpr-exec-command, with this
@@ -53,7 +62,12 @@ def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=N
     give the CPR records; disk_mb: a raw disk of this size at $OUT/disk.raw (the
     args name it); bitmaps: block dirty bitmaps added to drive d0 before migrating;
     mr_addrs: {block: guest-physical address} that QEMU's `info mtree -f` must show
-    and cprdump's mr-addr (x-ignore-shared) must equal."""
+    and cprdump's mr-addr (x-ignore-shared) must equal.
+    devices: record QEMU's own report of the stopped guest's devices (devtruth.py);
+    accel: this accelerator instead of the default; until_driver_ok: let the guest run
+    until the driver of this virtio device id sets DRIVER_OK (7.2:
+    x-query-virtio-status); load_error: the new QEMU is expected to fail loading the
+    stream with this message."""
     return {"name": name, "kind": kind, "qemu": qemu, "machine": machine,
             "args": list(args), "run_seconds": run, "caps": list(caps),
             "unrecorded": list(unrecorded), "refused": refused,
@@ -61,7 +75,8 @@ def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=N
             "page_size": page_size, "ps_source": ps_source,
             "vmdesc_differs": list(vmdesc_differs), "iterative": list(iterative),
             "kinds": dict(kinds or {}), "disk_mb": disk_mb, "bitmaps": list(bitmaps),
-            "mr_addrs": dict(mr_addrs or {})}
+            "mr_addrs": dict(mr_addrs or {}), "devices": devices, "accel": accel,
+            "until_driver_ok": until_driver_ok, "load_error": load_error}
 
 
 Q35_BLOCKS = ["pc.ram", "pc.bios", "pc.rom", "/rom@etc/acpi/tables",
@@ -82,6 +97,13 @@ SCENARIOS = [
     sc("exec-pc-vmsvga", "cpr-exec", "11.1", "pc,aux-ram-share=on,memory-backend=ram0",
        MEMFD_256 + ["-device", "vmware-svga"]),
     sc("exec-numa-dimm", "cpr-exec", "11.1", "q35,aux-ram-share=on", NUMA_DIMM),
+    # cpr-exec with mapped-ram (both QEMUs get the capability from -global): the old
+    # QEMU writes every block's header with bitmap and pages offsets 0 (CPR skips all
+    # RAM; QEMU's analyze-migration.py dies on it), and the new QEMU 11.1.3 fails to
+    # load it: it reads the stream's first bytes as the bitmap and seeks to pages
+    sc("exec-q35-mapped-ram", "cpr-exec", "11.1", "q35,aux-ram-share=on,memory-backend=ram0",
+       MEMFD_256 + ["-global", "migration.mapped-ram=on"], caps=["mapped-ram"],
+       load_error="(ram0) failed to read page"),
     sc("transfer-q35-memfd", "cpr-transfer", "11.1", "q35,aux-ram-share=on,memory-backend=ram0",
        MEMFD_256),
     sc("transfer-pc-devices", "cpr-transfer", "11.1", "pc,aux-ram-share=on,memory-backend=ram0",
@@ -108,6 +130,14 @@ SCENARIOS = [
     # machine types <= 2.3 write no section footers (and no configuration)
     sc("stream72-pc23-nofooter", "normal", "7.2", "pc-i440fx-2.3",
        ["-m", "128", "-device", "VGA"], run=1),
+    # device state against QEMU's own report (devtruth.py, devchecks.py): registers of
+    # both vCPUs, a non-default e1000 MAC, the CMOS time of -rtc base (clock=vm: the
+    # RTC stops with the VM, so what QEMU reports after stop is what it saves), PCI BARs
+    sc("devices-q35", "normal", "11.1", "q35", DEVICE_TRUTH, run=1, devices=True),
+    # 7.2 also reports virtio-net's features; iPXE (booted from the NIC) negotiates
+    # them about 2 s in, under TCG only (under KVM on this host it hangs at start)
+    sc("devices72-pc", "normal", "7.2", "pc", DEVICE_TRUTH, devices=True, accel="tcg",
+       until_driver_ok="vnet0"),
 ] + [
     # ---- other targets, TCG, stopped before the first instruction (-S): real
     # device and CPU state, RAM mostly zero pages. 1 KiB target pages on 32-bit
@@ -175,8 +205,9 @@ ACCEL = os.environ.get("CPRDUMP_QEMU_ACCEL") or ("kvm" if kvm_usable() else "tcg
 
 
 def accel(s):
-    """KVM only for x86 guests on this x86 host; other targets run under TCG."""
-    return ACCEL if s["target"] == "x86_64" else "tcg"
+    """KVM only for x86 guests on this x86 host; other targets run under TCG; a
+    scenario may ask for TCG."""
+    return s["accel"] or (ACCEL if s["target"] == "x86_64" else "tcg")
 
 
 def qemu_prefix(version, target="x86_64"):
@@ -294,10 +325,17 @@ def start_old(s, out, procs, truth):
     if s["caps"]:
         q.cmd("migrate-set-capabilities",
               capabilities=[{"capability": c, "state": True} for c in s["caps"]])
-    if s["run_seconds"]:
+    if s["run_seconds"] or s["until_driver_ok"]:
         q.cmd("cont")
         time.sleep(s["run_seconds"])
+        if s["devices"]:
+            truth["bars_mapped_after"] = devtruth.wait_bars_mapped(q, STEP_TIMEOUT)
+        if s["until_driver_ok"]:
+            truth["driver_ok_after"] = devtruth.wait_driver_ok(q, s["until_driver_ok"],
+                                                               STEP_TIMEOUT)
         q.cmd("stop")
+    if s["devices"]:
+        truth["devices"] = devtruth.record(q, s)
     return p, q
 
 
@@ -384,6 +422,18 @@ def after_incoming(p, truth):
     truth["pid_check_after_kind"] = sorted(k for k in doc if k != "format-version")
 
 
+def wait_load_failure(p, out):
+    """The new QEMU (same pid) exits when it cannot load the stream: its exit code
+    and its error lines."""
+    try:
+        rc = p.wait(timeout=STEP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        rc = None
+    errors = [l for l in read_text(os.path.join(out, "stderr.log")).splitlines()
+              if "warning:" not in l]
+    return {"exit": rc, "errors": errors}
+
+
 def run_cpr_exec(s, out, procs, truth):
     incoming = "defer" if s["defer"] else "file:%s/main.bin" % out
     argv_new = ([os.path.join(TOOLS, "wrap.sh")] + exec_wrapper(s, out) +
@@ -392,7 +442,9 @@ def run_cpr_exec(s, out, procs, truth):
     p, q = start_old(s, out, procs, truth)
     q.cmd("migrate-set-parameters", mode="cpr-exec", **{"cpr-exec-command": argv_new})
     migrate(q, truth, uri="file:%s/main.bin" % out)
-    q2 = None if truth["migrate_error"] else wait_exec(q, p, out, truth)
+    if s["load_error"] and not truth["migrate_error"]:
+        truth["new_load"] = wait_load_failure(p, out)   # no QMP: it exits at once
+    q2 = None if truth["migrate_error"] or s["load_error"] else wait_exec(q, p, out, truth)
     if q2 and s["defer"]:
         inspect_deferred(p, out, truth)
         q2.cmd("migrate-incoming", uri="file:%s/main.bin" % out)
