@@ -38,6 +38,9 @@ typedef struct Options {
     char *stream;
     bool fd_given;
     int fd;                     /* --fd N; -1: --fd alone */
+    gboolean diff;
+    char **ignore;
+    gboolean ignore_volatile;
     char **files;
 } Options;
 
@@ -70,9 +73,15 @@ static const char help_description[] =
     "  --check any verdict other than ok exits with 1. cpr-transfer states\n"
     "  record no fd numbers: no cross-check.\n"
     "\n"
+    "Diff (--diff A B): two migration streams or two CPR states (plain,\n"
+    "zstd or captures, in any mix): configuration, sections, versions, device\n"
+    "fields by path with both values, RAM blocks and page totals; or fd\n"
+    "records and vfio devices. Exit 0 when they are the same, 1 when they\n"
+    "differ, as diff(1).\n"
+    "\n"
     "Exit status:\n"
-    "  0  success\n"
-    "  1  --check found a problem\n"
+    "  0  success (--diff: no difference)\n"
+    "  1  --check found a problem (--diff: the inputs differ)\n"
     "  2  bad options or arguments\n"
     "  3  the input cannot be read (missing, directory, device node, I/O error,\n"
     "     corrupt zstd data)\n"
@@ -138,6 +147,15 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
           (gpointer)parse_fd_option, "Read the state from inherited fd N "
           "(alone: $QEMU_CPR_EXEC_STATE) and cross-check this process's fds",
           "[N]" },
+        { "diff", 'd', 0, G_OPTION_ARG_NONE, &opt->diff,
+          "Show what differs between two streams or two CPR states (exit 0: "
+          "same, 1: different)", NULL },
+        { "ignore", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt->ignore,
+          "With --diff: drop differences whose path matches GLOB "
+          "(repeatable)", "GLOB" },
+        { "ignore-volatile", 0, 0, G_OPTION_ARG_NONE, &opt->ignore_volatile,
+          "With --diff: drop the fields that change on every save of an idle "
+          "VM (timers, clocks, TSC; see cprdump(1))", NULL },
         { "save", 's', 0, G_OPTION_ARG_FILENAME, &opt->save,
           "Also write the input as a capture for a bug report", "FILE" },
         { "force", 0, 0, G_OPTION_ARG_NONE, &opt->force,
@@ -251,6 +269,8 @@ static bool check_options(Options *opt, Session *s, OutMode *mode,
         s->pid = (int)v;
         s->fd_given = opt->fd_given;
         s->fd = opt->fd;
+    } else if (opt->diff && nfiles != 2) {
+        return usage(errp, "--diff takes two files, A and B%s", "");
     } else if (nfiles < 1 || nfiles > 2) {
         return usage(errp, "expected one FILE, or a CPR state and a stream "
                      "(see --help)%s", "");
@@ -259,6 +279,16 @@ static bool check_options(Options *opt, Session *s, OutMode *mode,
         return usage(errp, "--stream goes with --pid or --fd; otherwise "
                      "give the stream as a second FILE%s", "");
     }
+    if ((opt->ignore || opt->ignore_volatile) && !opt->diff) {
+        return usage(errp, "--ignore and --ignore-volatile go with --diff%s",
+                     "");
+    }
+    if (opt->diff && (opt->check || opt->save)) {
+        return usage(errp, "--diff excludes --check and --save%s", "");
+    }
+    s->diff = opt->diff;
+    s->ignore = (const char *const *)opt->ignore;
+    s->ignore_volatile = opt->ignore_volatile;
     s->stream = opt->stream;
     if (opt->save && nfiles > 1) {
         return usage(errp, "--save takes one input, not a pair%s", "");
@@ -281,10 +311,11 @@ static void options_clear(Options *opt)
     g_free(opt->stream);
     g_free(opt->columns);
     g_strfreev(opt->column_names);
+    g_strfreev(opt->ignore);
 }
 
 /* The modes, in the order they are tried: the first that selects runs. */
-static const Mode *const modes[] = { &mode_live, &mode_show };
+static const Mode *const modes[] = { &mode_live, &mode_diff, &mode_show };
 
 static int run_mode(Session *s)
 {

@@ -26,6 +26,9 @@ typedef struct Session {
     bool fd_given;              /* --fd */
     int fd;                     /* --fd N, or -1: $QEMU_CPR_EXEC_STATE */
     const char *stream;         /* --stream FILE (with --pid, --fd) */
+    bool diff;                  /* --diff A B */
+    const char *const *ignore;  /* --ignore GLOB..., NULL-terminated */
+    bool ignore_volatile;       /* --ignore-volatile */
 } Session;
 
 #endif

@@ -21,4 +21,7 @@ extern const Mode mode_show;
 /* --pid PID / --fd [N]: a live process's state and the fd cross-check. */
 extern const Mode mode_live;
 
+/* --diff A B: what differs between two streams or two CPR states. */
+extern const Mode mode_diff;
+
 #endif
