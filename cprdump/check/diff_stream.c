@@ -4,6 +4,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "check/diff_cpreg.h"
 #include "json_get.h"
 #include "vmdesc_fields.h"
 
@@ -164,10 +165,50 @@ static void ram_facts(const StreamModel *m, DiffFacts *f)
 
 /* ---- device sections ---- */
 
+/* ARM cpu sections list their coprocessor registers as two parallel arrays
+ * (ids, values): they are compared by register, not by position. */
+#define CPREG_IDS "cpreg_vmstate_indexes"
+#define CPREG_VALUES "cpreg_vmstate_values"
+
 typedef struct FieldCtx {
     DiffFacts *f;
     const char *group;
+    GArray *cp_ids;           /* uint64 */
+    GArray *cp_values;
 } FieldCtx;
+
+static bool cpreg_element(FieldCtx *c, const VdfItem *it)
+{
+    GArray *to = g_str_has_prefix(it->path, CPREG_IDS "[") ? c->cp_ids
+               : g_str_has_prefix(it->path, CPREG_VALUES "[") ? c->cp_values
+               : NULL;
+    uint64_t v = 0;
+
+    if (!to || it->kind != VDF_LEAF) {
+        return false;
+    }
+    for (uint64_t i = 0; it->bytes && i < it->size && i < 8; i++) {
+        v = v << 8 | it->bytes[i];
+    }
+    if (it->bytes && it->size == 8) {
+        g_array_append_val(to, v);
+    }
+    return true;
+}
+
+static void cpreg_facts(FieldCtx *c, uint32_t parent)
+{
+    if (c->cp_ids->len != c->cp_values->len) {
+        return;   /* a truncated body: the positional facts say enough */
+    }
+    for (guint i = 0; i < c->cp_ids->len; i++) {
+        g_autofree char *name = cpreg_name(g_array_index(c->cp_ids, uint64_t,
+                                                         i));
+        g_autofree char *p = g_strdup_printf("cpreg %s", name);
+        diff_fact(c->f, parent, 0, c->group, p, "0x%016" G_GINT64_MODIFIER
+                  "x", g_array_index(c->cp_values, uint64_t, i));
+    }
+}
 
 static char *hex(const uint8_t *p, size_t n)
 {
@@ -206,6 +247,9 @@ static uint32_t on_field(void *opaque, uint32_t parent, const VdfItem *it)
 {
     FieldCtx *c = opaque;
 
+    if (cpreg_element(c, it)) {
+        return DIFF_NO_PARENT;
+    }
     switch (it->kind) {
     case VDF_ARRAY:
         return diff_fact(c->f, parent, 0, c->group, it->path, "%s %"
@@ -289,8 +333,12 @@ static void section_facts(const StreamModel *m, const StreamSection *s,
         body = stream_bytes_at(b, s->body_offset, len);
     }
     if (desc) {
-        FieldCtx c = { f, group };
+        FieldCtx c = { f, group, g_array_new(FALSE, FALSE, sizeof(uint64_t)),
+                       g_array_new(FALSE, FALSE, sizeof(uint64_t)) };
         vmdesc_fields_walk(desc, body, body ? len : 0, g, on_field, &c);
+        cpreg_facts(&c, g);
+        g_array_unref(c.cp_ids);
+        g_array_unref(c.cp_values);
     }
 }
 
