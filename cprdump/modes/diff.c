@@ -186,9 +186,11 @@ static int run_diff(Session *s)
         }
     }
     if (!rc && !sd[0].l.state != !sd[1].l.state) {
-        fprintf(stderr, "cprdump: --diff compares two of a kind: %s is a %s, "
-                "%s is a %s\n", input_label(sd[0].l.in), kind_name(&sd[0].l),
-                input_label(sd[1].l.in), kind_name(&sd[1].l));
+        g_autoptr(GError) e = g_error_new(
+            CPRDUMP_ERROR, EXIT_USAGE, "--diff compares two of a kind: %s is "
+            "a %s, %s is a %s", input_label(sd[0].l.in), kind_name(&sd[0].l),
+            input_label(sd[1].l.in), kind_name(&sd[1].l));
+        report_gerror(s->out, e);
         rc = EXIT_USAGE;
     }
     for (int i = 0; i < 2 && !rc; i++) {

@@ -11,5 +11,6 @@ const TableDesc *const table_registry[] = {
     &table_ram_blocks,
     &table_join,
     &table_unmatched,
+    &table_diff,
     NULL,
 };

@@ -13,5 +13,6 @@ extern const TableDesc table_commands;
 extern const TableDesc table_ram_blocks;
 extern const TableDesc table_join;
 extern const TableDesc table_unmatched;
+extern const TableDesc table_diff;
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "render/render_diff.h"
 
+#include "render/columns.h"
 #include "render/table.h"
 
 static const DiffChange *chg(const void *row)
@@ -61,6 +62,10 @@ static const ColDesc change_cols[] = {
     { "KIND", "kind", COL_TEXT, 0, 0, "added, removed, changed or version",
       dc_kind },
 };
+
+const TableDesc table_diff = { "diff changes", "--diff A B: one row per "
+                               "difference, under its group", change_cols,
+                               G_N_ELEMENTS(change_cols), 0 };
 
 void render_diff_changes(Out *o, const DiffResult *r)
 {
