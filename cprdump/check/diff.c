@@ -2,6 +2,7 @@
 #include "check/diff.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Most facts one input gives: far above any real stream (tens of thousands),
@@ -11,7 +12,15 @@
 static char *fact_key(const char *group, const char *path)
 {
     /* the group's length first: unambiguous whatever bytes the names hold */
-    return g_strdup_printf("%zu:%s%s", strlen(group), group, path);
+    size_t lg = strlen(group), lp = strlen(path);
+    char num[24];
+    int ln = snprintf(num, sizeof(num), "%zu:", lg);
+    char *k = g_malloc((size_t)ln + lg + lp + 1);
+
+    memcpy(k, num, (size_t)ln);
+    memcpy(k + ln, group, lg);
+    memcpy(k + ln + lg, path, lp + 1);
+    return k;
 }
 
 static void fact_clear(gpointer p)
@@ -44,38 +53,52 @@ void diff_facts_free(DiffFacts *f)
     g_free(f);
 }
 
-uint32_t diff_fact(DiffFacts *f, uint32_t parent, unsigned flags,
-                   const char *group, const char *path, const char *fmt, ...)
+uint32_t diff_fact_take(DiffFacts *f, uint32_t parent, unsigned flags,
+                        const char *group, const char *path, char *value)
 {
     char *key = fact_key(group, path);
-    DiffFact d = { .parent = parent, .flags = flags };
-    va_list ap;
+    DiffFact d = { .parent = parent, .flags = flags, .key = key,
+                   .value = value };
     uint32_t i = f->facts->len;
+    bool dup = g_hash_table_contains(f->index, key);
 
-    if (g_hash_table_contains(f->index, key) ||
-        (f->limit && f->facts->len >= f->limit)) {
-        f->over |= !g_hash_table_contains(f->index, key);
+    if (dup || (f->limit && f->facts->len >= f->limit)) {
+        f->over |= !dup;
         g_free(key);
+        g_free(value);
         return DIFF_NO_PARENT;
     }
-    d.group = g_string_chunk_insert_const(f->strings, group);
-    d.path = g_string_chunk_insert_const(f->strings, path);
-    va_start(ap, fmt);
-    d.value = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
+    /* facts come group by group: the last group is the likely one */
+    if (f->last_group && !strcmp(f->last_group, group)) {
+        d.group = f->last_group;
+    } else {
+        d.group = g_string_chunk_insert_const(f->strings, group);
+        f->last_group = d.group;
+        if (!g_hash_table_contains(f->group_order, d.group)) {
+            g_hash_table_insert(f->group_order, (gpointer)d.group,
+                                GUINT_TO_POINTER(i + 1));
+        }
+    }
+    d.path = g_string_chunk_insert(f->strings, path);
     g_array_append_val(f->facts, d);
     g_hash_table_insert(f->index, key, GUINT_TO_POINTER(i + 1));
-    if (!g_hash_table_contains(f->group_order, d.group)) {
-        g_hash_table_insert(f->group_order, (gpointer)d.group,
-                            GUINT_TO_POINTER(i + 1));
-    }
     return i;
 }
 
-static const DiffFact *find_key(const DiffFacts *f, const char *group,
-                                const char *path)
+uint32_t diff_fact(DiffFacts *f, uint32_t parent, unsigned flags,
+                   const char *group, const char *path, const char *fmt, ...)
 {
-    g_autofree char *key = fact_key(group, path);
+    va_list ap;
+    char *value;
+
+    va_start(ap, fmt);
+    value = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    return diff_fact_take(f, parent, flags, group, path, value);
+}
+
+static const DiffFact *find_key(const DiffFacts *f, const char *key)
+{
     guint i = GPOINTER_TO_UINT(g_hash_table_lookup(f->index, key));
 
     return i ? &g_array_index(f->facts, DiffFact, i - 1) : NULL;
@@ -84,7 +107,9 @@ static const DiffFact *find_key(const DiffFacts *f, const char *group,
 const DiffFact *diff_facts_find(const DiffFacts *f, const char *group,
                                 const char *path)
 {
-    return find_key(f, group, path);
+    g_autofree char *key = fact_key(group, path);
+
+    return find_key(f, key);
 }
 
 const char *diff_kind_name(DiffKind k)
@@ -123,7 +148,7 @@ static bool parent_missing(const DiffFacts *self, const DiffFact *d,
         return false;
     }
     const DiffFact *p = &g_array_index(self->facts, DiffFact, d->parent);
-    return !find_key(other, p->group, p->path);
+    return !find_key(other, p->key);
 }
 
 typedef struct Pending {
@@ -161,7 +186,7 @@ static void compare_a(const DiffFacts *a, const DiffFacts *b,
 {
     for (guint i = 0; i < a->facts->len; i++) {
         const DiffFact *d = &g_array_index(a->facts, DiffFact, i);
-        const DiffFact *e = find_key(b, d->group, d->path);
+        const DiffFact *e = find_key(b, d->key);
         guint order = GPOINTER_TO_UINT(g_hash_table_lookup(a->group_order,
                                                            d->group));
         if (!e) {
@@ -181,7 +206,7 @@ static void compare_b(const DiffFacts *a, const DiffFacts *b,
     for (guint i = 0; i < b->facts->len; i++) {
         const DiffFact *e = &g_array_index(b->facts, DiffFact, i);
         guint order;
-        if (find_key(a, e->group, e->path) || parent_missing(b, e, a)) {
+        if (find_key(a, e->key) || parent_missing(b, e, a)) {
             continue;
         }
         /* groups A lacks come after all of A's */

@@ -32,6 +32,7 @@ typedef struct DiffFact {
     const char *group;        /* interned in the list's string chunk */
     const char *path;         /* "" for the group's own fact */
     char *value;
+    const char *key;          /* its key in the index (owned there) */
     uint32_t parent;          /* index in the same list, or DIFF_NO_PARENT */
     unsigned flags;
 } DiffFact;
@@ -41,6 +42,7 @@ typedef struct DiffFacts {
     GHashTable *index;        /* "group\npath" -> index + 1 */
     GStringChunk *strings;
     GHashTable *group_order;  /* group -> first index + 1 */
+    const char *last_group;   /* the group of the last fact added */
     uint64_t limit;           /* most facts kept (0: no limit) */
     bool over;                /* facts were dropped at the limit */
 } DiffFacts;
@@ -54,6 +56,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DiffFacts, diff_facts_free)
 uint32_t diff_fact(DiffFacts *f, uint32_t parent, unsigned flags,
                    const char *group, const char *path, const char *fmt, ...)
     G_GNUC_PRINTF(6, 7);
+/* The same with an owned value string (taken). */
+uint32_t diff_fact_take(DiffFacts *f, uint32_t parent, unsigned flags,
+                        const char *group, const char *path, char *value);
 const DiffFact *diff_facts_find(const DiffFacts *f, const char *group,
                                 const char *path);
 

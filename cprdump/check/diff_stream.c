@@ -77,10 +77,19 @@ static void config_facts(const StreamModel *m, DiffFacts *f)
     }
 }
 
+/* A command's name, or its number when QEMU defines none. */
+static char *command_key(uint16_t cmd)
+{
+    const char *name = stream_command_name(cmd);
+
+    return name ? g_strdup(name) : g_strdup_printf("0x%04x", cmd);
+}
+
 static void framing_facts(const StreamModel *m, DiffFacts *f)
 {
     uint32_t g = diff_fact(f, DIFF_NO_PARENT, 0, "stream", "", "QEVM");
-    g_autoptr(GHashTable) cmds = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) cmds = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                       g_free, NULL);
 
     diff_fact(f, g, FACT_VERSION, "stream", "version", "%u", m->version);
     diff_fact(f, g, 0, "stream", "footers", "%s", m->footers == 1 ? "on"
@@ -94,13 +103,13 @@ static void framing_facts(const StreamModel *m, DiffFacts *f)
     }
     for (guint i = 0; i < m->commands->len; i++) {
         const StreamCommand *c = &g_array_index(m->commands, StreamCommand, i);
-        const char *name = stream_command_name(c->cmd);
+        char *name = command_key(c->cmd);
         guint n = GPOINTER_TO_UINT(g_hash_table_lookup(cmds, name));
-        g_hash_table_insert(cmds, (gpointer)name, GUINT_TO_POINTER(n + 1));
+        g_hash_table_replace(cmds, name, GUINT_TO_POINTER(n + 1));
     }
     for (guint i = 0; i < m->commands->len; i++) {
         const StreamCommand *c = &g_array_index(m->commands, StreamCommand, i);
-        const char *name = stream_command_name(c->cmd);
+        g_autofree char *name = command_key(c->cmd);
         g_autofree char *p = g_strdup_printf("command %s", name);
         diff_fact(f, g, 0, "stream", p, "%u", GPOINTER_TO_UINT(
                       g_hash_table_lookup(cmds, name)));
@@ -212,13 +221,17 @@ static void cpreg_facts(FieldCtx *c, uint32_t parent)
 
 static char *hex(const uint8_t *p, size_t n)
 {
-    GString *s = g_string_sized_new(2 + 2 * n);
+    static const char digits[] = "0123456789abcdef";
+    char *s = g_malloc(3 + 2 * n);
 
-    g_string_append(s, "0x");
+    s[0] = '0';
+    s[1] = 'x';
     for (size_t i = 0; i < n; i++) {
-        g_string_append_printf(s, "%02x", p[i]);
+        s[2 + 2 * i] = digits[p[i] >> 4];
+        s[3 + 2 * i] = digits[p[i] & 15];
     }
-    return g_string_free(s, FALSE);
+    s[2 + 2 * n] = '\0';
+    return s;
 }
 
 static void leaf_facts(FieldCtx *c, uint32_t parent, const VdfItem *it)
@@ -229,8 +242,8 @@ static void leaf_facts(FieldCtx *c, uint32_t parent, const VdfItem *it)
         return;
     }
     if (it->size <= CHUNK) {
-        g_autofree char *v = hex(it->bytes, it->size);
-        diff_fact(c->f, parent, 0, c->group, it->path, "%s", v);
+        diff_fact_take(c->f, parent, 0, c->group, it->path,
+                       hex(it->bytes, it->size));
         return;
     }
     uint32_t n = diff_fact(c->f, parent, 0, c->group, it->path, "%s %"
@@ -238,8 +251,8 @@ static void leaf_facts(FieldCtx *c, uint32_t parent, const VdfItem *it)
     for (uint64_t at = 0; n != DIFF_NO_PARENT && at < it->size; at += CHUNK) {
         g_autofree char *p = g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x",
                                              it->path, at);
-        g_autofree char *v = hex(it->bytes + at, MIN(CHUNK, it->size - at));
-        diff_fact(c->f, n, 0, c->group, p, "%s", v);
+        diff_fact_take(c->f, n, 0, c->group, p,
+                       hex(it->bytes + at, MIN(CHUNK, it->size - at)));
     }
 }
 

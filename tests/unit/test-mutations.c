@@ -14,7 +14,9 @@
  * the smallest real migration stream (main.bin) there. Streams are decoded
  * from memory and through an FmtSource with and without skip, which must agree.
  * $HOSTILE_MUTATIONS: CPR state mutations (default 12000);
- * $HOSTILE_STREAM_MUTATIONS: stream mutations (default 3000, a stream is 77 KB). $HOSTILE_SAVE: a
+ * $HOSTILE_STREAM_MUTATIONS: stream mutations (default 3000, a stream is 77 KB);
+ * $HOSTILE_DIFF_MUTATIONS: stream mutations diffed against their fixture
+ * (default 150; and 1000 CPR state ones). $HOSTILE_SAVE: a
  * file each input is written to before it is checked (to debug a hang).
  */
 #include <glib.h>
@@ -744,6 +746,39 @@ static void test_stream_slim(void)
     g_test_message("%" G_GUINT64_FORMAT " prefixes, %u mutations of %u slim "
                    "streams", runs, done, seeds->len);
     g_assert_cmpuint(done, ==, want);
+
+/* ---- diff: a fixture against its mutations ---- */
+
+static GBytes *diff_base;
+
+static void check_diff(const uint8_t *buf, size_t len, bool render)
+{
+    gsize n;
+    const uint8_t *base = g_bytes_get_data(diff_base, &n);
+
+    hostile_diff(base, n, buf, len, render);
+}
+
+/* Each mutation diffed against the bytes it came from, both ways. */
+static void test_diff_mutations(void)
+{
+    g_autoptr(GPtrArray) seeds = g_ptr_array_new();
+    guint done_s = 0, done_c;
+
+    if (smallest_stream) {
+        g_ptr_array_add(seeds, smallest_stream);
+        diff_base = smallest_stream->bytes;
+        done_s = mutations(seeds, layout_stream, check_diff,
+                           mutation_count_env("HOSTILE_DIFF_MUTATIONS", 150), 0);
+    }
+    g_assert_cmpuint(real_states->len, >, 0);
+    g_ptr_array_set_size(seeds, 0);
+    g_ptr_array_add(seeds, g_ptr_array_index(real_states, 0));
+    diff_base = ((Fixture *)g_ptr_array_index(real_states, 0))->bytes;
+    done_c = mutations(seeds, layout_cpr, check_diff, 1000, RENDER_MAX);
+    g_test_message("%u stream and %u CPR state mutations, each diffed against "
+                   "its fixture", done_s, done_c);
+    g_assert_cmpuint(done_c, ==, 1000);
 }
 
 int main(int argc, char **argv)
@@ -773,6 +808,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mutations/stream/mutations", test_stream_mutations);
     g_test_add_func("/mutations/stream/no-footers", test_stream_no_footers);
     g_test_add_func("/mutations/stream/other-targets", test_stream_slim);
+    g_test_add_func("/mutations/diff/pairs", test_diff_mutations);
     int rc = g_test_run();
     g_ptr_array_unref(real_states);
     g_ptr_array_unref(synthetic);
