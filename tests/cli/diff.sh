@@ -68,6 +68,27 @@ expect_eq "... exit 1" "$rc" 1
 run_cprdump --diff "$MEMFD/state.bin" "$MEMFD/state.bin"
 expect_eq "a CPR state against itself: exit 0" "$rc" 0
 
+# vfio devices: the synthetic iommufd state with one devid changed (the BE s32
+# after the name "0000:5e:00.0", as tests/fixtures/synthetic/iommufd-exec.json
+# lists it: devid 1, ioas 2, hwpt 3) and a hostdev0 added
+IOMMUFD=$SYN/iommufd-exec.bin
+python3 - "$IOMMUFD" "$TMP/devid.bin" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+i = b.index(b"0000:5e:00.0\0", 0xa0) + 13
+assert b[i:i + 12] == bytes([0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3])
+b[i + 3] = 7
+open(sys.argv[2], "wb").write(b)
+PY
+run_cprdump --json --diff "$IOMMUFD" "$TMP/devid.bin"
+expect_eq "iommufd state, devid 1 -> 7: exactly that vfio field" \
+    "$rc $(jget "$out" '[(c["kind"], c["full-path"], c["a"], c["b"]) for c in d["diff"]["changes"]]')" \
+    "1 [('changed', 'vfio: 0000:5e:00.0.devid', '1', '7')]"
+run_cprdump --json --diff "$IOMMUFD" "$SYN/no-iommufd-build.bin"
+expect_eq "iommufd state vs a build without iommufd: vfio body, its devices removed, records" \
+    "$(jget "$out" 'sorted((c["kind"], c["full-path"]) for c in d["diff"]["changes"] if c["group"] == "vfio")')" \
+    "[('changed', 'vfio: body'), ('removed', 'vfio: 0000:5e:00.0'), ('removed', 'vfio: hostdev0')]"
+
 # --ignore: brackets literal, the group's own line, counts
 run_cprdump --json --diff "--ignore=ram: block[*]" "--ignore=ram: mem-size" --ignore-volatile \
     "--ignore=mc146818rtc#0: cmos_data+0x30" "$MEMFD/main.bin" "$ANON/main.bin"
