@@ -140,7 +140,8 @@ static bool ignored(const DiffOpts *o, const char *group, const char *path)
     return false;
 }
 
-/* The fact's parent is missing on the other side: the parent is reported. */
+/* The fact's parent is missing on the other side, or is a FACT_WHOLE fact
+ * whose value differs: the parent is reported, not this fact. */
 static bool parent_missing(const DiffFacts *self, const DiffFact *d,
                            const DiffFacts *other)
 {
@@ -148,7 +149,8 @@ static bool parent_missing(const DiffFacts *self, const DiffFact *d,
         return false;
     }
     const DiffFact *p = &g_array_index(self->facts, DiffFact, d->parent);
-    return !find_key(other, p->key);
+    const DiffFact *q = find_key(other, p->key);
+    return !q || ((p->flags & FACT_WHOLE) && strcmp(p->value, q->value));
 }
 
 typedef struct Pending {
@@ -193,6 +195,8 @@ static void compare_a(const DiffFacts *a, const DiffFacts *b,
             if (!parent_missing(a, d, b)) {
                 add_change(o, r, pend, order, DIFF_REMOVED, d, d->value, NULL);
             }
+        } else if (parent_missing(a, d, b)) {
+            continue;
         } else if (strcmp(d->value, e->value)) {
             add_change(o, r, pend, order, (d->flags | e->flags) & FACT_VERSION
                        ? DIFF_VERSION : DIFF_CHANGED, d, d->value, e->value);

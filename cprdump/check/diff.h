@@ -4,7 +4,8 @@
  * (group: "configuration", "ram", a device section "IDSTR#INSTANCE", ...),
  * compared by key into changes: added, removed, changed, version. A fact
  * may have a parent fact: when the parent is missing on the other side, only
- * the parent is reported (a removed section, not each of its fields). Paths
+ * the parent is reported (a removed section, not each of its fields); so is
+ * a FACT_WHOLE parent whose value differs. Paths
  * are matched against --ignore globs and the volatile list as "GROUP: PATH"
  * (the group alone for the group's own fact). doc/diff.md has the rules.
  */
@@ -26,6 +27,9 @@ typedef enum DiffKind {
 
 enum {
     FACT_VERSION = 1u << 0,   /* a differing value is a version change */
+    FACT_WHOLE = 1u << 1,     /* when its value differs, that one line stands
+                                 for its children (the pieces of a buffer
+                                 whose size changed are not compared) */
 };
 
 typedef struct DiffFact {

@@ -246,7 +246,7 @@ static void leaf_facts(FieldCtx *c, uint32_t parent, const VdfItem *it)
                        hex(it->bytes, it->size));
         return;
     }
-    uint32_t n = diff_fact(c->f, parent, 0, c->group, it->path, "%s %"
+    uint32_t n = diff_fact(c->f, parent, FACT_WHOLE, c->group, it->path, "%s %"
                            G_GUINT64_FORMAT " bytes", it->type, it->size);
     for (uint64_t at = 0; n != DIFF_NO_PARENT && at < it->size; at += CHUNK) {
         g_autofree char *p = g_strdup_printf("%s+0x%" G_GINT64_MODIFIER "x",

@@ -133,6 +133,36 @@ static void test_volatile(void)
     g_assert_false(diff_is_volatile("0000:00:02.0/e1000#0: mac_reg[0][0]"));
 }
 
+/* A buffer whose size changed: one line, not one per piece. */
+static void test_whole(void)
+{
+    g_autoptr(DiffFacts) a = diff_facts_new();
+    g_autoptr(DiffFacts) b = diff_facts_new();
+    DiffOpts o = { 0 };
+    g_autofree char *t = NULL;
+    uint32_t na = diff_fact(a, DIFF_NO_PARENT, FACT_WHOLE, "d#0", "buf",
+                            "buffer 32 bytes");
+    uint32_t nb = diff_fact(b, DIFF_NO_PARENT, FACT_WHOLE, "d#0", "buf",
+                            "buffer 48 bytes");
+
+    diff_fact(a, na, 0, "d#0", "buf+0x0", "0x00");
+    diff_fact(a, na, 0, "d#0", "buf+0x10", "0x01");
+    diff_fact(b, nb, 0, "d#0", "buf+0x0", "0x02");
+    diff_fact(b, nb, 0, "d#0", "buf+0x10", "0x01");
+    diff_fact(b, nb, 0, "d#0", "buf+0x20", "0x03");
+    t = compare_text(a, b, &o, NULL);
+    g_assert_cmpstr(t, ==, "changed d#0: buf buffer 32 bytes buffer 48 bytes\n");
+    /* the same size: the pieces are compared */
+    g_autoptr(DiffFacts) c = diff_facts_new();
+    uint32_t nc = diff_fact(c, DIFF_NO_PARENT, FACT_WHOLE, "d#0", "buf",
+                            "buffer 32 bytes");
+    diff_fact(c, nc, 0, "d#0", "buf+0x0", "0x00");
+    diff_fact(c, nc, 0, "d#0", "buf+0x10", "0x05");
+    g_free(t);
+    t = compare_text(a, c, &o, NULL);
+    g_assert_cmpstr(t, ==, "changed d#0: buf+0x10 0x01 0x05\n");
+}
+
 static void test_duplicates_and_limit(void)
 {
     g_autoptr(DiffFacts) a = diff_facts_new();
@@ -257,6 +287,7 @@ int main(int argc, char **argv)
     g_test_add_func("/diff/equal", test_equal_and_exit);
     g_test_add_func("/diff/ignore", test_ignore);
     g_test_add_func("/diff/volatile", test_volatile);
+    g_test_add_func("/diff/whole", test_whole);
     g_test_add_func("/diff/duplicates-limit", test_duplicates_and_limit);
     g_test_add_func("/diff/vmdesc-walk", test_walk);
     g_test_add_func("/diff/vmdesc-walk-hostile", test_walk_hostile);
