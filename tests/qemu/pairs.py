@@ -386,6 +386,20 @@ def check_versions(s, out, t, cprdump):
                    "" if ok else " (rc %s, got sections %s, versions %s, subsections %s, "
                    "ram %s)" % (rc, show(got_groups), show(got_versions), show(got_subs),
                                 show(rb))), None
+    # top-level fields one side lists and the other does not, per common section
+    want_fields, got_fields = {}, {}
+    for k in da.keys() & db.keys():
+        g = "%s#%d" % k
+        fa = {f["name"] for f in da[k].get("fields", [])}
+        fb = {f["name"] for f in db[k].get("fields", [])}
+        for n in fa ^ fb:
+            want_fields["%s: %s" % (g, n)] = "removed" if n in fa else "added"
+        for c in doc["changes"]:
+            if c["group"] == g and c["path"] in fa | fb and c["kind"] in ("added", "removed"):
+                got_fields[c["full-path"]] = c["kind"]
+    ok = got_fields == want_fields and want_fields
+    yield ok, "%s: fields on one side only, as the vmdescs list them: %s" % (
+        s["name"], show(want_fields)) + ("" if ok else " (got %s)" % show(got_fields)), None
     stream = {k: v for k, v in got.items() if k.startswith(("configuration", "stream"))}
     ok = stream == {}
     yield ok, "%s: same configuration (machine type, capabilities, page size) and framing" % (
