@@ -323,9 +323,8 @@ static json_object *find_desc(json_object *devs, GArray *used,
     return NULL;
 }
 
-static void section_facts(const StreamModel *m, const StreamSection *s,
-                          const StreamBytes *b, json_object *desc,
-                          DiffFacts *f)
+static void section_facts(const StreamSection *s, const StreamBytes *b,
+                          json_object *desc, DiffFacts *f)
 {
     g_autofree char *group = g_strdup_printf("%s#%u", s->idstr ? s->idstr : "",
                                              s->instance_id);
@@ -335,7 +334,6 @@ static void section_facts(const StreamModel *m, const StreamSection *s,
     const uint8_t *body = NULL;
     uint64_t len = 0;
 
-    (void)m;
     if (g == DIFF_NO_PARENT) {
         return;     /* the same idstr and instance again (PART, END) */
     }
@@ -373,8 +371,7 @@ static void device_facts(const StreamModel *m, const StreamBytes *b,
         if (s->how == BODY_PARSED || !s->idstr) {
             continue;       /* "ram": its own group */
         }
-        section_facts(m, s, b, is_device(s) ? find_desc(devs, used, s) : NULL,
-                      f);
+        section_facts(s, b, is_device(s) ? find_desc(devs, used, s) : NULL, f);
     }
     json_object_put(doc);
 }
