@@ -22,6 +22,7 @@
 #include "input/load.h"
 #include "input/reread.h"
 #include "modes/modes.h"
+#include "render/escape.h"
 #include "render/render_diff.h"
 #include "render/report.h"
 
@@ -128,7 +129,8 @@ static int render_side(Session *s, const char *key, Side *sd)
     out_bool(s->out, "capture", NULL, sd->l.provenance != NULL);
     out_bool(s->out, "complete", NULL, !fmt_error_is_set(&sd->l.err));
     if (!out_is_json(s->out)) {
-        out_line(s->out, "%s   %s (%s%s%s)", key, label, kind_name(&sd->l),
+        g_autofree char *safe = text_escape(label);
+        out_line(s->out, "%s   %s (%s%s%s)", key, safe, kind_name(&sd->l),
                  sd->l.provenance ? ", capture" : "",
                  fmt_error_is_set(&sd->l.err) ? ", partly decoded" : "");
     }

@@ -2,6 +2,7 @@
 #include "render/render_diff.h"
 
 #include "render/columns.h"
+#include "render/escape.h"
 #include "render/table.h"
 
 static const DiffChange *chg(const void *row)
@@ -82,7 +83,8 @@ void render_diff_changes(Out *o, const DiffResult *r)
         while (k < n && !g_strcmp0(all[k].group, all[i].group)) {
             k++;
         }
-        out_line(o, "\n%s", all[i].group);
+        g_autofree char *heading = text_escape(all[i].group);
+        out_line(o, "\n%s", heading);
         table_emit(o, "changes", change_cols, G_N_ELEMENTS(change_cols),
                    all + i, sizeof(DiffChange), k - i, NULL);
         i = k;
