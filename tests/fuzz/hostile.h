@@ -756,9 +756,13 @@ static inline void hostile_diff_split(const uint8_t *data, size_t size)
          (uint32_t)data[2] << 8 | data[3];
     la = (uint32_t)MIN((size_t)la, size - 4);
     /* copies of exactly their size: ASan sees an over-read of either */
-    uint8_t *a = g_memdup2(data + 4, la ? la : 1);
-    uint8_t *b = g_memdup2(data + 4 + la, size - 4 - la ? size - 4 - la : 1);
-    hostile_diff(a, la, b, size - 4 - la, size <= 65536);
+    size_t lb = size - 4 - la;
+    uint8_t *a = g_malloc(la ? la : 1);
+    uint8_t *b = g_malloc(lb ? lb : 1);
+
+    memcpy(a, data + 4, la);
+    memcpy(b, data + 4 + la, lb);
+    hostile_diff(a, la, b, lb, size <= 65536);
     g_free(a);
     g_free(b);
 }
