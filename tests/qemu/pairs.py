@@ -126,6 +126,19 @@ def wait_idle(log):
     time.sleep(0.5)   # into its hlt loop
 
 
+def stop_halted(q):
+    """Stops the idle VM with its vCPU in SeaBIOS's hlt, as QEMU's `info
+    registers` says (HLT=1), not inside the timer interrupt that wakes it 18
+    times a second: its registers are then those of the idle loop."""
+    for _ in range(200):
+        q.cmd("stop")
+        if "HLT=1" in q.hmp("info registers"):
+            return
+        q.cmd("cont")
+        time.sleep(0.01)
+    raise RuntimeError("the vCPU was never halted when stopped")
+
+
 def read_bytes(path):
     try:
         with open(path, "rb") as f:
@@ -153,7 +166,7 @@ def run_stream_side(s, out, procs, truth, second=None):
     if IDLE[-1] in s["args"]:
         q.cmd("cont")
         wait_idle(os.path.join(out, "seabios.log"))
-        q.cmd("stop")
+        stop_halted(q)
     save(q, os.path.join(out, "main.bin"), s["qemu"], truth)
     if second:
         os.makedirs(second, exist_ok=True)
@@ -161,7 +174,7 @@ def run_stream_side(s, out, procs, truth, second=None):
         # as an idle VM does, and let the clocks move between the saves
         q.cmd("cont")
         time.sleep(1)
-        q.cmd("stop")
+        stop_halted(q)
         save(q, os.path.join(second, "main.bin"), s["qemu"], truth)
     q.cmd("quit")
 
