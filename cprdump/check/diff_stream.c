@@ -94,7 +94,7 @@ static void framing_facts(const StreamModel *m, DiffFacts *f)
     diff_fact(f, g, FACT_VERSION, "stream", "version", "%u", m->version);
     diff_fact(f, g, 0, "stream", "footers", "%s", m->footers == 1 ? "on"
               : m->footers == 0 ? "off" : "unknown");
-    diff_fact(f, g, 0, "stream", "target-page-size", "%u", m->page_size);
+    diff_fact(f, g, 0, "stream", "target-page-size", "%u", m->ps.size);
     diff_fact(f, g, 0, "stream", "vmdesc", "%s", m->vmdesc.present
               ? "present" : "absent");
     if (m->vmdesc.parsed && m->vmdesc.desc.page_size >= 0) {

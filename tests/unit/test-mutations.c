@@ -746,6 +746,7 @@ static void test_stream_slim(void)
     g_test_message("%" G_GUINT64_FORMAT " prefixes, %u mutations of %u slim "
                    "streams", runs, done, seeds->len);
     g_assert_cmpuint(done, ==, want);
+}
 
 /* ---- diff: a fixture against its mutations ---- */
 
