@@ -62,6 +62,10 @@ _cprdump()
         compopt -o nospace
         return
         ;;
+    --ignore)
+        # the volatile list's groups are a good start; any glob is allowed
+        return
+        ;;
     -s | --save | --stream | --against)
         _filedir
         return

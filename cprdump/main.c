@@ -45,6 +45,9 @@ typedef struct Options {
     bool fd_given;
     int fd;                     /* --fd N; -1: --fd alone */
     char **against;
+    gboolean diff;
+    char **ignore;
+    gboolean ignore_volatile;
     char **files;
 } Options;
 
@@ -96,10 +99,15 @@ static const char help_description[] =
     "  --digest hashes what each preserved block's memfd or file holds (it\n"
     "  reads guest memory, so it is off by default): run it on the old QEMU\n"
     "  and on the new one to see that nothing changed.\n"
+    "Diff (--diff A B): two migration streams or two CPR states (plain,\n"
+    "zstd or captures, in any mix): configuration, sections, versions, device\n"
+    "fields by path with both values, RAM blocks and page totals; or fd\n"
+    "records and vfio devices. Exit 0 when they are the same, 1 when they\n"
+    "differ, as diff(1).\n"
     "\n"
     "Exit status:\n"
-    "  0  success\n"
-    "  1  --check found a problem\n"
+    "  0  success (--diff: no difference)\n"
+    "  1  --check found a problem (--diff: the inputs differ)\n"
     "  2  bad options or arguments\n"
     "  3  the input cannot be read (missing, directory, device node, I/O error,\n"
     "     corrupt zstd data; --qmp: no socket, busy monitor, bad reply)\n"
@@ -179,6 +187,15 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
         { "proc-snapshot", 0, 0, G_OPTION_ARG_FILENAME, &opt->snapshot,
           "Preflight from a saved /proc snapshot directory instead of a "
           "live process", "DIR" },
+        { "diff", 0, 0, G_OPTION_ARG_NONE, &opt->diff,
+          "Show what differs between two streams or two CPR states (exit 0: "
+          "same, 1: different)", NULL },
+        { "ignore", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt->ignore,
+          "With --diff: drop differences whose path matches GLOB "
+          "(repeatable)", "GLOB" },
+        { "ignore-volatile", 0, 0, G_OPTION_ARG_NONE, &opt->ignore_volatile,
+          "With --diff: drop the fields that change on every save of an idle "
+          "VM (timers, clocks, TSC; see cprdump(1))", NULL },
         { "save", 's', 0, G_OPTION_ARG_FILENAME, &opt->save,
           "Also write the input as a capture for a bug report", "FILE" },
         { "force", 0, 0, G_OPTION_ARG_NONE, &opt->force,
@@ -324,6 +341,8 @@ static bool check_options(Options *opt, Session *s, OutMode *mode,
         s->pid = (int)v;
         s->fd_given = opt->fd_given;
         s->fd = opt->fd;
+    } else if (opt->diff && nfiles != 2) {
+        return usage(errp, "--diff takes two files, A and B%s", "");
     } else if (nfiles < 1 || nfiles > 2) {
         return usage(errp, "expected one FILE, or a CPR state and a stream "
                      "(see --help)%s", "");
@@ -332,6 +351,16 @@ static bool check_options(Options *opt, Session *s, OutMode *mode,
         return usage(errp, "--stream goes with --pid or --fd; otherwise "
                      "give the stream as a second FILE%s", "");
     }
+    if ((opt->ignore || opt->ignore_volatile) && !opt->diff) {
+        return usage(errp, "--ignore and --ignore-volatile go with --diff%s",
+                     "");
+    }
+    if (opt->diff && (opt->check || opt->save)) {
+        return usage(errp, "--diff excludes --check and --save%s", "");
+    }
+    s->diff = opt->diff;
+    s->ignore = (const char *const *)opt->ignore;
+    s->ignore_volatile = opt->ignore_volatile;
     s->stream = opt->stream;
     if (opt->against && (nfiles != 1 || opt->pid || opt->fd_given ||
                          opt->save || opt->check)) {
@@ -369,11 +398,12 @@ static void options_clear(Options *opt)
     g_strfreev(opt->against);
     g_free(opt->snapshot);
     g_free(opt->qmp);
+    g_strfreev(opt->ignore);
 }
 
 /* The modes, in the order they are tried: the first that selects runs. */
 static const Mode *const modes[] = { &mode_against, &mode_preflight,
-                                     &mode_live, &mode_show };
+                                     &mode_live, &mode_diff, &mode_show };
 
 static int run_mode(Session *s)
 {

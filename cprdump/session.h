@@ -33,6 +33,9 @@ typedef struct Session {
     const char *qmp;            /* --qmp SOCKET */
     bool digest;                /* --digest */
     DeviceView devices;         /* --device PATTERN..., --offsets */
+    bool diff;                  /* --diff A B */
+    const char *const *ignore;  /* --ignore GLOB..., NULL-terminated */
+    bool ignore_volatile;       /* --ignore-volatile */
 } Session;
 
 #endif

@@ -492,6 +492,7 @@ def main():
     bench_against()
     preflight_bench()
     bench_devices()
+    bench_diff(files["data-8g"])
 
     log("\nload average at end: %s" % loadavg())
     goals = [r for r in results if r[3] is not None]
@@ -499,9 +500,51 @@ def main():
                                         len(goals)))
 
 
+def bench_diff(a):
+    """[6] --diff of two generated 8 GiB streams (different data pages and page
+    counts; the same template's device sections) against the summary walk of both:
+    the diff decodes each once, then re-reads only the device bodies and the
+    vmdesc (lseek over the pages)."""
+    log("\n[6] --diff A B vs cprdump A; cprdump B (8 GiB each, warm cache)")
+    b = generate("data-8g-b.bin", 8 * GIB, 2)
+    for path, m in (a, b):
+        check_blocks(path, m)
+    pa, pb = a[0], b[0]
+    both = ["sh", "-c", '"$0" "$1" >/dev/null && "$0" "$2" >/dev/null',
+            CPRDUMP, pa, pb]
+    t0 = time.perf_counter()
+    rc = subprocess.call([CPRDUMP, "--diff", pa, pb], stdout=subprocess.DEVNULL)
+    if rc != 1:
+        sys.exit("bench: --diff of two different streams exited %d" % rc)
+    log("  first --diff run (cold): %.2f s" % (time.perf_counter() - t0))
+    times = [[], []]
+    for _ in range(max(3, RUNS - 2)):
+        t, _rc = run(both)
+        times[0].append(t)
+        t0 = time.perf_counter()
+        subprocess.call([CPRDUMP, "--diff", pa, pb], stdout=subprocess.DEVNULL)
+        times[1].append(time.perf_counter() - t0)
+    ts, td = (statistics.median(x) for x in times)
+    out = os.path.join(DIR, "rss.txt")
+    subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out, CPRDUMP, "--diff",
+                    pa, pb], stdout=subprocess.DEVNULL)
+    with open(out) as f:
+        rss = int(f.read().split()[-1])
+    log("  summary of both %.3f s, --diff %.3f s, peak RSS %.1f MiB" % (
+        ts, td, rss / 1024))
+    goal("diff 8g/8g time / summary of both", "%.3f" % (td / ts), "<= 2.2",
+         td <= 2.2 * ts)
+    goal("diff 8g/8g peak RSS", "%.1f MiB" % (rss / 1024), "<= 64 MiB",
+         rss <= 64 * 1024)
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["devices"]:
         os.makedirs(DIR, exist_ok=True)
         bench_devices()
+    if sys.argv[1:] == ["diff"]:   # scripts/bench.py diff: section [6] only
+        os.makedirs(DIR, exist_ok=True)
+        log("cprdump bench (diff only): %s" % machine())
+        bench_diff(generate("data-8g.bin", 8 * GIB, 1))
     else:
         main()

@@ -26,4 +26,7 @@ extern const Mode mode_against;
  * which guest RAM a cpr-exec would keep. */
 extern const Mode mode_preflight;
 
+/* --diff A B: what differs between two streams or two CPR states. */
+extern const Mode mode_diff;
+
 #endif

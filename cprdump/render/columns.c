@@ -17,5 +17,6 @@ const TableDesc *const table_registry[] = {
     &table_against_blocks,
     &table_against_checks,
     &table_preflight,
+    &table_diff,
     NULL,
 };

@@ -19,5 +19,6 @@ extern const TableDesc table_against_dests;
 extern const TableDesc table_against_sections;
 extern const TableDesc table_against_blocks;
 extern const TableDesc table_against_checks;
+extern const TableDesc table_diff;
 
 #endif

@@ -42,6 +42,9 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "check/diff.h"
+#include "check/diff_cpr.h"
+#include "check/diff_stream.h"
 #include "cpr_state.h"
 #include "fmt_error.h"
 #include "formats.h"
@@ -50,6 +53,7 @@
 #include "reader.h"
 #include "render/render_cpr.h"
 #include "render/render_stream.h"
+#include "render/render_diff.h"
 #include "render/report.h"
 #include "stream.h"
 #include "vmstate_dump.h"
@@ -954,6 +958,172 @@ static inline void hostile_vmstate(const uint8_t *buf, size_t len)
         hostile_vmstate_stream(desc, body, blen);
     }
     json_object_put(desc);
+}
+
+/* ---- diff (pairs of inputs) ---- */
+
+/* The facts of one input as --diff makes them, from memory (the stream's
+ * bytes are the input itself); NULL when it is neither kind. */
+static inline DiffFacts *hostile_diff_facts(const uint8_t *buf, size_t len,
+                                            int *kind)
+{
+    DiffFacts *f = diff_facts_new();
+    FmtError err;
+
+    if (stream_probe(buf, len) >= 32) {
+        StreamModel *m = NULL;
+        StreamBytes b = { .whole = buf, .whole_len = len };
+        GArray *r;
+
+        stream_decode_mem(buf, len, &m, &err);
+        r = diff_stream_ranges(m);
+        for (guint i = 0; i < r->len; i++) {
+            const ByteRange *br = &g_array_index(r, ByteRange, i);
+            HOSTILE_CHECK(br->offset <= len && br->len <= len - br->offset,
+                          "diff range %" PRIu64 "+%" PRIu64 " outside %zu",
+                          br->offset, br->len, len);
+        }
+        g_array_unref(r);
+        diff_stream_facts(m, &b, f);
+        stream_free(m);
+        *kind = 1;
+    } else if (cpr_state_probe(buf, len) >= 32) {
+        CprState *st = NULL;
+
+        cpr_state_decode(buf, len, CPR_MODE_AUTO, &st, &err);
+        diff_cpr_facts(st, f);
+        cpr_state_free(st);
+        *kind = 2;
+    } else {
+        diff_facts_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+static inline void hostile_check_changes(const DiffResult *r,
+                                         const DiffFacts *a,
+                                         const DiffFacts *b)
+{
+    uint64_t sum = 0;
+
+    HOSTILE_CHECK(r->changes->len <= a->facts->len + b->facts->len,
+                  "%u changes from %u + %u facts", r->changes->len,
+                  a->facts->len, b->facts->len);
+    for (guint i = 0; i < r->changes->len; i++) {
+        const DiffChange *c = &g_array_index(r->changes, DiffChange, i);
+        HOSTILE_CHECK(c->group && c->path, "change %u without a path", i);
+        HOSTILE_CHECK((c->kind == DIFF_ADDED) == !c->a &&
+                      (c->kind == DIFF_REMOVED) == !c->b,
+                      "change %u (%s): values %p %p", i,
+                      diff_kind_name(c->kind), (const void *)c->a,
+                      (const void *)c->b);
+        HOSTILE_CHECK(!c->a || !c->b || strcmp(c->a, c->b),
+                      "change %u: equal values", i);
+    }
+    for (int k = 0; k < 4; k++) {
+        sum += r->counts[k];
+    }
+    HOSTILE_CHECK(sum == r->changes->len, "counts %" PRIu64 " of %u", sum,
+                  r->changes->len);
+}
+
+static inline void hostile_render_diff(const DiffResult *r)
+{
+    static const OutMode modes[] = { OUT_HUMAN, OUT_HUMAN, OUT_JSON };
+    static const char *const locales[] = { "C.UTF-8", "C", "C.UTF-8" };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(modes); i++) {
+        char *text = NULL;
+        size_t n = 0;
+        FILE *fp;
+        Out *o;
+
+        if (!setlocale(LC_ALL, locales[i])) {
+            continue;
+        }
+        fp = open_memstream(&text, &n);
+        HOSTILE_CHECK(fp != NULL, "open_memstream failed");
+        o = out_new(modes[i], fp);
+        out_begin(o, "diff", NULL);
+        render_diff_changes(o, r);
+        render_diff_summary(o, r);
+        out_end(o);
+        out_finish(o);
+        fclose(fp);
+        if (modes[i] == OUT_HUMAN) {
+            hostile_check_human(text, n);
+        } else {
+            hostile_check_json(text, n);
+        }
+        free(text);
+    }
+    setlocale(LC_ALL, "C");
+}
+
+/*
+ * A and B diffed as --diff does (both of a kind; a pair of different kinds
+ * is the CLI's usage error): the same bytes give the same facts (A against
+ * itself is equal); A against B is B against A mirrored (added and removed
+ * swapped, the same changed and version counts); every change is consistent
+ * and bounded by the facts; human and JSON output are clean.
+ */
+static inline void hostile_diff(const uint8_t *a, size_t la, const uint8_t *b,
+                                size_t lb, bool render)
+{
+    int ka = 0, kb = 0, ka2 = 0;
+    DiffFacts *fa = hostile_diff_facts(a, la, &ka);
+    DiffFacts *fb = hostile_diff_facts(b, lb, &kb);
+    DiffFacts *fa2 = hostile_diff_facts(a, la, &ka2);
+    DiffOpts o = { NULL, false };
+    DiffResult ab, ba, aa;
+
+    if (fa && fb && ka == kb) {
+        diff_compare(fa, fa2, &o, &aa);
+        HOSTILE_CHECK(aa.changes->len == 0, "A differs from itself in %u",
+                      aa.changes->len);
+        diff_result_clear(&aa);
+        diff_compare(fa, fb, &o, &ab);
+        diff_compare(fb, fa, &o, &ba);
+        hostile_check_changes(&ab, fa, fb);
+        hostile_check_changes(&ba, fb, fa);
+        HOSTILE_CHECK(ab.counts[DIFF_ADDED] == ba.counts[DIFF_REMOVED] &&
+                      ab.counts[DIFF_REMOVED] == ba.counts[DIFF_ADDED] &&
+                      ab.counts[DIFF_CHANGED] == ba.counts[DIFF_CHANGED] &&
+                      ab.counts[DIFF_VERSION] == ba.counts[DIFF_VERSION],
+                      "A-B and B-A are not mirrored");
+        if (render) {
+            hostile_render_diff(&ab);
+        }
+        diff_result_clear(&ab);
+        diff_result_clear(&ba);
+    }
+    diff_facts_free(fa);
+    diff_facts_free(fb);
+    diff_facts_free(fa2);
+}
+
+/* libFuzzer's one input as a pair: BE u32 length of A, A, then B. */
+static inline void hostile_diff_split(const uint8_t *data, size_t size)
+{
+    uint32_t la;
+
+    if (size < 4) {
+        return;
+    }
+    la = (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 |
+         (uint32_t)data[2] << 8 | data[3];
+    la = (uint32_t)MIN((size_t)la, size - 4);
+    /* copies of exactly their size: ASan sees an over-read of either */
+    size_t lb = size - 4 - la;
+    uint8_t *a = g_malloc(la ? la : 1);
+    uint8_t *b = g_malloc(lb ? lb : 1);
+
+    memcpy(a, data + 4, la);
+    memcpy(b, data + 4 + la, lb);
+    hostile_diff(a, la, b, lb, size <= 65536);
+    g_free(a);
+    g_free(b);
 }
 
 #endif

@@ -8,6 +8,7 @@ import sys
 import time
 
 import checks
+import diff_pairs
 import pairs
 import scenarios
 
@@ -37,14 +38,17 @@ class Tap:
 
 def run_one(s, outroot, cprdump, tap):
     signal.alarm(SCENARIO_LIMIT)
+    is_pair = s["kind"] == "pair"
     try:
-        out, truth, err, secs = scenarios.run_scenario(s, outroot)
+        out, truth, err, secs = (diff_pairs.run_pair if is_pair else scenarios.run_scenario)(
+            s, outroot)
     finally:
         signal.alarm(0)
     print("# %s: %.1f s, files in %s%s" % (s["name"], secs, out,
                                            "" if err is None else ", harness error: " + err),
           flush=True)
-    for ok, desc, directive in checks.check_run(s, out, truth, cprdump):
+    results = (diff_pairs.check_pair if is_pair else checks.check_run)(s, out, truth, cprdump)
+    for ok, desc, directive in results:
         tap.line(ok, desc, directive)
 
 
@@ -63,7 +67,7 @@ def main(argv):
     cprdump, outroot, names = argv[1], argv[2], argv[3:]
     os.environ["CPRDUMP_BIN"] = cprdump  # for wrap.sh and cprdump-exec-wrapper
     signal.signal(signal.SIGALRM, on_alarm)
-    todo = [s for s in scenarios.SCENARIOS if not names or s["name"] in names]
+    todo = [s for s in scenarios.SCENARIOS + diff_pairs.PAIRS if not names or s["name"] in names]
     print("# accel %s; QEMU 11.1 through %s" % (scenarios.ACCEL,
                                                 scenarios.qemu_prefix("11.1")[0]), flush=True)
     tap, t0 = Tap(), time.monotonic()

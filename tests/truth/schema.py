@@ -85,6 +85,18 @@ def cases(tmp):
         "main.bin.zst"))
     yield "devices of a cut stream", ("--device=all",
                                       os.path.join(tmp, "truncated-stream"))
+    other = os.path.join(FIX, "11.1", "exec-q35-anon", "main.bin")
+    ostate = os.path.join(FIX, "11.1", "exec-q35-anon", "state.bin")
+    yield "diff streams", ("--diff", stream, other)
+    yield "diff streams, ignore", ("--diff", "--ignore-volatile", "--ignore=ram: *",
+                                   stream, other)
+    yield "diff same stream", ("--diff", stream, stream)
+    yield "diff states", ("--diff", state, ostate)
+    yield "diff stream and its capture", ("--diff", stream, scap)
+    yield "diff truncated stream", ("--diff", stream, os.path.join(tmp, "truncated-stream"))
+    yield "diff truncated state", ("--diff", os.path.join(tmp, "truncated-state"), state)
+    yield "diff kinds", ("--diff", state, stream)
+    yield "diff unknown format", ("--diff", stream, os.path.join(tmp, "text"))
 
 
 def main():
@@ -105,8 +117,11 @@ def main():
             errs = sorted(v.iter_errors(doc), key=lambda e: list(e.path))
             t.ok(not errs, f"{desc}: exit {rc}, validates against the schema",
                  "\n".join(f"{list(e.path)}: {e.message}" for e in errs[:5]))
+            err = doc.get("error") or next(
+                (doc["diff"][k]["error"] for k in "ab"
+                 if "error" in doc.get("diff", {}).get(k, {})), {})
             if rc not in (0, 1):
-                t.eq(doc.get("error", {}).get("exit-code"), rc,
+                t.eq(err.get("exit-code"), rc,
                      f"{desc}: error object names exit code {rc}")
             n += 1
         t.ok(n >= 40, f"{n} documents checked")

@@ -938,6 +938,40 @@ static void test_procsnap_mutations(void)
         mutation_count_env("HOSTILE_PROCSNAP_MUTATIONS", 2000), 0));
 }
 
+/* ---- diff: a fixture against its mutations ---- */
+
+static GBytes *diff_base;
+
+static void check_diff(const uint8_t *buf, size_t len, bool render)
+{
+    gsize n;
+    const uint8_t *base = g_bytes_get_data(diff_base, &n);
+
+    hostile_diff(base, n, buf, len, render);
+}
+
+/* Each mutation diffed against the bytes it came from, both ways. */
+static void test_diff_mutations(void)
+{
+    g_autoptr(GPtrArray) seeds = g_ptr_array_new();
+    guint done_s = 0, done_c;
+
+    if (smallest_stream) {
+        g_ptr_array_add(seeds, smallest_stream);
+        diff_base = smallest_stream->bytes;
+        done_s = mutations(seeds, layout_stream, check_diff,
+                           mutation_count_env("HOSTILE_DIFF_MUTATIONS", 150), 0);
+    }
+    g_assert_cmpuint(real_states->len, >, 0);
+    g_ptr_array_set_size(seeds, 0);
+    g_ptr_array_add(seeds, g_ptr_array_index(real_states, 0));
+    diff_base = ((Fixture *)g_ptr_array_index(real_states, 0))->bytes;
+    done_c = mutations(seeds, layout_cpr, check_diff, 1000, RENDER_MAX);
+    g_test_message("%u stream and %u CPR state mutations, each diffed against "
+                   "its fixture", done_s, done_c);
+    g_assert_cmpuint(done_c, ==, 1000);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -965,6 +999,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mutations/stream/mutations", test_stream_mutations);
     g_test_add_func("/mutations/stream/no-footers", test_stream_no_footers);
     g_test_add_func("/mutations/stream/other-targets", test_stream_slim);
+    g_test_add_func("/mutations/diff/pairs", test_diff_mutations);
     {
         Fixture *lf = load_zst(LTIM_ZST);
         gsize n;
