@@ -10,7 +10,7 @@
 int show_loaded(Out *o, Loaded *l)
 {
     InputInfo info = { input_label(l->in), input_file_size(l->in),
-                       input_is_zstd(l->in) };
+                       input_compression(l->in) };
     bool usable = l->state ? l->state->header_ok : l->stream->header_ok;
 
     if (l->provenance) {

@@ -506,7 +506,7 @@ static inline void hostile_render_cpr(const CprState *st, const FmtError *err)
     } runs[] = {
         { OUT_HUMAN, "C.UTF-8" }, { OUT_HUMAN, "C" }, { OUT_JSON, "C.UTF-8" },
     };
-    InputInfo info = { HOSTILE_LABEL, (int64_t)st->size, false };
+    InputInfo info = { HOSTILE_LABEL, (int64_t)st->size, "none" };
 
     for (size_t i = 0; i < G_N_ELEMENTS(runs); i++) {
         char *text = NULL;
@@ -549,7 +549,7 @@ static inline void hostile_render_stream_bytes(const uint8_t *buf, size_t len)
     static const char *const locales[] = { "C.UTF-8", "C", "C.UTF-8" };
     StreamModel *m = NULL;
     FmtError err;
-    InputInfo info = { HOSTILE_LABEL, (int64_t)len, false };
+    InputInfo info = { HOSTILE_LABEL, (int64_t)len, "none" };
 
     stream_decode_mem(buf, len, &m, &err);
     for (size_t i = 0; i < G_N_ELEMENTS(modes); i++) {
