@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "capture/capture_read.h"
+#include "cli_error.h"
+#include "exitcodes.h"
 #include "live/live_json.h"
 #include "render/report.h"
 
@@ -252,6 +254,49 @@ void loaded_clear(Loaded *l)
     stream_free(l->stream);
     input_free(l->in);
     memset(l, 0, sizeof(*l));
+}
+
+/* The libvirt header and data area passed over, the payload's codec pushed. */
+static bool open_libvirt_payload(Input *in, const char *path, GError **errp)
+{
+    uint8_t hdr[LIBVIRT_SAVE_HEADER_LEN];
+    g_autofree uint8_t *data = NULL;
+    LibvirtSave h;
+    FmtError err = { 0 };
+    size_t got;
+    bool ok = input_read_exact(in, hdr, sizeof(hdr), &got) &&
+              libvirt_save_decode_header(hdr, got, &h, &err) &&
+              h.compression != LIBVIRT_COMP_SPARSE;
+
+    if (ok) {
+        data = g_malloc(h.data_len);
+        ok = input_read_exact(in, data, h.data_len, &got);
+    }
+    if (!ok) {
+        g_set_error(errp, CPRDUMP_ERROR, EXIT_MALFORMED, "%s: the stream of "
+                    "this libvirt save image cannot be read again (%s)", path,
+                    err.msg[0] ? err.msg : "header, data area or layout");
+        return false;
+    }
+    return libvirt_codecs[h.compression] == CODEC_NONE ||
+           input_push_codec(in, libvirt_codecs[h.compression], errp);
+}
+
+Input *load_open_stream(const char *path, GError **errp)
+{
+    Input *in = input_open_path(path, errp);
+    const uint8_t *head;
+    size_t n;
+
+    if (!in) {
+        return NULL;
+    }
+    n = input_peek(in, &head, FORMATS_PROBE_BYTES);
+    if (libvirt_save_probe(head, n) && !open_libvirt_payload(in, path, errp)) {
+        input_free(in);
+        return NULL;
+    }
+    return in;
 }
 
 bool load_path(Session *s, const char *path, Loaded *l)

@@ -44,5 +44,9 @@ bool load_input(Session *s, Input *in, Loaded *l);
 /* The same for a path ("-": standard input). */
 bool load_path(Session *s, const char *path, Loaded *l);
 void loaded_clear(Loaded *l);
+/* path opened again for its stream alone (--save reads a stream twice): a
+ * libvirt save image's header and data area passed over, its payload
+ * decompressed; other inputs as input_open_path. */
+Input *load_open_stream(const char *path, GError **errp);
 
 #endif

@@ -66,9 +66,10 @@ static void render_data(Out *o, const LibvirtSave *h)
 static void render_header(Out *o, const LibvirtSave *h)
 {
     const char *comp = libvirt_compression_name(h->compression);
-    g_autofree char *fmt = g_strdup_printf("libvirt QEMU save image "
-                                           "(LibvirtQemudSave), version %u",
-                                           h->version);
+    g_autofree char *fmt = g_strdup_printf("libvirt QEMU save image (%s), "
+                                           "version %u", h->partial
+                                           ? "LibvirtQemudPart"
+                                           : "LibvirtQemudSave", h->version);
     g_autofree char *data = g_strdup_printf("%u bytes at 0x%x (XML, cookie, "
                                             "padding)", h->data_len,
                                             LIBVIRT_SAVE_HEADER_LEN);

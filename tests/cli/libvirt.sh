@@ -60,6 +60,19 @@ expect_eq "a zstd-compressed save: decoded through both layers" \
     "$(jget "$out" "d['libvirt-save']['compression'], d['stream']['eof-offset']")" \
     "$(jget "$doc" "d['libvirt-save']['compression'], d['stream']['eof-offset']")"
 
+# --- captures and joins work on a save as on its stream -------------------------
+run_cprdump --json --save "$TMP/cap" "$TMP/save-gzip.sav"
+expect_eq "--save of a gzip save: exit 0, guest memory zeroed" \
+    "$rc $(jget "$out" "d['saved']['redaction']['bytes-zeroed'] > 0")" "0 True"
+run_cprdump --json "$TMP/cap"
+expect_eq "the capture holds the stream inside the save" \
+    "$(jget "$out" "d['capture']['payload-format'], d['stream']['eof-offset']")" \
+    "('stream', $(jget "$doc" "d['stream']['eof-offset']"))"
+run_cprdump --json "$REPO/tests/fixtures/real/exec-q35-memfd/state.bin" "$TMP/save-xz.sav"
+expect_eq "a CPR state joined with an xz save: one row per block of the save's stream" \
+    "$(jget "$out" "sorted(r['idstr'] for r in d['ram-join']['blocks'])")" \
+    "$(jget "$doc" "sorted(b['idstr'] for b in d['stream']['ram']['blocks'])")"
+
 # --- every compression libvirt writes -------------------------------------------
 for c in gzip bzip2 xz lzop zstd; do
     run_cprdump --json "$TMP/save-$c.sav"
