@@ -70,6 +70,7 @@ static bool read_version(const uint8_t *hdr, LibvirtSave *h, FmtError *err)
             fmt_error_set(err, FMT_ERR_VERSION, 16, "libvirt header", -1,
                           "version", "unsupported libvirt save image version "
                           "%u (1 and 2 are known)", h->version);
+            h->version = 0;     /* nothing of the header is known */
             return false;
         }
         h->version = swapped;

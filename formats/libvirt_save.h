@@ -45,7 +45,7 @@ typedef struct LibvirtDomain {
 typedef struct LibvirtSave {
     bool partial;          /* magic "LibvirtQemudPart": the save never finished */
     bool big_endian;       /* header fields written by a big-endian host */
-    uint32_t version;      /* 1 or 2 */
+    uint32_t version;      /* 1 or 2; 0 when the header was not understood */
     uint32_t data_len;     /* XML + cookie + padding */
     uint32_t was_running;
     uint32_t compression;  /* LibvirtCompression */

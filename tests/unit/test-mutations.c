@@ -786,6 +786,7 @@ static GPtrArray *libvirt_seeds(void)
 {
     GPtrArray *seeds = g_ptr_array_new_with_free_func(fixture_free);
     Fixture *f = load_zst(LIBVIRT_ZST), *gz = g_new0(Fixture, 1);
+    GBytes *whole;
     gsize len;
     const uint8_t *buf = g_bytes_get_data(f->bytes, &len);
     LibvirtSave h;
@@ -810,8 +811,9 @@ static GPtrArray *libvirt_seeds(void)
     gz->path = g_strdup(LIBVIRT_ZST " (payload gzip)");
     gz->bytes = g_bytes_new_take(out, (size_t)h.payload_offset + z.total_out);
     deflateEnd(&z);
-    g_bytes_unref(f->bytes);
+    whole = f->bytes;
     f->bytes = g_bytes_new(buf, keep);
+    g_bytes_unref(whole);
     libvirt_save_clear(&h);
     g_ptr_array_add(seeds, f);
     g_ptr_array_add(seeds, gz);
