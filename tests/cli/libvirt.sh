@@ -38,6 +38,9 @@ expect_eq "real save: RAM blocks as info ramblock" \
     "$(truth "sorted((b['name'], b['used']) for b in t['ramblocks'])")"
 plain=$("$CPRDUMP" --json "$TMP/stream.bin")
 view="{k: v for k, v in d['stream'].items() if k not in ('input', 'compression')}"
+# a compressed payload cannot be read ahead from its end (the page size is then
+# inferred, not read from the vmdesc): it decodes as the stream through a pipe
+piped=$(cat "$TMP/stream.bin" | "$CPRDUMP" --json -)
 expect_eq "real save: the stream decodes as its bytes alone do" \
     "$(jget "$doc" "$view")" "$(jget "$plain" "$view")"
 expect_eq "real save: EOF offset counts from the payload" \
@@ -78,8 +81,8 @@ for c in gzip bzip2 xz lzop zstd; do
     run_cprdump --json "$TMP/save-$c.sav"
     expect_eq "$c save: exit 0, compression $c" \
         "$rc $(jget "$out" "d['libvirt-save']['compression']")" "0 $c"
-    expect_eq "$c save: the same stream as the raw save" \
-        "$(jget "$out" "$view")" "$(jget "$doc" "$view")"
+    expect_eq "$c save: the same stream as the raw save's, read through a pipe" \
+        "$(jget "$out" "$view")" "$(jget "$piped" "$view")"
     run_cprdump --json "$TMP/stream.$c"
     expect_eq "standalone $c stream: decoded by magic (compression $c)" \
         "$rc $(jget "$out" "d['stream']['compression'], d['stream']['eof-offset']")" \

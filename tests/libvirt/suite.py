@@ -35,8 +35,10 @@ class Tap:
             print("#   got:  %r\n#   want: %r" % (got, want), flush=True)
 
 
-def cprdump(binary, *args):
-    r = subprocess.run([binary] + list(args), capture_output=True, timeout=120)
+def cprdump(binary, *args, piped=None):
+    """cprdump ARGS; piped: bytes given on a pipe (not seekable) as stdin."""
+    r = subprocess.run([binary] + list(args), capture_output=True, timeout=120,
+                       input=piped)
     return r.returncode, r.stdout.decode(errors="replace"), r.stderr.decode(errors="replace")
 
 
@@ -102,7 +104,13 @@ def check_complete(tap, binary, path, t, tmp):
     tap.eq(blocks, {b["name"]: b["used"] for b in t["ramblocks"]},
            "%s: RAM blocks and sizes as QEMU's info ramblock" % name)
     plain = plain_stream(path, t["format"], h["payload-offset"], tmp)
-    rc2, out2, _ = cprdump(binary, "--json", plain)
+    # a compressed payload cannot be read ahead from its end (the page size is
+    # inferred, not read from the vmdesc): compare with the stream through a pipe
+    if PROGRAMS[t["format"]]:
+        with open(plain, "rb") as f:
+            rc2, out2, _ = cprdump(binary, "--json", "-", piped=f.read())
+    else:
+        rc2, out2, _ = cprdump(binary, "--json", plain)
     tap.ok(rc2 == 0 and stream_view(json.loads(out2)) == stream_view(doc),
            "%s: the embedded stream decodes as %s yields it"
            % (name, " ".join(PROGRAMS[t["format"]] or ["the raw tail"])))
