@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # cprdump: build, test, install. GNU make; dependencies found with pkg-config.
 
-PKGS      := glib-2.0 json-c libzstd smartcols
+PKGS      := glib-2.0 json-c libzstd smartcols zlib liblzma lzo2
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 WERROR    ?= -Werror
@@ -14,7 +14,7 @@ BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lbz2
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(CPPFLAGS) -Iformats -Icprdump $(PKG_CFLAGS) \
              -DCPRDUMP_VERSION=\"$(VERSION)\"
 VERSION   := 0.1.0

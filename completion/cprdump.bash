@@ -43,7 +43,7 @@ _cprdump()
         return
         ;;
     -f | --format)
-        COMPREPLY=($(compgen -W 'auto cpr-state stream capture' -- "$cur"))
+        COMPREPLY=($(compgen -W 'auto cpr-state stream capture libvirt-save' -- "$cur"))
         return
         ;;
     --fd)

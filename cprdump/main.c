@@ -30,6 +30,7 @@ typedef struct Options {
     char *save;
     gboolean force;
     gboolean keep_pages;
+    gboolean show_xml;
     gboolean version;
     char *columns;
     gboolean list_columns;
@@ -54,8 +55,11 @@ typedef struct Options {
 static const char help_description[] =
     "Input kinds: a CPR state (magic QCPR, as QEMU writes it for cpr-exec and\n"
     "cpr-transfer), a migration stream (magic QEVM: sections, commands, RAM\n"
-    "blocks and page counts, vmdesc), a capture written by --save, any of them\n"
-    "compressed with zstd (recognised by its magic), or '-' for standard input.\n"
+    "blocks and page counts, vmdesc), a capture written by --save, a libvirt\n"
+    "save image (virsh save, managedsave, snapshot memory: header, domain XML\n"
+    "summary, and the stream inside, decompressed as the header says), any of\n"
+    "them compressed with zstd, gzip, bzip2, xz or lzop (recognised by its\n"
+    "magic), or '-' for standard input.\n"
     "\n"
     "Given a CPR state and a stream (in either order), cprdump also joins\n"
     "them: one row per RAM block with the fd that preserves it and a verdict\n"
@@ -110,7 +114,8 @@ static const char help_description[] =
     "  1  --check found a problem (--diff: the inputs differ)\n"
     "  2  bad options or arguments\n"
     "  3  the input cannot be read (missing, directory, device node, I/O error,\n"
-    "     corrupt zstd data; --qmp: no socket, busy monitor, bad reply)\n"
+    "     corrupt or truncated compressed data, a decompression bomb; --qmp:\n"
+    "     no socket, busy monitor, bad reply)\n"
     "  4  not a known format, or an unsupported version\n"
     "  5  truncated or invalid data (the part decoded so far is still shown)\n"
     "  6  --pid: no such process\n"
@@ -160,7 +165,8 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
         { "mode", 'm', 0, G_OPTION_ARG_STRING, &opt->mode,
           "CPR fd encoding: auto (default), exec or transfer", "MODE" },
         { "format", 'f', 0, G_OPTION_ARG_STRING, &opt->format,
-          "Input format: auto (default), cpr-state, stream or capture",
+          "Input format: auto (default), cpr-state, stream, capture or "
+          "libvirt-save",
           "FORMAT" },
         { "check", 'c', 0, G_OPTION_ARG_NONE, &opt->check,
           "Exit 1 when a RAM block would not be preserved, or (--pid, --fd) "
@@ -202,6 +208,9 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
           "With --save: replace FILE if it exists", NULL },
         { "keep-pages", 0, 0, G_OPTION_ARG_NONE, &opt->keep_pages,
           "With --save of a stream: keep guest memory (default: zeroed)",
+          NULL },
+        { "show-xml", 0, 0, G_OPTION_ARG_NONE, &opt->show_xml,
+          "With a libvirt save image: also print its domain XML and cookie",
           NULL },
         { "columns", 0, 0, G_OPTION_ARG_STRING, &opt->columns,
           "Columns of the main tables (fd records, sections) in the human "
@@ -380,6 +389,7 @@ static bool check_options(Options *opt, Session *s, OutMode *mode,
     }
     s->devices.patterns = opt->device;
     s->devices.offsets = opt->offsets;
+    s->show_xml = opt->show_xml;
     return true;
 }
 

@@ -23,6 +23,7 @@ typedef struct Session {
     const char *save;           /* --save FILE, or NULL */
     bool force;                 /* --force */
     bool keep_pages;            /* --keep-pages: do not redact streams */
+    bool show_xml;              /* --show-xml: a libvirt save's domain XML */
     int pid;                    /* --pid, or 0 */
     bool fd_given;              /* --fd */
     int fd;                     /* --fd N, or -1: $QEMU_CPR_EXEC_STATE */

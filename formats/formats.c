@@ -6,6 +6,7 @@
 
 #include "capture.h"
 #include "cpr_state.h"
+#include "libvirt_save.h"
 #include "stream.h"
 
 static const FormatDesc formats[] = {
@@ -15,6 +16,8 @@ static const FormatDesc formats[] = {
       stream_probe },
     { FMT_KIND_CAPTURE, "capture", "cprdump capture (CPRDCAPT)",
       capture_probe },
+    { FMT_KIND_LIBVIRT_SAVE, "libvirt-save",
+      "libvirt QEMU save image (LibvirtQemudSave)", libvirt_save_probe },
 };
 
 const FormatDesc *formats_probe(const uint8_t *buf, size_t len, int *bid)

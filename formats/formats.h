@@ -14,6 +14,7 @@ typedef enum FmtKind {
     FMT_KIND_CPR_STATE,
     FMT_KIND_STREAM,
     FMT_KIND_CAPTURE,
+    FMT_KIND_LIBVIRT_SAVE,
 } FmtKind;
 
 typedef struct FormatDesc {
@@ -24,7 +25,7 @@ typedef struct FormatDesc {
 } FormatDesc;
 
 /* Bytes every probe needs to see. */
-#define FORMATS_PROBE_BYTES 12
+#define FORMATS_PROBE_BYTES 16
 
 /* The best bidder, or NULL when no format knows these bytes. */
 const FormatDesc *formats_probe(const uint8_t *buf, size_t len, int *bid);

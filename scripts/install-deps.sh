@@ -8,12 +8,15 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs=(
     build-essential pkg-config          # gcc, make
     libglib2.0-dev libjson-c-dev libzstd-dev libsmartcols-dev
+    zlib1g-dev libbz2-dev liblzma-dev liblzo2-dev   # decompression
     clang libclang-rt-14-dev            # sanitizer and fuzz builds
     zstd python3 python3-jsonschema jq  # tests
     time                                # make bench: peak RSS
     man-db groff-base bash-completion file
     debootstrap qemu-system-x86         # real-QEMU tests: 11.1 tree, and 7.2
     qemu-system-arm qemu-system-ppc qemu-system-misc  # 7.2: aarch64, arm, ppc64, s390x, riscv64
+    libvirt-daemon-system libvirt-clients lzop  # real libvirt saves (tests/libvirt)
+    xz-utils bzip2 gzip
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -6,6 +6,7 @@
 #   cli:   tests/cli/*.sh            (shell, TAP via tests/lib.sh)
 #   truth: tests/truth/*.py          (python3, TAP)
 #   qemu:  tests/qemu/run.sh         (real QEMU; skipped only if CPRDUMP_NO_QEMU=1)
+#   libvirt: tests/libvirt/run.sh    (real libvirt 9.0 + QEMU 7.2; the same switch)
 # Logs of every producer are kept in $CPRDUMP_TEST_LOGS (printed at the end).
 set -u
 cd "$(dirname "$0")/.."
@@ -57,6 +58,9 @@ for t in tests/truth/[!_]*.py; do
 done
 if [ -x tests/qemu/run.sh ] && [ "${CPRDUMP_NO_QEMU:-0}" != 1 ]; then
     run_producer "qemu" tests/qemu/run.sh "$CPRDUMP"
+fi
+if [ -x tests/libvirt/run.sh ] && [ "${CPRDUMP_NO_QEMU:-0}" != 1 ]; then
+    run_producer "libvirt" tests/libvirt/run.sh "$CPRDUMP"
 fi
 echo "logs: $logs"
 echo "$passed passed, $failed failed"

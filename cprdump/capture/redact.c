@@ -4,6 +4,7 @@
 #include "cli_error.h"
 #include "exitcodes.h"
 #include "input/input.h"
+#include "input/load.h"
 #include "render/report.h"
 #include "stream.h"
 
@@ -73,7 +74,7 @@ static void copy_rest(Copier *c)
 
 static bool decode_reporting(const char *path, Copier *c, GError **errp)
 {
-    g_autoptr(Input) in = input_open_path(path, errp);
+    g_autoptr(Input) in = load_open_stream(path, errp);
     g_autoptr(StreamModel) m = NULL;
     FmtError err;
     FmtSource src;
@@ -95,7 +96,7 @@ static bool decode_reporting(const char *path, Copier *c, GError **errp)
 bool redact_copy(const char *path, CaptureWriter *w, bool keep_pages,
                  RedactStats *stats, GError **errp)
 {
-    g_autoptr(Input) copy = input_open_path(path, errp);
+    g_autoptr(Input) copy = load_open_stream(path, errp);
     g_autofree uint8_t *buf = g_malloc(CHUNK);
     Copier c = { .w = w, .stats = stats, .buf = buf };
 

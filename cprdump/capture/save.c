@@ -60,7 +60,9 @@ static bool save_bytes(Session *s, Loaded *l, json_object *prov,
 
 static json_object *new_provenance(const Loaded *l)
 {
-    json_object *prov = capture_provenance_new(l->fmt->name, l->source_kind
+    /* a libvirt save is captured as the stream inside it */
+    json_object *prov = capture_provenance_new(l->libvirt ? "stream"
+                                               : l->fmt->name, l->source_kind
                                                ? l->source_kind : "file",
                                                input_label(l->in));
     json_object *source;

@@ -6,13 +6,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #include "cli_error.h"
+#include "input/decompress.h"
 #include "exitcodes.h"
 
 #define PEEK_MAX 64
-#define ZBUF_SIZE (128u << 10)
 
 struct Input {
     char *label;
@@ -22,20 +21,23 @@ struct Input {
     bool seekable;        /* regular file or pread: skips need no reads */
     uint64_t raw_pos;     /* raw bytes consumed from the fd */
     int64_t file_size;
-    uint8_t pre[4];       /* sniffed raw bytes not yet handed on */
+    uint8_t pre[CODEC_SNIFF_BYTES]; /* sniffed raw bytes not yet handed on */
     size_t pre_len, pre_pos;
-    /* zstd */
-    ZSTD_DStream *zs;
-    uint8_t *zbuf;
-    ZSTD_inBuffer zin;
-    uint64_t zin_base;    /* compressed offset of zbuf[0] */
-    bool zeof;
-    size_t zlast;         /* last ZSTD_decompressStream hint: 0 = frame ended */
+    /* outer: the whole file is compressed (found by magic); inner: a
+     * container's payload is (input_push_codec) */
+    Decomp *outer, *inner;
+    FmtSource raw_src, mid_src;
     /* decompressed look-ahead for input_peek */
     uint8_t peek[PEEK_MAX];
     size_t peek_len, peek_pos;
+    /* peeked bytes not taken when an inner codec was pushed: its input */
+    uint8_t carry[PEEK_MAX];
+    size_t carry_len, carry_pos;
     uint64_t limit;       /* bytes the consumer may still read */
     bool limited;         /* input_set_limit was called (a capture) */
+    uint64_t pos;         /* bytes handed on above the codecs */
+    uint64_t source_base; /* pos when input_source was taken: where the
+                             decoded format starts in the file */
     GError *err;
 };
 
@@ -87,52 +89,38 @@ static ssize_t raw_read(Input *in, void *buf, size_t n)
     return fd_read(in, buf, n);
 }
 
-static bool zfill(Input *in)
+static ssize_t raw_cb(void *opaque, void *buf, size_t n)
 {
-    ssize_t got;
-
-    in->zin_base += in->zin.size;
-    got = raw_read(in, in->zbuf, ZBUF_SIZE);
-    if (got < 0) {
-        return false;
-    }
-    in->zin.src = in->zbuf;
-    in->zin.size = (size_t)got;
-    in->zin.pos = 0;
-    in->zeof = got == 0;
-    return true;
+    return raw_read(opaque, buf, n);
 }
 
-static ssize_t zstd_read(Input *in, void *buf, size_t n)
+static ssize_t codec_read(Input *in, Decomp *d, void *buf, size_t n)
 {
-    ZSTD_outBuffer out = { buf, n, 0 };
+    ssize_t got = decomp_read(d, buf, n);
 
-    while (out.pos == 0) {
-        if (in->zin.pos == in->zin.size) {
-            if (in->zeof) {
-                if (in->zlast != 0) {
-                    fail(in, EXIT_INPUT, "truncated zstd frame at compressed "
-                         "offset 0x%" G_GINT64_MODIFIER "x",
-                         in->zin_base + in->zin.pos);
-                    return -1;
-                }
-                return 0;
-            }
-            if (!zfill(in)) {
-                return -1;
-            }
-            continue;
-        }
-        size_t ret = ZSTD_decompressStream(in->zs, &out, &in->zin);
-        if (ZSTD_isError(ret)) {
-            fail(in, EXIT_INPUT, "corrupt zstd data at compressed offset 0x%"
-                 G_GINT64_MODIFIER "x: %s", in->zin_base + in->zin.pos,
-                 ZSTD_getErrorName(ret));
-            return -1;
-        }
-        in->zlast = ret;
+    if (got < 0 && decomp_error(d)) {
+        fail(in, EXIT_INPUT, "%s", decomp_error(d));
     }
-    return (ssize_t)out.pos;
+    return got;
+}
+
+/* What an inner codec reads: peeked bytes not yet taken, then the file
+ * (decompressed when the whole file is compressed). */
+static ssize_t mid_read(Input *in, void *buf, size_t n)
+{
+    if (in->carry_pos < in->carry_len) {
+        size_t k = MIN(n, in->carry_len - in->carry_pos);
+
+        memcpy(buf, in->carry + in->carry_pos, k);
+        in->carry_pos += k;
+        return (ssize_t)k;
+    }
+    return in->outer ? codec_read(in, in->outer, buf, n) : raw_read(in, buf, n);
+}
+
+static ssize_t mid_cb(void *opaque, void *buf, size_t n)
+{
+    return mid_read(opaque, buf, n);
 }
 
 static ssize_t base_read(Input *in, void *buf, size_t n)
@@ -140,7 +128,10 @@ static ssize_t base_read(Input *in, void *buf, size_t n)
     if (in->err) {
         return -1;
     }
-    return in->zs ? zstd_read(in, buf, n) : raw_read(in, buf, n);
+    if (in->inner) {
+        return codec_read(in, in->inner, buf, n);
+    }
+    return in->outer ? codec_read(in, in->outer, buf, n) : raw_read(in, buf, n);
 }
 
 static ssize_t input_read(void *opaque, void *buf, size_t n)
@@ -161,6 +152,7 @@ static ssize_t input_read(void *opaque, void *buf, size_t n)
     }
     if (got > 0) {
         in->limit -= (uint64_t)got;
+        in->pos += (uint64_t)got;
     }
     return got;
 }
@@ -174,6 +166,7 @@ static int64_t input_skip(void *opaque, uint64_t n)
 
     if (done > 0) {
         in->limit -= (uint64_t)done;
+        in->pos += (uint64_t)done;
     }
     return done;
 }
@@ -205,18 +198,20 @@ static bool sniff(Input *in)
     while (in->pre_len < sizeof(in->pre)) {
         ssize_t got = fd_read(in, in->pre + in->pre_len,
                               sizeof(in->pre) - in->pre_len);
-        if (got <= 0) {
-            return got == 0;
+        if (got < 0) {
+            return false;
+        }
+        if (got == 0) {
+            break;
         }
         in->pre_len += (size_t)got;
     }
-    if (memcmp(in->pre, "\x28\xb5\x2f\xfd", 4)) {
+    Codec c = codec_sniff(in->pre, in->pre_len);
+
+    if (c == CODEC_NONE) {
         return true;
     }
-    in->zs = ZSTD_createDStream();
-    ZSTD_initDStream(in->zs);
-    in->zbuf = g_malloc(ZBUF_SIZE);
-    in->zlast = 1;
+    in->outer = decomp_new(c, &in->raw_src, 0);
     in->seekable = false;
     return true;
 }
@@ -247,6 +242,8 @@ static bool check_kind(Input *in, GError **errp)
 
 static Input *finish_open(Input *in, GError **errp)
 {
+    in->raw_src = (FmtSource){ .read = raw_cb, .opaque = in };
+    in->mid_src = (FmtSource){ .read = mid_cb, .opaque = in };
     if (!check_kind(in, errp) || !sniff(in)) {
         if (in->err && errp) {
             g_propagate_error(errp, g_steal_pointer(&in->err));
@@ -304,8 +301,8 @@ void input_free(Input *in)
     if (in->own && in->fd >= 0) {
         close(in->fd);
     }
-    ZSTD_freeDStream(in->zs);
-    g_free(in->zbuf);
+    decomp_free(in->inner);
+    decomp_free(in->outer);
     g_free(in->label);
     g_clear_error(&in->err);
     g_free(in);
@@ -316,9 +313,32 @@ const char *input_label(const Input *in)
     return in->label;
 }
 
-bool input_is_zstd(const Input *in)
+const char *input_compression(const Input *in)
 {
-    return in->zs != NULL;
+    const Decomp *d = in->inner ? in->inner : in->outer;
+
+    return codec_name(d ? decomp_codec(d) : CODEC_NONE);
+}
+
+bool input_push_codec(Input *in, Codec c, GError **errp)
+{
+    if (in->inner) {
+        g_set_error(errp, CPRDUMP_ERROR, EXIT_INPUT, "%s: a second "
+                    "compressed payload inside a compressed payload",
+                    in->label);
+        return false;
+    }
+    in->carry_len = in->peek_len - in->peek_pos;
+    memcpy(in->carry, in->peek + in->peek_pos, in->carry_len);
+    in->peek_len = in->peek_pos = 0;
+    in->inner = decomp_new(c, &in->mid_src, in->pos);
+    in->seekable = false;
+    return true;
+}
+
+uint64_t input_position(const Input *in)
+{
+    return in->pos;
 }
 
 int64_t input_file_size(const Input *in)
@@ -383,7 +403,7 @@ GBytes *input_slurp(Input *in, size_t max, GError **errp)
     ssize_t got;
 
     /* A regular file says its size: refuse before reading a byte of it. */
-    if (!in->zs && in->file_size >= 0 && (uint64_t)in->file_size > max) {
+    if (!in->outer && in->file_size >= 0 && (uint64_t)in->file_size > max) {
         too_large(in, max, errp);
         return NULL;
     }
@@ -403,18 +423,23 @@ GBytes *input_slurp(Input *in, size_t max, GError **errp)
 }
 
 /* The last bytes of a regular, uncompressed input, by pread (the read
- * position is untouched). zstd and pipes cannot: their end is only reached
+ * position is untouched). Compressed input and pipes cannot: their end is only reached
  * by reading everything (the stream decoder then infers the page size and
  * checks it against the vmdesc at the end). */
 static ssize_t input_tail(void *opaque, void *buf, size_t len, uint64_t *size)
 {
     Input *in = opaque;
     size_t n, done = 0;
+    uint64_t size_left;
 
-    if (in->zs || in->file_size < 0 || in->limited) {
+    if (in->outer || in->inner || in->file_size < 0 || in->limited ||
+        in->source_base > (uint64_t)in->file_size) {
         return -1;
     }
-    n = (size_t)MIN((uint64_t)len, (uint64_t)in->file_size);
+    /* a format that starts inside the file (a libvirt save's stream) ends
+     * with it: its size counts from its start */
+    size_left = (uint64_t)in->file_size - in->source_base;
+    n = (size_t)MIN((uint64_t)len, size_left);
     while (buf && done < n) {
         ssize_t got = pread(in->fd, (uint8_t *)buf + done, n - done,
                             (off_t)((uint64_t)in->file_size - n + done));
@@ -426,12 +451,13 @@ static ssize_t input_tail(void *opaque, void *buf, size_t len, uint64_t *size)
         }
         done += (size_t)got;
     }
-    *size = (uint64_t)in->file_size;
+    *size = size_left;
     return (ssize_t)n;
 }
 
 void input_source(Input *in, FmtSource *src)
 {
+    in->source_base = in->pos;
     src->read = input_read;
     src->skip = in->seekable ? input_skip : NULL;
     src->tail = input_tail;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Input sources: a path, standard input ("-"), or an fd read with pread from
- * offset 0 (inherited fd, or a live process's memfd). zstd is recognised by its
- * frame magic, whatever the name, and decompressed as a stream, so decoders only
- * ever see decompressed bytes and offsets count decompressed bytes.
+ * offset 0 (inherited fd, or a live process's memfd). zstd, gzip, bzip2, xz and
+ * lzop are recognised by their magic, whatever the name, and decompressed as a
+ * stream (input/decompress.h), so decoders only ever see decompressed bytes and
+ * offsets count decompressed bytes. A container whose payload is compressed
+ * (a libvirt save image) pushes a second codec for the rest of the input.
  */
 #ifndef CPRDUMP_INPUT_H
 #define CPRDUMP_INPUT_H
@@ -13,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "input/decompress.h"
 #include "reader.h"
 
 typedef struct Input Input;
@@ -27,8 +30,13 @@ void input_free(Input *in);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Input, input_free)
 
 const char *input_label(const Input *in);
-bool input_is_zstd(const Input *in);
-/* Size of the underlying file when known (compressed size for zstd), or -1. */
+/* The innermost compression: "none", "zstd", "gzip", ... */
+const char *input_compression(const Input *in);
+/* From here on, what is read is decompressed with c (after the outer codec). */
+bool input_push_codec(Input *in, Codec c, GError **errp);
+/* Bytes read so far (decompressed by the outer codec, before the inner). */
+uint64_t input_position(const Input *in);
+/* Size of the underlying file when known (compressed size), or -1. */
 int64_t input_file_size(const Input *in);
 
 /* Peeks at the first decompressed bytes without consuming them. */

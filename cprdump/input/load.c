@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "capture/capture_read.h"
+#include "cli_error.h"
+#include "exitcodes.h"
 #include "live/live_json.h"
 #include "render/report.h"
 
@@ -25,7 +27,8 @@ static void unknown_format(const uint8_t *head, size_t n, FmtError *err)
     }
     fmt_error_set(err, FMT_ERR_MAGIC, 0, "header", -1, "magic",
                   "magic 0x%02x%02x%02x%02x (\"%s\") is neither QCPR (CPR "
-                  "state) nor QEVM (migration stream)%s%s", head[0], head[1],
+                  "state), QEVM (migration stream) nor a libvirt save "
+                  "image%s%s", head[0], head[1],
                   head[2], head[3], shown, foreign ? "; this is " : "",
                   foreign ? foreign : "");
 }
@@ -82,7 +85,11 @@ static bool load_stream(Session *s, Loaded *l, const uint8_t *head, size_t n)
     l->devices = &s->devices;
     stream_decode_opts(&src, &o, &l->stream, &l->err);
     if (l->err.code == FMT_ERR_IO && input_error(l->in)) {
-        return fail_gerror(s, l, input_error(l->in));
+        if (!l->stream || !l->stream->header_ok) {
+            return fail_gerror(s, l, input_error(l->in));
+        }
+        /* cut short (a truncated compressed file): show what was decoded */
+        l->input_err = g_error_copy(input_error(l->in));
     }
     add_foreign_hint(&l->err, head, n);
     return true;
@@ -121,6 +128,92 @@ static bool load_capture(Session *s, Loaded *l, int depth)
     return true;
 }
 
+static const Codec libvirt_codecs[LIBVIRT_COMP_COUNT] = {
+    [LIBVIRT_COMP_RAW] = CODEC_NONE, [LIBVIRT_COMP_GZIP] = CODEC_GZIP,
+    [LIBVIRT_COMP_BZIP2] = CODEC_BZIP2, [LIBVIRT_COMP_XZ] = CODEC_XZ,
+    [LIBVIRT_COMP_LZOP] = CODEC_LZOP, [LIBVIRT_COMP_ZSTD] = CODEC_ZSTD,
+};
+
+/* The data area, refused before it is read when the file is too short. */
+static bool libvirt_data(Loaded *l, LibvirtSave *h)
+{
+    int64_t size = input_file_size(l->in);
+    g_autofree uint8_t *data = NULL;
+    size_t got;
+
+    if (size >= 0 && !strcmp(input_compression(l->in), "none") &&
+        h->payload_offset > (uint64_t)size) {
+        fmt_error_truncated(&l->err, LIBVIRT_SAVE_HEADER_LEN, "libvirt data",
+                            -1, "data area", h->data_len,
+                            (uint64_t)size - LIBVIRT_SAVE_HEADER_LEN);
+        return false;
+    }
+    data = g_malloc(h->data_len);
+    input_read_exact(l->in, data, h->data_len, &got);
+    return !input_error(l->in) &&
+           libvirt_save_decode_data(data, got, h, &l->err);
+}
+
+/* The payload: decompressed as the header says, then a migration stream. */
+static bool libvirt_payload(Session *s, Loaded *l, LibvirtSave *h)
+{
+    g_autoptr(GError) e = NULL;
+    const uint8_t *head;
+    size_t n;
+
+    if (h->compression == LIBVIRT_COMP_SPARSE) {
+        fmt_error_set(&l->err, FMT_ERR_VERSION, 28, "libvirt header", -1,
+                      "compression", "the sparse (mapped-ram) layout of "
+                      "libvirt 11 is not decoded by cprdump");
+        return true;
+    }
+    if (libvirt_codecs[h->compression] != CODEC_NONE &&
+        !input_push_codec(l->in, libvirt_codecs[h->compression], &e)) {
+        return fail_gerror(s, l, e);
+    }
+    n = input_peek(l->in, &head, FORMATS_PROBE_BYTES);
+    if (input_error(l->in)) {
+        l->input_err = g_error_copy(input_error(l->in));
+        return true;
+    }
+    if (n < 4) {
+        fmt_error_truncated(&l->err, 0, "libvirt payload", -1, "magic", 4, n);
+        return true;
+    }
+    if (!stream_probe(head, n)) {
+        fmt_error_set(&l->err, FMT_ERR_MAGIC, 0, "libvirt payload", -1,
+                      "magic", "the %s payload at file offset 0x%"
+                      G_GINT64_MODIFIER "x is not a QEMU migration stream "
+                      "(QEVM)", libvirt_compression_name(h->compression),
+                      h->payload_offset);
+        return true;
+    }
+    return load_stream(s, l, head, n);
+}
+
+static bool load_libvirt(Session *s, Loaded *l)
+{
+    uint8_t hdr[LIBVIRT_SAVE_HEADER_LEN];
+    size_t got;
+
+    l->libvirt = g_new0(LibvirtSave, 1);
+    input_read_exact(l->in, hdr, sizeof(hdr), &got);
+    if (input_error(l->in)) {
+        return fail_gerror(s, l, input_error(l->in));
+    }
+    if (!libvirt_save_decode_header(hdr, got, l->libvirt, &l->err)) {
+        /* no version: nothing to show */
+        return l->libvirt->version ? true : fail_fmt(s, l);
+    }
+    if (!libvirt_data(l, l->libvirt)) {
+        if (input_error(l->in)) {
+            return fail_gerror(s, l, input_error(l->in));
+        }
+        return true;
+    }
+    return libvirt_payload(s, l, l->libvirt);
+}
+
 static bool load_payload(Session *s, Loaded *l, int depth)
 {
     const uint8_t *head;
@@ -138,6 +231,8 @@ static bool load_payload(Session *s, Loaded *l, int depth)
     switch (l->fmt->kind) {
     case FMT_KIND_CAPTURE:
         return load_capture(s, l, depth);
+    case FMT_KIND_LIBVIRT_SAVE:
+        return load_libvirt(s, l);
     case FMT_KIND_STREAM:
         return load_stream(s, l, head, n);
     default:
@@ -148,12 +243,18 @@ static bool load_payload(Session *s, Loaded *l, int depth)
 bool load_input(Session *s, Input *in, Loaded *l)
 {
     l->in = in;
+    l->show_xml = s->show_xml;
     return load_payload(s, l, 0);
 }
 
 void loaded_clear(Loaded *l)
 {
     json_object_put(l->provenance);
+    if (l->libvirt) {
+        libvirt_save_clear(l->libvirt);
+        g_free(l->libvirt);
+    }
+    g_clear_error(&l->input_err);
     if (l->bytes) {
         g_bytes_unref(l->bytes);
     }
@@ -166,6 +267,49 @@ void loaded_clear(Loaded *l)
     stream_free(l->stream);
     input_free(l->in);
     memset(l, 0, sizeof(*l));
+}
+
+/* The libvirt header and data area passed over, the payload's codec pushed. */
+static bool open_libvirt_payload(Input *in, const char *path, GError **errp)
+{
+    uint8_t hdr[LIBVIRT_SAVE_HEADER_LEN];
+    g_autofree uint8_t *data = NULL;
+    LibvirtSave h;
+    FmtError err = { 0 };
+    size_t got;
+    bool ok = input_read_exact(in, hdr, sizeof(hdr), &got) &&
+              libvirt_save_decode_header(hdr, got, &h, &err) &&
+              h.compression != LIBVIRT_COMP_SPARSE;
+
+    if (ok) {
+        data = g_malloc(h.data_len);
+        ok = input_read_exact(in, data, h.data_len, &got);
+    }
+    if (!ok) {
+        g_set_error(errp, CPRDUMP_ERROR, EXIT_MALFORMED, "%s: the stream of "
+                    "this libvirt save image cannot be read again (%s)", path,
+                    err.msg[0] ? err.msg : "header, data area or layout");
+        return false;
+    }
+    return libvirt_codecs[h.compression] == CODEC_NONE ||
+           input_push_codec(in, libvirt_codecs[h.compression], errp);
+}
+
+Input *load_open_stream(const char *path, GError **errp)
+{
+    Input *in = input_open_path(path, errp);
+    const uint8_t *head;
+    size_t n;
+
+    if (!in) {
+        return NULL;
+    }
+    n = input_peek(in, &head, FORMATS_PROBE_BYTES);
+    if (libvirt_save_probe(head, n) && !open_libvirt_payload(in, path, errp)) {
+        input_free(in);
+        return NULL;
+    }
+    return in;
 }
 
 bool load_path(Session *s, const char *path, Loaded *l)

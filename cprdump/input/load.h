@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * An input loaded into its model: opened, probed by magic (or --format), a
- * capture unwrapped, then decoded as a CPR state or a migration stream.
+ * capture or a libvirt save image unwrapped (the save's payload decompressed
+ * as its header says), then decoded as a CPR state or a migration stream.
  */
 #ifndef CPRDUMP_INPUT_LOAD_H
 #define CPRDUMP_INPUT_LOAD_H
@@ -13,6 +14,7 @@
 #include "cpr_state.h"
 #include "fmt_error.h"
 #include "formats.h"
+#include "libvirt_save.h"
 #include "input/input.h"
 #include "live/livecheck.h"
 #include "session.h"
@@ -23,6 +25,9 @@ typedef struct Loaded {
     const char *path;           /* as typed, NULL for other sources */
     const FormatDesc *fmt;
     json_object *provenance;    /* when the input was a capture */
+    LibvirtSave *libvirt;       /* when the input was a libvirt save image */
+    bool show_xml;              /* --show-xml: print its domain XML */
+    GError *input_err;          /* the input failed after a partial decode */
     GBytes *bytes;              /* a CPR state's bytes */
     CprState *state;
     StreamModel *stream;
@@ -47,5 +52,9 @@ bool load_input(Session *s, Input *in, Loaded *l);
 /* The same for a path ("-": standard input). */
 bool load_path(Session *s, const char *path, Loaded *l);
 void loaded_clear(Loaded *l);
+/* path opened again for its stream alone (--save reads a stream twice): a
+ * libvirt save image's header and data area passed over, its payload
+ * decompressed; other inputs as input_open_path. */
+Input *load_open_stream(const char *path, GError **errp);
 
 #endif

@@ -294,10 +294,11 @@ static void render_header(Out *o, const InputInfo *in, const CprState *st)
     g_autofree char *summary = vfio_summary(st);
     g_autofree char *size = g_strdup_printf("%" G_GUINT64_FORMAT " bytes%s",
                                             st->size,
-                                            in->zstd ? " (decompressed)" : "");
+                                            strcmp(in->compression, "none")
+                                            ? " (decompressed)" : "");
 
     out_str(o, "input", "file", in->label);
-    out_str(o, "compression", NULL, in->zstd ? "zstd" : "none");
+    out_str(o, "compression", NULL, in->compression);
     out_str(o, NULL, "format", fmt);
     out_hex(o, "magic", NULL, st->magic);
     out_int(o, "version", NULL, st->version);

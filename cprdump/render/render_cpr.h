@@ -9,7 +9,7 @@
 typedef struct InputInfo {
     const char *label;
     int64_t file_size;    /* -1 if unknown */
-    bool zstd;
+    const char *compression;  /* "none", "zstd", "gzip", ... */
 } InputInfo;
 
 /* The "cpr-state" object / the human header block and fd table. */

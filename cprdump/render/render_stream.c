@@ -929,7 +929,7 @@ static void render_header(Out *o, const InputInfo *in, const StreamModel *m)
         ? "; no section footers: machine type <= 2.3" : "");
 
     out_str(o, "input", "file", in->label);
-    out_str(o, "compression", NULL, in->zstd ? "zstd" : "none");
+    out_str(o, "compression", NULL, in->compression);
     out_str(o, NULL, "format", fmt);
     out_hex(o, "magic", NULL, m->magic);
     out_int(o, "version", NULL, m->version);

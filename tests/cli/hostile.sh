@@ -167,7 +167,10 @@ expect_eq "section id 0xffffffff: START (2 body bytes) then END (1)" \
 check "zstd bomb is small ($(stat -c %s "$TMP/bomb.zst") bytes)" [ "$(stat -c %s "$TMP/bomb.zst")" -lt 100000 ]
 run_cprdump "$TMP/bomb.zst"
 expect_eq "zstd bomb (300 MiB): exit 3" "$rc" 3
-check "zstd bomb: says the 256 MiB cap" grep -q 'larger than 256 MiB' <<<"$err"
+# 300 MiB from 10 KiB: the decompression ratio cap (16384:1 past 64 MiB) stops it
+# before the 256 MiB cap of a CPR state is reached
+check "zstd bomb: refused as a decompression bomb" \
+    grep -q 'inflates more than 16384 times.*refused as a decompression bomb' <<<"$err"
 run_cprdump - <"$TMP/sparse-qcpr"
 expect_eq "1 GiB QCPR on stdin: exit 3 at the cap" "$rc" 3
 rm -f "$TMP/sparse-zeros" "$TMP/sparse-qcpr" "$TMP/bomb.zst"

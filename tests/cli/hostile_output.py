@@ -8,7 +8,7 @@ subsection, seeded byte mutations of the fixtures, and every file of the
 committed fuzz corpus (files up to 16 KiB). Each goes through `cprdump --json`, and `cprdump` in a
 UTF-8 and in the C locale. Checked:
   - the exit code is a documented one for a decode (0, 4 or 5; 3 for corrupt
-    zstd data), and a failure
+    compressed data), and a failure
     is one stderr line;
   - the JSON document is valid JSON in strict UTF-8 (also when it only decodes
     partially), and its "error" has the exit code and an offset within the input;
@@ -132,7 +132,9 @@ def check_one(name, data):
         f.write(data)
     problems = []
     rc, out, err = run(path, "--json")
-    zstd = data.startswith(b"\x28\xb5\x2f\xfd")   # corrupt zstd: exit 3
+    # corrupt compressed data (zstd, gzip, bzip2, xz, lzop): exit 3
+    zstd = data.startswith((b"\x28\xb5\x2f\xfd", b"\x1f\x8b", b"BZh", b"\xfd7zXZ\0",
+                            b"\x89LZO\0\r\n\x1a\n"))
     if rc not in ((0, 3, 4, 5) if zstd else (0, 4, 5)):
         problems.append(f"--json exit {rc}")
     lines = err.decode("utf-8", "replace").splitlines()

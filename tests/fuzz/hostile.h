@@ -16,6 +16,10 @@
  * (no C0, DEL or C1) and is valid UTF-8; the JSON document parses with json-c
  * in strict mode with UTF-8 validation.
  *
+ * libvirt (hostile_libvirt): the XML and the cookie are the bytes at their
+ * offsets, the payload offset follows from the data length, and every
+ * decompressor keeps to its bomb cap and ends with a message or the end.
+ *
  * vmstate dump (hostile_vmstate_dump): the parse fails with an error whose
  * offset is within the input or gives a model in which every vmsd and field
  * has a name and a key, keys are name or name[k], the node count is within
@@ -49,6 +53,8 @@
 #include "fmt_error.h"
 #include "formats.h"
 #include "iterative.h"
+#include "input/decompress.h"
+#include "libvirt_save.h"
 #include "render/out.h"
 #include "reader.h"
 #include "render/render_cpr.h"
@@ -199,6 +205,110 @@ static inline void hostile_formats(const uint8_t *buf, size_t len)
     HOSTILE_CHECK(!f || formats_by_name(f->name) == f,
                   "formats_by_name(%s) does not find it", f->name);
     (void)formats_describe_foreign(buf, len);
+}
+
+/* ---- libvirt save image: header, data area, and the decompression path ---- */
+
+/* Output one decompressor may make from len compressed bytes before the
+ * harness stops it: its own cap, or 4 MiB (enough to cross every block). */
+#define HOSTILE_DECOMP_MAX (4u << 20)
+
+/* Decompresses buf with codec c through short reads of chunk bytes: every
+ * read is within n, an error has a message, the end stays the end, and the
+ * output keeps to the bomb cap. */
+static inline void hostile_decomp(Codec c, const uint8_t *buf, size_t len,
+                                  size_t chunk)
+{
+    static uint8_t out[65536];
+    HostileSource hs;
+    FmtSource src;
+    Decomp *d;
+    uint64_t total = 0;
+    ssize_t got;
+
+    hostile_source(&hs, &src, buf, len, chunk, false);
+    d = decomp_new(c, &src, 0);
+    while (total < HOSTILE_DECOMP_MAX &&
+           (got = decomp_read(d, out, 1 + total % sizeof(out))) > 0) {
+        HOSTILE_CHECK((size_t)got <= 1 + total % sizeof(out),
+                      "%s: read %zd bytes into %zu", codec_name(c), got,
+                      (size_t)(1 + total % sizeof(out)));
+        total += (uint64_t)got;
+        HOSTILE_CHECK(total <= DECOMP_FREE_BYTES + sizeof(out) ||
+                      total / DECOMP_RATIO_MAX <= len,
+                      "%s: %" PRIu64 " bytes out of %zu past the bomb cap",
+                      codec_name(c), total, len);
+    }
+    if (total < HOSTILE_DECOMP_MAX) {
+        if (got < 0) {
+            HOSTILE_CHECK(decomp_error(d) && strlen(decomp_error(d)) > 0,
+                          "%s: failed without a message", codec_name(c));
+        } else {
+            HOSTILE_CHECK(decomp_read(d, out, sizeof(out)) == 0,
+                          "%s: data after the end", codec_name(c));
+        }
+    }
+    decomp_free(d);
+}
+
+/* The model against the bytes it came from. */
+static inline void hostile_check_libvirt(const LibvirtSave *h,
+                                         const uint8_t *buf, size_t len)
+{
+    const uint8_t *data = buf + LIBVIRT_SAVE_HEADER_LEN;
+
+    HOSTILE_CHECK(h->payload_offset == LIBVIRT_SAVE_HEADER_LEN +
+                  (uint64_t)h->data_len, "payload offset %" PRIu64,
+                  h->payload_offset);
+    HOSTILE_CHECK(h->compression < LIBVIRT_COMP_COUNT,
+                  "compression code %u accepted", h->compression);
+    HOSTILE_CHECK(h->data_len > 0 && h->data_len <= LIBVIRT_SAVE_DATA_MAX &&
+                  h->cookie_offset < h->data_len, "data length %u, cookie "
+                  "offset %u", h->data_len, h->cookie_offset);
+    if (!h->xml) {
+        return;
+    }
+    HOSTILE_CHECK(h->xml_len < h->data_len &&
+                  LIBVIRT_SAVE_HEADER_LEN + (size_t)h->data_len <= len &&
+                  !memcmp(h->xml, data, h->xml_len) && data[h->xml_len] == 0 &&
+                  strlen(h->xml) == h->xml_len,
+                  "XML of %u bytes is not the bytes at 0x5c", h->xml_len);
+    HOSTILE_CHECK(!h->cookie || (h->cookie_offset > h->xml_len &&
+                  !strcmp(h->cookie, (const char *)data + h->cookie_offset)),
+                  "cookie is not the bytes at its offset");
+    hostile_check_error(&h->xml_err, !fmt_error_is_set(&h->xml_err), len);
+}
+
+/* buf as a libvirt save image: the header and data decoders, then the
+ * payload through its codec, the sniffed one and every other. */
+static inline void hostile_libvirt(const uint8_t *buf, size_t len)
+{
+    static const Codec all[] = { CODEC_ZSTD, CODEC_GZIP, CODEC_BZIP2,
+                                 CODEC_XZ, CODEC_LZOP };
+    LibvirtSave h;
+    FmtError err = { 0 };
+    bool ok = libvirt_save_decode_header(buf, len, &h, &err);
+    const uint8_t *payload = buf;
+    size_t plen = len;
+
+    hostile_check_error(&err, ok, len);
+    if (ok) {
+        size_t avail = len - LIBVIRT_SAVE_HEADER_LEN;
+
+        ok = libvirt_save_decode_data(buf + LIBVIRT_SAVE_HEADER_LEN,
+                                      MIN(avail, (size_t)h.data_len), &h, &err);
+        hostile_check_error(&err, ok, len);
+        hostile_check_libvirt(&h, buf, len);
+        if (h.payload_offset <= len) {
+            payload = buf + h.payload_offset;
+            plen = len - (size_t)h.payload_offset;
+        }
+    }
+    libvirt_save_clear(&h);
+    for (size_t i = 0; i < G_N_ELEMENTS(all); i++) {
+        hostile_decomp(all[i], payload, plen, 1 + plen % 7);
+    }
+    hostile_decomp(all[len % G_N_ELEMENTS(all)], payload, plen, 65536);
 }
 
 /* ---- CPR state ---- */
@@ -527,7 +637,7 @@ static inline void hostile_render_cpr(const CprState *st, const FmtError *err)
     } runs[] = {
         { OUT_HUMAN, "C.UTF-8" }, { OUT_HUMAN, "C" }, { OUT_JSON, "C.UTF-8" },
     };
-    InputInfo info = { HOSTILE_LABEL, (int64_t)st->size, false };
+    InputInfo info = { HOSTILE_LABEL, (int64_t)st->size, "none" };
 
     for (size_t i = 0; i < G_N_ELEMENTS(runs); i++) {
         char *text = NULL;
@@ -572,7 +682,7 @@ static inline void hostile_render_stream_bytes(const uint8_t *buf, size_t len)
     static const DeviceView devices = { all, true, true };
     StreamModel *m = NULL;
     FmtError err;
-    InputInfo info = { HOSTILE_LABEL, (int64_t)len, false };
+    InputInfo info = { HOSTILE_LABEL, (int64_t)len, "none" };
     StreamOpts opts = { .keep_bodies = true };
 
     stream_decode_mem_opts(buf, len, &opts, &m, &err);

@@ -18,6 +18,7 @@
  * file each input is written to before it is checked (to debug a hang).
  */
 #include <glib.h>
+#include <zlib.h>
 #include <zstd.h>
 #include <string.h>
 
@@ -972,6 +973,130 @@ static void test_diff_mutations(void)
     g_assert_cmpuint(done_c, ==, 1000);
 }
 
+/* ---- libvirt save image (tests/fixtures/real/libvirt-save-raw) ---- */
+
+#define LIBVIRT_ZST "tests/fixtures/real/libvirt-save-raw/save.sav.zst"
+/* the seeds keep the header, the data area and this much of the payload */
+#define LIBVIRT_PAYLOAD_KEEP (24u << 10)
+
+static void check_libvirt(const uint8_t *buf, size_t len, bool render)
+{
+    (void)render;
+    hostile_libvirt(buf, len);
+}
+
+static void layout_libvirt(const uint8_t *buf, size_t len, Layout *l)
+{
+    LibvirtSave h;
+    FmtError err;
+
+    add_off(l->marker, 0);                       /* magic */
+    for (size_t off = 16; off < 36; off += 4) {  /* version .. cookie offset */
+        add_len(l, off, 4);
+    }
+    if (libvirt_save_decode_header(buf, len, &h, &err)) {
+        add_off(l->marker, LIBVIRT_SAVE_HEADER_LEN);
+        add_off(l->rec, LIBVIRT_SAVE_HEADER_LEN);
+        add_off(l->rec, (size_t)MIN(h.payload_offset, (uint64_t)len));
+        if (h.cookie_offset) {
+            add_off(l->marker, LIBVIRT_SAVE_HEADER_LEN + h.cookie_offset - 1);
+        }
+        add_off(l->marker, (size_t)MIN(h.payload_offset, (uint64_t)len));
+    }
+    libvirt_save_clear(&h);
+}
+
+/* The real save cut to its header, data area and the start of the payload;
+ * and the same with the payload gzip-compressed, compression code 1. */
+static GPtrArray *libvirt_seeds(void)
+{
+    GPtrArray *seeds = g_ptr_array_new_with_free_func(fixture_free);
+    Fixture *f = load_zst(LIBVIRT_ZST), *gz = g_new0(Fixture, 1);
+    GBytes *whole;
+    gsize len;
+    const uint8_t *buf = g_bytes_get_data(f->bytes, &len);
+    LibvirtSave h;
+    FmtError err;
+    z_stream z = { 0 };
+    uint8_t *out;
+    size_t keep;
+
+    g_assert_true(libvirt_save_decode_header(buf, len, &h, &err));
+    keep = (size_t)h.payload_offset + LIBVIRT_PAYLOAD_KEEP;
+    g_assert_cmpuint(keep, <, len);
+    out = g_malloc(keep + 1024);
+    memcpy(out, buf, (size_t)h.payload_offset);
+    out[28] = LIBVIRT_COMP_GZIP;
+    g_assert_cmpint(deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY),
+                    ==, Z_OK);
+    z.next_in = (Bytef *)buf + h.payload_offset;
+    z.avail_in = LIBVIRT_PAYLOAD_KEEP;
+    z.next_out = out + h.payload_offset;
+    z.avail_out = LIBVIRT_PAYLOAD_KEEP + 1024;
+    g_assert_cmpint(deflate(&z, Z_FINISH), ==, Z_STREAM_END);
+    gz->path = g_strdup(LIBVIRT_ZST " (payload gzip)");
+    gz->bytes = g_bytes_new_take(out, (size_t)h.payload_offset + z.total_out);
+    deflateEnd(&z);
+    whole = f->bytes;
+    f->bytes = g_bytes_new(buf, keep);
+    g_bytes_unref(whole);
+    libvirt_save_clear(&h);
+    g_ptr_array_add(seeds, f);
+    g_ptr_array_add(seeds, gz);
+    return seeds;
+}
+
+static void test_libvirt_real(void)
+{
+    Fixture *f = load_zst(LIBVIRT_ZST);
+    gsize len;
+    const uint8_t *buf = g_bytes_get_data(f->bytes, &len);
+    LibvirtSave h;
+    FmtError err;
+
+    g_assert_true(libvirt_save_decode_header(buf, len, &h, &err));
+    g_assert_cmpuint(h.version, ==, 2);
+    g_assert_cmpuint(h.data_len, ==, 66758);
+    g_assert_cmpuint(h.cookie_offset, ==, 986);
+    g_assert_cmpuint(h.compression, ==, LIBVIRT_COMP_RAW);
+    g_assert_cmpuint(h.payload_offset, ==, 0x10522);
+    g_assert_true(libvirt_save_decode_data(buf + LIBVIRT_SAVE_HEADER_LEN,
+                                           h.data_len, &h, &err));
+    g_assert_cmpuint(h.xml_len, ==, 985);
+    g_assert_cmpstr(h.dom.name, ==, "cprdump-raw");
+    g_assert_cmpstr(h.dom.machine, ==, "pc-i440fx-7.2");
+    g_assert_cmpuint(h.dom.memory, ==, 32u << 20);
+    g_assert_cmpuint(h.dom.devices, ==, 4);
+    g_assert_false(fmt_error_is_set(&h.xml_err));
+    g_assert_true(!memcmp(buf + h.payload_offset, "QEVM", 4));
+    libvirt_save_clear(&h);
+    hostile_set_case(f->path);
+    run_exact(check_libvirt, buf, len, false);
+    fixture_free(f);
+}
+
+static void test_libvirt_prefixes(void)
+{
+    g_autoptr(GPtrArray) seeds = libvirt_seeds();
+    uint64_t runs = 0;
+
+    for (guint i = 0; i < seeds->len; i++) {
+        runs += prefixes(g_ptr_array_index(seeds, i), check_libvirt);
+    }
+    g_test_message("%" G_GUINT64_FORMAT " prefixes of the real save, raw "
+                   "and gzip", runs);
+}
+
+static void test_libvirt_mutations(void)
+{
+    g_autoptr(GPtrArray) seeds = libvirt_seeds();
+    guint want = mutation_count_env("HOSTILE_LIBVIRT_MUTATIONS", 1500);
+    guint done = mutations(seeds, layout_libvirt, check_libvirt, want, 0);
+
+    g_test_message("%u mutations of the real save, raw and gzip", done);
+    g_assert_cmpuint(done, ==, want);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -999,6 +1124,9 @@ int main(int argc, char **argv)
     g_test_add_func("/mutations/stream/mutations", test_stream_mutations);
     g_test_add_func("/mutations/stream/no-footers", test_stream_no_footers);
     g_test_add_func("/mutations/stream/other-targets", test_stream_slim);
+    g_test_add_func("/mutations/libvirt/real", test_libvirt_real);
+    g_test_add_func("/mutations/libvirt/prefixes", test_libvirt_prefixes);
+    g_test_add_func("/mutations/libvirt/mutations", test_libvirt_mutations);
     g_test_add_func("/mutations/diff/pairs", test_diff_mutations);
     {
         Fixture *lf = load_zst(LTIM_ZST);
