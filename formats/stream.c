@@ -799,11 +799,14 @@ static void set_opts(Dec *d)
     d->ram.mapped_ram = stream_has_cap(d->m, "mapped-ram");
 }
 
-static bool decode(Rd *rd, const FmtSource *src, StreamModel **out)
+static bool decode(Rd *rd, const FmtSource *src, RamPageFn on_page,
+                   void *opaque, StreamModel **out)
 {
     Dec d = { .m = model_new(), .src = src, .iter = { .htab_shift = -1 } };
     bool ok;
 
+    d.ram.on_page = on_page;
+    d.ram.page_opaque = opaque;
     d.rd = *rd;
     d.by_id = g_hash_table_new(g_direct_hash, g_direct_equal);
     ok = read_header(&d) && read_config(&d);
@@ -830,6 +833,19 @@ bool stream_decode(const FmtSource *src, StreamModel **out, FmtError *err)
     return stream_decode_ex(src, NULL, NULL, out, err);
 }
 
+bool stream_decode_pages(const FmtSource *src, RamPageFn on_page, void *opaque,
+                         StreamModel **out, FmtError *err)
+{
+    Rd rd;
+    bool ok;
+
+    memset(err, 0, sizeof(*err));
+    rd_init_source(&rd, src, err);
+    ok = decode(&rd, src, on_page, opaque, out);
+    rd_release(&rd);
+    return ok;
+}
+
 bool stream_decode_ex(const FmtSource *src, StreamPayloadFn on_payload,
                       void *opaque, StreamModel **out, FmtError *err)
 {
@@ -840,7 +856,7 @@ bool stream_decode_ex(const FmtSource *src, StreamPayloadFn on_payload,
     rd_init_source(&rd, src, err);
     rd.on_payload = on_payload;
     rd.payload_opaque = opaque;
-    ok = decode(&rd, src, out);
+    ok = decode(&rd, src, NULL, NULL, out);
     rd_release(&rd);
     return ok;
 }
@@ -852,5 +868,5 @@ bool stream_decode_mem(const uint8_t *buf, size_t len, StreamModel **out,
 
     memset(err, 0, sizeof(*err));
     rd_init_mem(&rd, buf, len, err);
-    return decode(&rd, NULL, out);
+    return decode(&rd, NULL, NULL, NULL, out);
 }

@@ -172,6 +172,10 @@ typedef void (*StreamPayloadFn)(void *opaque, uint64_t offset, uint64_t len);
 bool stream_decode_ex(const FmtSource *src, StreamPayloadFn on_payload,
                       void *opaque, StreamModel **out, FmtError *err);
 bool stream_decode(const FmtSource *src, StreamModel **out, FmtError *err);
+/* The same, handing every page record of the "ram" section to on_page in
+ * stream order (ram.h: RamPage); PACKAGED postcopy content is walked in line. */
+bool stream_decode_pages(const FmtSource *src, RamPageFn on_page, void *opaque,
+                         StreamModel **out, FmtError *err);
 bool stream_decode_mem(const uint8_t *buf, size_t len, StreamModel **out,
                        FmtError *err);
 
