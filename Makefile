@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # cprdump: build, test, install. GNU make; dependencies found with pkg-config.
 
-PKGS      := glib-2.0 json-c libzstd smartcols
+PKGS      := glib-2.0 json-c libzstd smartcols zlib
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 WERROR    ?= -Werror

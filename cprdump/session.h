@@ -26,6 +26,10 @@ typedef struct Session {
     bool fd_given;              /* --fd */
     int fd;                     /* --fd N, or -1: $QEMU_CPR_EXEC_STATE */
     const char *stream;         /* --stream FILE (with --pid, --fd) */
+    const char *extract_dir;    /* --extract-ram DIR */
+    char **channels;            /* --channel FILE... (multifd), or NULL */
+    const char *dump_ram;       /* --dump-ram BLOCK[@OFFSET[+LENGTH]] */
+    const char *find;           /* --find PATTERN */
 } Session;
 
 #endif

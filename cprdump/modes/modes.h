@@ -20,5 +20,8 @@ typedef struct Mode {
 extern const Mode mode_show;
 /* --pid PID / --fd [N]: a live process's state and the fd cross-check. */
 extern const Mode mode_live;
+/* --extract-ram DIR, --dump-ram RANGE, --find PATTERN: guest memory out of
+ * a migration stream. */
+extern const Mode mode_extract;
 
 #endif

@@ -11,5 +11,7 @@ const TableDesc *const table_registry[] = {
     &table_ram_blocks,
     &table_join,
     &table_unmatched,
+    &table_extract_blocks,
+    &table_find_matches,
     NULL,
 };

@@ -13,5 +13,7 @@ extern const TableDesc table_commands;
 extern const TableDesc table_ram_blocks;
 extern const TableDesc table_join;
 extern const TableDesc table_unmatched;
+extern const TableDesc table_extract_blocks;
+extern const TableDesc table_find_matches;
 
 #endif
