@@ -127,9 +127,6 @@ static const char *why_unwritten(const StreamModel *m, const RamBlock *rb)
         return "skipped by x-ignore-shared: a shared, file-backed block the "
                "new QEMU maps itself";
     }
-    if (rb->has_mapped) {
-        return "mapped-ram: no page set in its bitmap (all zero)";
-    }
     return "no page record in the stream";
 }
 
@@ -143,6 +140,12 @@ bool extractor_finish(Extractor *x, const StreamModel *m)
     }
     for (guint i = 0; i < ram->blocks->len; i++) {
         ExtractBlock *b = &g_array_index(x->blocks, ExtractBlock, i);
+        const RamBlock *rb = &g_array_index(ram->blocks, RamBlock, i);
+        if (!b->img && !b->file && ok && rb->has_mapped &&
+            rb->mapped.pages_offset) {
+            /* mapped-ram reserved its pages and set no bit: all zero */
+            ok = open_image(x, ram, i) != NULL;
+        }
         if (b->img) {
             b->stats = *image_stats(b->img);
             if (!image_close(b->img, ok ? &x->err : NULL)) {
@@ -152,8 +155,7 @@ bool extractor_finish(Extractor *x, const StreamModel *m)
             image_free(b->img);
             b->img = NULL;
         } else if (!b->file) {
-            b->reason = why_unwritten(m, &g_array_index(ram->blocks, RamBlock,
-                                                        i));
+            b->reason = why_unwritten(m, rb);
         }
     }
     return ok;
