@@ -15,6 +15,8 @@ PAGE = 4096
 # the PCI hole
 RAM_ADDRS = [0x100000 * 16 + 0x123, 0x100000 * 100 + 0x40, 0x7ff000]
 VRAM_OFFSET = 0x100000       # inside vga.vram, reached through BAR 0
+SCRATCH = 0x5000000          # 64 pc.ram pages rewritten in turn without pause
+SCRATCH_PAGES = 64
 PMEMSAVE_NAME = "pmemsave.bin"
 
 
@@ -89,8 +91,8 @@ def vga_bar0(q, timeout=10):
 
 
 class Patterns:
-    """Writes version 1 of every pattern, then (rewrite()) newer versions in a
-    thread until stop(); final() is what the guest memory holds after stop."""
+    """Writes version 1 of every pattern, then newer versions while the
+    migration's first pass runs; final() is what the guest memory holds."""
 
     def __init__(self, q, out, has_vga):
         self.qt = QTest(os.path.join(out, QTEST_SOCK))
@@ -99,50 +101,49 @@ class Patterns:
         if self.vga:
             self.places.append(("vram-%x" % VRAM_OFFSET, self.vga + VRAM_OFFSET))
         self.version = 0
+        self.active = None
         self.write_all()
-        self.thread = None
-        self.stopping = False
-        self.busy = None
-        self.busy_stop = False
 
     def write_all(self):
         self.version += 1
         for tag, addr in self.places:
             self.qt.write(addr, pattern(tag, self.version))
 
-    def _loop(self):
-        while not self.stopping:
+    def _scratch_loop(self):
+        k = 0
+        while not self.scratch_stop:
+            k += 1
+            self.qt.write(SCRATCH + (k % SCRATCH_PAGES) * PAGE,
+                          b"cprdump-extract scratch %08d" % k)
+            self.scratch_count = k
+
+    def start_scratch(self):
+        """A few bytes of 64 pc.ram pages changed in turn without pause: some
+        page is always dirty again after it was sent, so a held migration
+        cannot switch over while this runs, and the pages are sent again and
+        again (as XBZRLE deltas when that capability is on)."""
+        self.scratch_stop = False
+        self.scratch_count = 0
+        self.scratch = threading.Thread(target=self._scratch_loop, daemon=True)
+        self.scratch.start()
+
+    def rewrite(self, q, seconds, hold):
+        """New versions of every pattern every 0.1 s for 'seconds' after
+        migrate (pages already sent are sent again), then 'hold' seconds more
+        of scratch writes; all writes stop. Returns whether the migration had
+        not passed its (paused) switchover yet after the last write: then the
+        stream holds every write."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < seconds:
+            time.sleep(0.1)
             self.write_all()
-            time.sleep(0.05)
-
-    def rewrite(self):
-        self.thread = threading.Thread(target=self._loop, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.stopping = True
-        if self.thread:
-            self.thread.join(10)
-
-    def keep_dirty(self):
-        """Writes without pause in the legacy VGA windows (0xa0000 and the text
-        buffer 0xb8000: vga.vram through the VGA memory path, outside every
-        compared byte), so that some page is always dirty and the migration
-        cannot converge while patterns change (nor, in postcopy, before
-        migrate-start-postcopy); stop with stop_dirty()."""
-        def loop():
-            k = 0
-            while not self.busy_stop:
-                k += 1
-                for addr in (0xa0000, 0xb8000):
-                    self.qt.write(addr, bytes([k & 0xff]) * 64)
-        self.busy = threading.Thread(target=loop, daemon=True)
-        self.busy.start()
-
-    def stop_dirty(self):
-        self.busy_stop = True
-        if self.busy:
-            self.busy.join(10)
+        time.sleep(hold)
+        self.scratch_stop = True
+        self.scratch.join(10)
+        info = q.cmd("query-migrate")
+        self.active = info.get("status") in ("active", "pre-switchover")
+        self.sync_count = info.get("ram", {}).get("dirty-sync-count")
+        return self.active
 
     def final(self):
         """[(tag, guest address, expected bytes)], checked back with qtest."""
@@ -156,6 +157,9 @@ class Patterns:
 
     def truth(self):
         return {"vga_bar0": self.vga, "version": self.version,
+                "written_while_active": self.active,
+                "dirty_sync_count_after": self.sync_count,
+                "scratch_writes": self.scratch_count,
                 "places": [{"tag": t, "gpa": a, "bytes": len(w)}
                            for t, a, w in self.final()]}
 
