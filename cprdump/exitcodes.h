@@ -16,7 +16,7 @@ enum {
     EXIT_NO_STATE = 8,     /* --pid/--fd: no CPR state memfd there */
     EXIT_VANISHED = 9,     /* --pid: the process exited while being read */
     EXIT_OUTPUT = 10,      /* --extract-ram: the output cannot be written
-                              (directory, an existing file, write error) */
+                              (directory, a file in it, write error) */
 };
 
 #endif

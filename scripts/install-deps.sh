@@ -7,11 +7,12 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(
     build-essential pkg-config          # gcc, make
-    libglib2.0-dev libjson-c-dev libzstd-dev libsmartcols-dev
+    libglib2.0-dev libjson-c-dev libzstd-dev libsmartcols-dev zlib1g-dev
     clang libclang-rt-14-dev            # sanitizer and fuzz builds
     zstd python3 python3-jsonschema     # tests
     time                                # make bench: peak RSS
     man-db groff-base bash-completion file
+    bsdextrautils                       # hexdump: checks --dump-ram
     debootstrap qemu-system-x86         # real-QEMU tests: 11.1 tree, and 7.2
     qemu-system-arm qemu-system-ppc qemu-system-misc  # 7.2: aarch64, arm, ppc64, s390x, riscv64
 )

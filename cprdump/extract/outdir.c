@@ -61,9 +61,9 @@ int outdir_create(OutDir *d, const char *name, GError **errp)
         }
         fd = openat(d->dfd, name, flags, 0644);
     }
-    if (fd < 0 && errno == EEXIST) {
-        g_set_error(errp, CPRDUMP_ERROR, EXIT_OUTPUT, "%s/%s exists (--force "
-                    "replaces it)", d->path, name);
+    if (fd < 0 && errno == EEXIST) {   /* as --save: a usage error */
+        g_set_error(errp, CPRDUMP_ERROR, EXIT_USAGE, "%s/%s exists; use "
+                    "--force to replace it", d->path, name);
         return -1;
     }
     if (fd < 0) {

@@ -3,8 +3,8 @@
  * The output directory of --extract-ram: opened once, every file created
  * inside it with openat() relative to that fd, O_NOFOLLOW and O_EXCL, so that
  * neither a name nor a symlink planted in the directory can lead outside it.
- * An existing entry is refused; with force it is unlinked (the link itself,
- * never its target) and created afresh.
+ * An existing entry is refused (exit 2, as --save); with force it is
+ * unlinked (the link itself, never its target) and created afresh.
  */
 #ifndef CPRDUMP_EXTRACT_OUTDIR_H
 #define CPRDUMP_EXTRACT_OUTDIR_H

@@ -129,9 +129,12 @@ static int decode(Session *ss, Src *s, RamPageFn fn, void *opaque,
     return report_exit_code(&err);
 }
 
+/* The configuration does not list multifd: the main channel of a multifd
+ * migration is known by its MULTIFD_FLUSH records and no page at all. */
 static bool is_multifd(const StreamModel *m)
 {
-    return stream_has_cap(m, "multifd") && !stream_has_cap(m, "mapped-ram");
+    return m->no_pages_reason && g_str_has_prefix(m->no_pages_reason,
+                                                  "multifd:");
 }
 
 static int replay_channels(Session *ss, const StreamModel *m, Extractor *x,

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Writes a small, valid QEMU migration stream with a "ram" section made to
+order, for the extraction tests: mkstream.py OUT SPEC.json
+
+SPEC: {"blocks": [[idstr (str, or "hex:..." for raw bytes), used_length], ...],
+       "pages": [[block index, offset, kind, data], ...]}
+kind: "page" (data: hex of one 4 KiB page, or "fill:XX"), "zero", "xbzrle"
+(data: hex of the delta), "compressed" (data: hex of the page, zlib'd here).
+Layout: formats/ram.md (header QEVM 3, START "ram" v4, MEM_SIZE, pages, EOS,
+footer, EOF)."""
+import json
+import struct
+import sys
+import zlib
+
+PAGE = 4096
+FLAGS = {"zero": 0x2, "page": 0x8, "xbzrle": 0x40, "compressed": 0x100}
+
+
+def idstr(s):
+    return bytes.fromhex(s[4:]) if s.startswith("hex:") else s.encode()
+
+
+def payload(kind, data):
+    if kind == "zero":
+        return b"\0"
+    if data.startswith("fill:"):
+        raw = bytes([int(data[5:], 16)]) * PAGE
+    else:
+        raw = bytes.fromhex(data)
+    if kind == "page":
+        assert len(raw) == PAGE
+        return raw
+    if kind == "xbzrle":
+        return b"\x01" + struct.pack(">H", len(raw)) + raw
+    z = zlib.compress(raw)
+    return struct.pack(">I", len(z)) + z
+
+
+def main(out, spec):
+    blocks = [(idstr(n), used) for n, used in spec["blocks"]]
+    body = struct.pack(">Q", sum(u for _, u in blocks) | 0x4)
+    for name, used in blocks:
+        body += bytes([len(name)]) + name + struct.pack(">Q", used)
+    cur = None
+    for bi, off, kind, data in spec["pages"]:
+        flags = FLAGS[kind] | (0x20 if bi == cur else 0)
+        body += struct.pack(">Q", off | flags)
+        if bi != cur:
+            body += bytes([len(blocks[bi][0])]) + blocks[bi][0]
+        body += payload(kind, data)
+        cur = bi
+    body += struct.pack(">Q", 0x10)
+    sec = b"\x01" + struct.pack(">I", 2) + b"\x03ram" + struct.pack(">II", 0, 4)
+    data = b"QEVM" + struct.pack(">I", 3) + sec + body + b"\x7e" + struct.pack(">I", 2) + b"\x00"
+    with open(out, "wb") as f:
+        f.write(data)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], json.loads(sys.argv[2]))
