@@ -103,7 +103,9 @@ typedef struct RamModel {
 
 /* A page record as the consumer sees it. */
 typedef enum RamPageKind {
-    RAM_PAGE_ZERO,            /* ZERO: the page is 'fill' (always 0) */
+    RAM_PAGE_ZERO,            /* ZERO: len bytes of pages (one page, or a run
+                                 of CONTINUE records for consecutive pages
+                                 with fill 0) are 'fill' (always 0) */
     RAM_PAGE_NORMAL,          /* PAGE: data is one target page */
     RAM_PAGE_XBZRLE,          /* XBZRLE: data is the delta to the current page */
     RAM_PAGE_COMPRESSED,      /* COMPRESS_PAGE: data is zlib (QEMU <= 9.0) */
@@ -116,8 +118,9 @@ typedef struct RamPage {
     uint64_t offset;          /* in the block, page aligned */
     RamPageKind kind;
     uint8_t fill;             /* ZERO */
-    uint64_t data_offset;     /* absolute offset of the payload */
-    uint64_t len;             /* payload bytes */
+    uint64_t data_offset;     /* absolute offset of the payload (ZERO: of the
+                                 first record's fill byte) */
+    uint64_t len;             /* payload bytes (ZERO: bytes of memory) */
     const uint8_t *data;      /* the payload, valid during the call; NULL for
                                  RAM_PAGE_MAPPED */
 } RamPage;

@@ -125,9 +125,9 @@ static bool apply_packet(Chan *c, const RamModel *ram, RamPageFn fn,
             return bad_packet(c, errp, "page offset beyond the block or not "
                               "page aligned");
         }
+        pg.len = ps;
         if (pg.kind == RAM_PAGE_NORMAL) {
             pg.data_offset = rd_offset(&c->rd);
-            pg.len = ps;
             if (!rd_bytes(&c->rd, "page data", ps, &pg.data)) {
                 return fmt_fail(c, errp);
             }

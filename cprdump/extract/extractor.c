@@ -75,7 +75,7 @@ static bool apply(Extractor *x, Image *img, const RamModel *ram,
 
     switch (pg->kind) {
     case RAM_PAGE_ZERO:
-        return image_zero(img, pg->offset, pg->fill, &x->err);
+        return image_zero(img, pg->offset, pg->len, pg->fill, &x->err);
     case RAM_PAGE_NORMAL:
         return image_put(img, pg->offset, pg->data, &x->err);
     case RAM_PAGE_XBZRLE:

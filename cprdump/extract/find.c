@@ -80,7 +80,7 @@ void finder_clear(Finder *f)
 static void forget(Finder *f, guint block, uint64_t page)
 {
     guint64 k = (guint64)block << 48 | page;
-    GArray *a = g_hash_table_lookup(f->by_page, &k);
+    GArray *a = f->matches ? g_hash_table_lookup(f->by_page, &k) : NULL;
 
     if (a) {
         f->matches -= a->len;
@@ -138,19 +138,24 @@ static void search_page(Finder *f, guint block, uint64_t off, uint32_t ps,
     if (data) {
         scan(f, block, off, ps, data, ps, ps);
     }
-    if (nl > 1 && f->has_carry && f->carry_block == block &&
+    if (nl > 1 && f->has_carry && !f->carry_zero && f->carry_block == block &&
         f->carry_offset + ps == off) {
-        g_autofree uint8_t *j = g_malloc0(2 * (nl - 1));
+        uint8_t j[2 * (FIND_MAX_PATTERN - 1)] = { 0 };
         memcpy(j, f->carry + ps - (nl - 1), nl - 1);
         if (data) {
             memcpy(j + nl - 1, data, nl - 1);
         }
         scan(f, block, off - (nl - 1), ps, j, 2 * (nl - 1), nl - 1);
     }
+    /* a zero tail followed by anything cannot start a match that is not all
+     * zero (refused): the next junction is skipped */
+    f->carry_zero = !data;
     if (data) {
         memcpy(f->carry, data, ps);
-    } else {
-        memset(f->carry + ps - (nl - 1), 0, nl - 1);
+        f->carry_zero = true;
+        for (size_t i = ps - (nl - 1); i < ps && f->carry_zero; i++) {
+            f->carry_zero = !data[i];
+        }
     }
     f->has_carry = true;
     f->carry_block = block;
@@ -183,12 +188,14 @@ bool finder_page(void *opaque, const RamModel *ram, const RamPage *pg)
     }
     switch (pg->kind) {
     case RAM_PAGE_ZERO:
-        if (!pg->fill) {
-            search_page(f, pg->block, pg->offset, ps, NULL);
-            return true;
+        if (pg->fill) {
+            memset(f->page, pg->fill, ps);
         }
-        memset(f->page, pg->fill, ps);
-        break;
+        for (uint64_t k = 0; k < pg->len; k += ps) {
+            search_page(f, pg->block, pg->offset + k, ps,
+                        pg->fill ? f->page : NULL);
+        }
+        return true;
     case RAM_PAGE_NORMAL:
         search_page(f, pg->block, pg->offset, ps, pg->data);
         return true;

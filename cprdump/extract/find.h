@@ -36,6 +36,7 @@ typedef struct Finder {
     uint8_t *page;
     uint8_t *carry;           /* the last page record's content */
     bool has_carry;
+    bool carry_zero;          /* its last pattern-length - 1 bytes are zero */
     guint carry_block;
     uint64_t carry_offset;
     GError *err;

@@ -139,6 +139,8 @@ static bool clear_page(Image *img, uint64_t off, GError **errp)
     return pwrite_all(img, z, img->ps, off, errp);
 }
 
+static bool zero_pages(Image *img, uint64_t first, uint64_t n, GError **errp);
+
 static bool put_data(Image *img, uint64_t off, const uint8_t *data,
                      GError **errp)
 {
@@ -163,7 +165,7 @@ bool image_put(Image *img, uint64_t offset, const uint8_t *data,
     bool was = test_bit(img, page);
 
     if (all_zero(data, img->ps)) {
-        return image_zero(img, offset, 0, errp);
+        return zero_pages(img, page, 1, errp);
     }
     img->stats.data_pages++;
     img->stats.rewrites += was;
@@ -176,22 +178,44 @@ bool image_put(Image *img, uint64_t offset, const uint8_t *data,
     return put_data(img, offset, data, errp);
 }
 
-bool image_zero(Image *img, uint64_t offset, uint8_t fill, GError **errp)
+/* Zero pages over [first, first + n): only those written before cost
+ * anything (a whole word of the bitmap at a time). */
+static bool zero_pages(Image *img, uint64_t first, uint64_t n, GError **errp)
 {
-    uint64_t page = offset / img->ps;
+    uint64_t page = first, end = first + n;
 
+    img->stats.zero_pages += n;
+    while (page < end) {
+        if (page % 64 == 0 && end - page >= 64 && !img->written[page / 64]) {
+            page += 64;
+            continue;
+        }
+        if (test_bit(img, page)) {
+            img->stats.rewrites++;
+            set_bit(img, page, false);
+            if (!clear_page(img, page * img->ps, errp)) {
+                return false;
+            }
+        }
+        page++;
+    }
+    return true;
+}
+
+bool image_zero(Image *img, uint64_t offset, uint64_t len, uint8_t fill,
+                GError **errp)
+{
     if (fill) {
         g_autofree uint8_t *p = g_malloc(img->ps);
         memset(p, fill, img->ps);
-        return image_put(img, offset, p, errp);
-    }
-    img->stats.zero_pages++;
-    if (!test_bit(img, page)) {
+        for (uint64_t k = 0; k < len; k += img->ps) {
+            if (!image_put(img, offset + k, p, errp)) {
+                return false;
+            }
+        }
         return true;
     }
-    img->stats.rewrites++;
-    set_bit(img, page, false);
-    return clear_page(img, offset, errp);
+    return zero_pages(img, offset / img->ps, len / img->ps, errp);
 }
 
 bool image_get(Image *img, uint64_t offset, uint8_t *buf, GError **errp)

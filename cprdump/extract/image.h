@@ -33,8 +33,9 @@ const ImageStats *image_stats(const Image *img);
 /* A page's new content (page_size bytes); all zero becomes a hole. */
 bool image_put(Image *img, uint64_t offset, const uint8_t *data,
                GError **errp);
-/* A zero page (fill 0) or a page of 'fill' bytes. */
-bool image_zero(Image *img, uint64_t offset, uint8_t fill, GError **errp);
+/* len bytes of zero pages (fill 0), or of pages of 'fill' bytes. */
+bool image_zero(Image *img, uint64_t offset, uint64_t len, uint8_t fill,
+                GError **errp);
 /* The page's current content (holes read as zeros), for XBZRLE. */
 bool image_get(Image *img, uint64_t offset, uint8_t *buf, GError **errp);
 /* len bytes of pages from in_fd at in_off (mapped-ram), with

@@ -139,9 +139,6 @@ static bool content(Ranger *g, const RamModel *ram, const RamPage *pg,
     uint32_t ps = ram->page_size;
 
     switch (pg->kind) {
-    case RAM_PAGE_ZERO:
-        memset(g->page, pg->fill, ps);
-        return true;
     case RAM_PAGE_NORMAL:
         memcpy(g->page, pg->data, ps);
         return true;
@@ -160,7 +157,8 @@ static bool content(Ranger *g, const RamModel *ram, const RamPage *pg,
 bool ranger_page(void *opaque, const RamModel *ram, const RamPage *pg)
 {
     Ranger *g = opaque;
-    uint64_t span = pg->kind == RAM_PAGE_MAPPED ? pg->len : ram->page_size;
+    uint64_t span = pg->kind == RAM_PAGE_MAPPED || pg->kind == RAM_PAGE_ZERO
+                    ? pg->len : ram->page_size;
 
     if (g->bi < 0 && !setup(g, ram)) {
         return false;
@@ -173,6 +171,10 @@ bool ranger_page(void *opaque, const RamModel *ram, const RamPage *pg)
     g->records++;
     if (pg->kind == RAM_PAGE_MAPPED) {
         return read_mapped(g, pg, lo, hi);
+    }
+    if (pg->kind == RAM_PAGE_ZERO) {
+        memset(g->buf + (lo - g->spec.offset), pg->fill, hi - lo);
+        return true;
     }
     if (!content(g, ram, pg, lo, hi)) {
         return false;

@@ -480,15 +480,20 @@ static inline bool hostile_on_page(void *opaque, const RamModel *ram,
         h->mapped_pages += pg->len / ps;
     } else {
         HOSTILE_CHECK(pg->data_offset >= h->next &&
-                      pg->data_offset + pg->len <= h->size,
+                      (pg->kind == RAM_PAGE_ZERO ? pg->data_offset <
+                       h->size : pg->data_offset + pg->len <= h->size),
                       "payload at %" PRIu64 "+%" PRIu64 " (previous end %"
                       PRIu64 ", input %" PRIu64 ")", pg->data_offset,
                       pg->len, h->next, h->size);
-        HOSTILE_CHECK(pg->kind == RAM_PAGE_ZERO ? !pg->data && !pg->len
+        HOSTILE_CHECK(pg->kind == RAM_PAGE_ZERO
+                      ? !pg->data && pg->len && pg->len % ps == 0 &&
+                        pg->offset + pg->len <= b->used_length &&
+                        (pg->len == ps || !pg->fill)
                       : pg->data && !memcmp(pg->data, h->buf + pg->data_offset,
                                             (size_t)pg->len),
-                      "payload bytes are not the input's at %" PRIu64,
-                      pg->data_offset);
+                      "payload at %" PRIu64 " (+%" PRIu64 "): not the input's "
+                      "bytes, or a zero run that is not whole pages",
+                      pg->data_offset, pg->len);
         HOSTILE_CHECK(pg->kind != RAM_PAGE_NORMAL || pg->len == ps,
                       "normal page of %" PRIu64 " bytes", pg->len);
         if (pg->kind == RAM_PAGE_XBZRLE) {
@@ -497,10 +502,23 @@ static inline bool hostile_on_page(void *opaque, const RamModel *ram,
                                   MIN(ps, sizeof(page)));
             HOSTILE_CHECK(n <= (long)ps, "xbzrle covered %ld bytes", n);
         }
-        h->next = pg->data_offset + (pg->kind == RAM_PAGE_ZERO ? 1 : pg->len);
-        h->records++;
+        if (pg->kind == RAM_PAGE_ZERO) {    /* a run: one 9-byte record a page */
+            h->next = pg->data_offset + 1 + (pg->len / ps - 1) * 9;
+            h->records += pg->len / ps;
+        } else {
+            h->next = pg->data_offset + pg->len;
+            h->records++;
+        }
     }
-    h->sum = h->sum * 31 + pg->kind * 7 + pg->offset + pg->data_offset;
+    /* page by page, so that how runs are cut (at window ends) does not
+     * matter: a zero run is 9-byte records, a mapped run whole pages */
+    uint64_t n = pg->kind == RAM_PAGE_ZERO || pg->kind == RAM_PAGE_MAPPED
+                 ? pg->len / ps : 1;
+    uint64_t step = pg->kind == RAM_PAGE_ZERO ? 9 : ps;
+    for (uint64_t k = 0; k < n; k++) {
+        h->sum = h->sum * 31 + pg->kind * 7 + pg->offset + k * ps +
+                 pg->data_offset + k * step;
+    }
     return true;
 }
 
