@@ -58,8 +58,15 @@ _cprdump()
         compopt -o nospace
         return
         ;;
-    -s | --save | --stream)
+    -s | --save | --stream | --channel)
         _filedir
+        return
+        ;;
+    --extract-ram)
+        _filedir -d
+        return
+        ;;
+    --dump-ram | --find)
         return
         ;;
     esac

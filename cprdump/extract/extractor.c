@@ -108,24 +108,24 @@ bool extractor_page(void *opaque, const RamModel *ram, const RamPage *pg)
         x->page = g_malloc(ram->page_size);
     }
     img = open_image(x, ram, pg->block);
-    x->records++;
+    /* runs of zero pages and mapped-ram runs count a record per page */
+    x->records += pg->kind == RAM_PAGE_ZERO || pg->kind == RAM_PAGE_MAPPED
+                  ? pg->len / ram->page_size : 1;
     return img && apply(x, img, ram, pg);
 }
 
 static const char *why_unwritten(const StreamModel *m, const RamBlock *rb)
 {
     if (rb->has_mapped && !rb->mapped.pages_offset) {
-        return "ignored by mapped-ram (no page space reserved: "
-               "x-ignore-shared)";
+        return "ignored (x-ignore-shared with mapped-ram: no page space)";
     }
     if (m->no_pages_reason && g_str_has_prefix(m->no_pages_reason, "cpr-")) {
-        return "preserved-by-fd: a live update (cpr-exec, cpr-transfer) "
-               "sends no page of any block; its memory travels as an fd in "
-               "the CPR state";
+        return "preserved-by-fd (live update: the memory travels as an fd in "
+               "the CPR state)";
     }
     if (rb->has_mr_addr) {
-        return "skipped by x-ignore-shared: a shared, file-backed block the "
-               "new QEMU maps itself";
+        return "skipped by x-ignore-shared (shared file: the new QEMU maps "
+               "it)";
     }
     return "no page record in the stream";
 }

@@ -168,7 +168,7 @@ bool ranger_page(void *opaque, const RamModel *ram, const RamPage *pg)
     if ((int64_t)pg->block != g->bi || lo >= hi) {
         return true;
     }
-    g->records++;
+    g->records += (hi - 1) / ram->page_size - lo / ram->page_size + 1;
     if (pg->kind == RAM_PAGE_MAPPED) {
         return read_mapped(g, pg, lo, hi);
     }

@@ -31,7 +31,8 @@ typedef struct Ranger {
     uint64_t used;            /* the block's used_length */
     uint8_t *buf;             /* spec.length bytes (clamped to the block) */
     uint8_t *page;
-    uint64_t records;         /* page records that touched the range */
+    uint64_t records;         /* page records that touched the range (a
+                                 page sent twice counts twice) */
     GError *err;
 } Ranger;
 
