@@ -271,6 +271,15 @@ def extract_cmd(path, out):
             out, CPRDUMP, path]
 
 
+def cpu_seconds(argv):
+    """user + system CPU seconds of argv (and its children)."""
+    import resource
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def disk_bytes(d):
     return sum(os.stat(os.path.join(d, f)).st_blocks * 512 for f in os.listdir(d))
 
@@ -288,6 +297,10 @@ def bench_extract(files):
     log("  data-2g: cp %.3f s, --extract-ram %.3f s (%.2f GB/s of guest data, %.1f x "
         "analyze-migration.py's 215 MB/s), peak RSS %.1f MiB, images %.1f MiB on disk" % (
             tcp, tx, gbs, gbs / 0.215, rss / 1024, disk_bytes(out) / MIB))
+    log("  data-2g: CPU (user + system) cp %.2f s, --extract-ram %.2f s: the rest of the "
+        "wall time is waiting for the disk" % (
+            cpu_seconds(["sh", "-c", 'rm -f "$1" && exec cp "$2" "$1"', "sh", cp_out, path]),
+            cpu_seconds(extract_cmd(path, out))))
     bound = max(data / 1e9, 1.5 * tcp)
     goal("data-2g extract time", "%.3f s" % tx, "<= %.3f s" % bound, tx <= bound)
     goal("data-2g extract peak RSS", "%.1f MiB" % (rss / 1024), "<= 64 MiB",
@@ -300,7 +313,10 @@ def bench_extract(files):
     log("  zero-64g (%.0f MiB stream, 1 page in 1024 data): summary %.3f s, --extract-ram "
         "%.3f s, peak RSS %.1f MiB, images %.1f MiB on disk (data %.1f MiB)" % (
             m["bytes"] / MIB, ts, tx, rss / 1024, disk_bytes(out) / MIB, data / MIB))
+    cs, cx = cpu_seconds([CPRDUMP, path]), cpu_seconds(extract_cmd(path, out))
+    log("  zero-64g: CPU (user + system) summary %.2f s, --extract-ram %.2f s" % (cs, cx))
     goal("zero-64g extract / summary time", "%.2f" % (tx / ts), "<= 1.5", tx <= 1.5 * ts)
+    goal("zero-64g extract / summary CPU", "%.2f" % (cx / cs), "<= 1.5", cx <= 1.5 * cs)
     goal("zero-64g images on disk", "%.1f MiB" % (disk_bytes(out) / MIB),
          "<= data + 1%", disk_bytes(out) <= data * 1.01 + MIB)
     path, m = files["mapped-4g"]
