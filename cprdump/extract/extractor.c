@@ -26,6 +26,7 @@ void extractor_init(Extractor *x, const char *label, int map_fd)
     x->blocks = g_array_new(FALSE, TRUE, sizeof(ExtractBlock));
     g_array_set_clear_func(x->blocks, block_clear);
     x->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    gather_init(&x->gather);
 }
 
 void extractor_clear(Extractor *x)
@@ -33,6 +34,7 @@ void extractor_clear(Extractor *x)
     g_array_unref(x->blocks);
     g_hash_table_unref(x->names);
     g_free(x->page);
+    gather_clear(&x->gather);
     g_clear_error(&x->err);
     outdir_close(&x->dir);
 }
@@ -63,7 +65,7 @@ static Image *open_image(Extractor *x, const RamModel *ram, guint bi)
     }
     fd = outdir_create(&x->dir, b->file, &x->err);
     b->img = fd < 0 ? NULL : image_new(fd, b->file, rb->used_length,
-                                       ram->page_size, &x->err);
+                                       ram->page_size, &x->gather, &x->err);
     b->failed = !b->img;
     return b->img;
 }

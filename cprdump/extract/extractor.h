@@ -33,6 +33,7 @@ typedef struct Extractor {
     GArray *blocks;           /* ExtractBlock per RAM block */
     GHashTable *names;        /* file names created */
     uint8_t *page;            /* scratch page */
+    Gather gather;
     uint64_t records;
     GError *err;              /* the first failure; stops the decode */
 } Extractor;

@@ -9,18 +9,16 @@
 
 #include "cli_error.h"
 #include "exitcodes.h"
-
-#define GATHER (1u << 20)     /* bytes of consecutive pages per pwrite */
+#include "extract/pageset.h"
 
 struct Image {
     int fd;
     char *label;
     uint64_t used;
     uint32_t ps;
-    uint64_t *written;        /* bit per page: data was written there */
-    uint8_t *buf;             /* pending consecutive pages */
-    uint64_t buf_off;
-    size_t buf_len;
+    PageSet written;          /* pages where data was written */
+    Gather *g;                /* shared; holds our pending pages when
+                                 g->owner == this image */
     ImageStats stats;
 };
 
@@ -32,19 +30,32 @@ static bool io_fail(Image *img, GError **errp, const char *what, uint64_t off)
     return false;
 }
 
+void gather_init(Gather *g)
+{
+    g->owner = NULL;
+    g->len = 0;
+    g->buf = g_malloc(GATHER_BYTES);
+}
+
+void gather_clear(Gather *g)
+{
+    g_free(g->buf);
+    g->buf = NULL;
+}
+
 Image *image_new(int fd, const char *label, uint64_t used_length,
-                 uint32_t page_size, GError **errp)
+                 uint32_t page_size, Gather *g, GError **errp)
 {
     Image *img = g_new0(Image, 1);
-    uint64_t pages = (used_length + page_size - 1) / page_size;
 
     img->fd = fd;
     img->label = g_strdup(label);
     img->used = used_length;
     img->ps = page_size;
-    img->written = g_new0(uint64_t, (pages + 63) / 64 + 1);
-    img->buf = g_malloc(GATHER);
-    if (ftruncate(fd, (off_t)used_length) < 0) {
+    img->g = g;
+    pageset_init(&img->written);
+    if (used_length > (uint64_t)INT64_MAX ||
+        ftruncate(fd, (off_t)used_length) < 0) {
         io_fail(img, errp, "cannot size the image", used_length);
         image_free(img);
         return NULL;
@@ -60,8 +71,11 @@ void image_free(Image *img)
     if (img->fd >= 0) {
         close(img->fd);
     }
-    g_free(img->written);
-    g_free(img->buf);
+    if (img->g->owner == img) {   /* closed after an error: drop them */
+        img->g->owner = NULL;
+        img->g->len = 0;
+    }
+    pageset_clear(&img->written);
     g_free(img->label);
     g_free(img);
 }
@@ -92,26 +106,28 @@ static bool pwrite_all(Image *img, const uint8_t *p, size_t n, uint64_t off,
     return true;
 }
 
+/* Writes the pages gathered for img (if the gather holds img's). */
 static bool flush(Image *img, GError **errp)
 {
-    bool ok = !img->buf_len ||
-              pwrite_all(img, img->buf, img->buf_len, img->buf_off, errp);
+    Gather *g = img->g;
+    bool ok = g->owner != img || !g->len ||
+              pwrite_all(img, g->buf, g->len, g->off, errp);
 
-    img->buf_len = 0;
+    if (g->owner == img) {
+        g->owner = NULL;
+        g->len = 0;
+    }
     return ok;
 }
 
-static bool test_bit(const Image *img, uint64_t page)
+static bool test_bit(Image *img, uint64_t page)
 {
-    return img->written[page / 64] >> (page % 64) & 1;
+    return pageset_test(&img->written, page);
 }
 
 static void set_bit(Image *img, uint64_t page, bool on)
 {
-    uint64_t m = 1ull << (page % 64);
-
-    img->written[page / 64] = on ? img->written[page / 64] | m
-                                 : img->written[page / 64] & ~m;
+    pageset_set(&img->written, page, on);
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -144,17 +160,21 @@ static bool zero_pages(Image *img, uint64_t first, uint64_t n, GError **errp);
 static bool put_data(Image *img, uint64_t off, const uint8_t *data,
                      GError **errp)
 {
-    if (img->buf_len && (off != img->buf_off + img->buf_len ||
-                         img->buf_len + img->ps > GATHER)) {
-        if (!flush(img, errp)) {
+    Gather *g = img->g;
+
+    if (g->owner && (g->owner != img || off != g->off + g->len ||
+                     g->len + img->ps > GATHER_BYTES)) {
+        if (!flush(g->owner, errp)) {
             return false;
         }
     }
-    if (!img->buf_len) {
-        img->buf_off = off;
+    if (!g->owner) {
+        g->owner = img;
+        g->off = off;
+        g->len = 0;
     }
-    memcpy(img->buf + img->buf_len, data, img->ps);
-    img->buf_len += img->ps;
+    memcpy(g->buf + g->len, data, img->ps);
+    g->len += img->ps;
     return true;
 }
 
@@ -169,9 +189,9 @@ bool image_put(Image *img, uint64_t offset, const uint8_t *data,
     }
     img->stats.data_pages++;
     img->stats.rewrites += was;
-    if (was && img->buf_len && offset >= img->buf_off &&
-        offset < img->buf_off + img->buf_len) {
-        memcpy(img->buf + (offset - img->buf_off), data, img->ps);
+    if (was && img->g->owner == img && offset >= img->g->off &&
+        offset < img->g->off + img->g->len) {
+        memcpy(img->g->buf + (offset - img->g->off), data, img->ps);
         return true;
     }
     set_bit(img, page, true);
@@ -182,22 +202,16 @@ bool image_put(Image *img, uint64_t offset, const uint8_t *data,
  * anything (a whole word of the bitmap at a time). */
 static bool zero_pages(Image *img, uint64_t first, uint64_t n, GError **errp)
 {
-    uint64_t page = first, end = first + n;
+    uint64_t end = first + n;
 
     img->stats.zero_pages += n;
-    while (page < end) {
-        if (page % 64 == 0 && end - page >= 64 && !img->written[page / 64]) {
-            page += 64;
-            continue;
+    for (uint64_t page = pageset_next(&img->written, first, end); page < end;
+         page = pageset_next(&img->written, page + 1, end)) {
+        img->stats.rewrites++;
+        set_bit(img, page, false);
+        if (!clear_page(img, page * img->ps, errp)) {
+            return false;
         }
-        if (test_bit(img, page)) {
-            img->stats.rewrites++;
-            set_bit(img, page, false);
-            if (!clear_page(img, page * img->ps, errp)) {
-                return false;
-            }
-        }
-        page++;
     }
     return true;
 }

@@ -22,9 +22,22 @@ typedef struct ImageStats {
 
 typedef struct Image Image;
 
+/* Consecutive pages gathered into one pwrite, for one image at a time
+ * (shared by all: memory does not grow with the number of blocks). */
+#define GATHER_BYTES (1u << 20)
+typedef struct Gather {
+    Image *owner;             /* whose pages buf holds, or NULL */
+    uint8_t *buf;
+    uint64_t off;
+    size_t len;
+} Gather;
+
+void gather_init(Gather *g);
+void gather_clear(Gather *g);
+
 /* fd: the new, empty file (taken over). */
 Image *image_new(int fd, const char *label, uint64_t used_length,
-                 uint32_t page_size, GError **errp);
+                 uint32_t page_size, Gather *g, GError **errp);
 /* Flushes and closes; false on a write error. */
 bool image_close(Image *img, GError **errp);
 void image_free(Image *img);

@@ -189,6 +189,26 @@ zstd -q -c "$TMP/order.bin" >"$TMP/order.zst"
 run_cprdump --dump-ram=pc.ram@8192+32 "$TMP/order.zst"
 check "zstd stream: --dump-ram works" grep -q '^00002000  41 41 41 41 41 41 41 41  41 41 41 41 41 41 41 41  |AAAAAAAAAAAAAAAA|' <<<"$out"
 
+# ---- hostile sizes: a block claiming 2^60 bytes, 3000 blocks with a page each
+mk "$TMP/huge.bin" "{\"blocks\": [[\"pc.ram\", 1152921504606846976]],
+  \"pages\": [[0, 576460752303423488, \"page\", \"$A\"]]}"
+out=$(ulimit -v 400000; "$CPRDUMP" --extract-ram="$TMP/huge" "$TMP/huge.bin" 2>&1)
+rc=$?
+expect_eq "a 2^60-byte block: exit 10 (the file system refuses the size), within 400 MB" "$rc" 10
+check "a 2^60-byte block: says it cannot size the image" grep -q 'cannot size the image' <<<"$out"
+python3 - "$TMP/many.json" <<'E2'
+import json, sys
+json.dump({"blocks": [["b%d" % i, 4096] for i in range(3000)],
+           "pages": [[i, 0, "page", "fill:%02x" % (1 + i % 255)] for i in range(3000)]},
+          open(sys.argv[1], "w"))
+E2
+mk "$TMP/many.bin" "@$TMP/many.json"
+out=$(ulimit -v 400000; "$CPRDUMP" --json --extract-ram="$TMP/many" "$TMP/many.bin" 2>&1)
+rc=$?
+expect_eq "3000 blocks: exit 0 within 400 MB (one gather buffer for all images)" "$rc" 0
+expect_eq "3000 blocks: 3000 images with their page" \
+    "$(ls "$TMP/many" | grep -c '\.img$') $(head -c1 "$TMP/many/b2999.img" | od -An -tx1 | tr -d ' ')" "3000 c3"
+
 # ---- options
 run_cprdump --extract-ram="$TMP/x" --find=a "$TMP/order.bin"
 expect_eq "--extract-ram with --find: exit 2" "$rc" 2

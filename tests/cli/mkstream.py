@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes a small, valid QEMU migration stream with a "ram" section made to
-order, for the extraction tests: mkstream.py OUT SPEC.json
+order, for the extraction tests: mkstream.py OUT SPEC (JSON, or @FILE)
 
 SPEC: {"blocks": [[idstr (str, or "hex:..." for raw bytes), used_length], ...],
        "pages": [[block index, offset, kind, data], ...]}
@@ -58,4 +58,8 @@ def main(out, spec):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], json.loads(sys.argv[2]))
+    spec = sys.argv[2]
+    if spec.startswith("@"):
+        with open(spec[1:]) as f:
+            spec = f.read()
+    main(sys.argv[1], json.loads(spec))

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "extract/names.h"
+#include "extract/pageset.h"
 #include "multifd.h"
 #include "xbzrle.h"
 
@@ -155,6 +156,30 @@ static void test_multifd_packet(void)
     g_assert_cmpuint(multifd_page_count(3000), ==, 0);
 }
 
+/* Pages far apart (a block may claim 2^63 bytes): only touched chunks. */
+static void test_pageset(void)
+{
+    PageSet s;
+    uint64_t far = (1ull << 50) + 5;
+
+    pageset_init(&s);
+    g_assert_false(pageset_test(&s, 7));
+    pageset_set(&s, 7, true);
+    pageset_set(&s, far, true);
+    pageset_set(&s, PAGESET_CHUNK - 1, true);
+    g_assert_true(pageset_test(&s, 7));
+    g_assert_true(pageset_test(&s, far));
+    g_assert_false(pageset_test(&s, far - 1));
+    g_assert_cmpuint(g_hash_table_size(s.chunks), ==, 2);
+    g_assert_cmpuint(pageset_next(&s, 0, 100), ==, 7);
+    g_assert_cmpuint(pageset_next(&s, 8, 1ull << 60), ==, PAGESET_CHUNK - 1);
+    g_assert_cmpuint(pageset_next(&s, PAGESET_CHUNK, 1ull << 60), ==, far);
+    g_assert_cmpuint(pageset_next(&s, far + 1, far + 100), ==, far + 100);
+    pageset_set(&s, 7, false);
+    g_assert_cmpuint(pageset_next(&s, 0, 100), ==, 100);
+    pageset_clear(&s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -163,5 +188,6 @@ int main(int argc, char **argv)
     g_test_add_func("/extract/names-long", test_names_long);
     g_test_add_func("/extract/xbzrle", test_xbzrle);
     g_test_add_func("/extract/multifd-packet", test_multifd_packet);
+    g_test_add_func("/extract/pageset", test_pageset);
     return g_test_run();
 }
