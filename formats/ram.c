@@ -217,6 +217,11 @@ static bool read_bitmap(Rd *rd, const RamModel *ram, const RamOpts *opts,
             return false;
         }
         uint64_t c = popcount_prefix(p, n, pages);
+        if (c && opts->on_page && b->mapped.page_size != ram->page_size) {
+            return invalid(rd, rd_offset(rd) - n, "mapped-ram page_size",
+                           "mapped-ram page size differs from the stream's "
+                           "target page size: its pages cannot be placed");
+        }
         if (c && opts->on_page &&
             !emit_runs(rd, ram, opts, bi, p, n, pages, first)) {
             return false;

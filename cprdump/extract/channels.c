@@ -180,9 +180,11 @@ bool channels_replay(char **paths, const RamModel *ram, RamPageFn fn,
 
     *infos = g_array_sized_new(FALSE, TRUE, sizeof(ChannelInfo), n);
     g_array_set_size(*infos, n);
+    for (guint i = 0; i < n; i++) {
+        g_array_index(*infos, ChannelInfo, i).path = g_strdup(paths[i]);
+    }
     for (guint i = 0; i < n && ok; i++) {
         ChannelInfo *info = &g_array_index(*infos, ChannelInfo, i);
-        info->path = g_strdup(paths[i]);
         ok = chan_open(&ch[i], paths[i], info, errp) &&
              chan_next(&ch[i], ram->page_size, info, errp);
     }

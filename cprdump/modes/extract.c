@@ -137,11 +137,29 @@ static bool is_multifd(const StreamModel *m)
                                                   "multifd:");
 }
 
-static int replay_channels(Session *ss, const StreamModel *m, Extractor *x,
+/* A multifd main channel has no page record: the page size the channels
+ * need is the stream's (configuration, vmdesc, mapped-ram). */
+static bool channel_page_size(Session *ss, StreamModel *m)
+{
+    if (!m->ram.page_size) {
+        m->ram.page_size = m->ps.size;
+    }
+    if (m->ram.page_size) {
+        return true;
+    }
+    fprintf(stderr, "cprdump: %s: the stream does not say its target page "
+            "size, which the multifd channels need\n", ss->files[0]);
+    return false;
+}
+
+static int replay_channels(Session *ss, StreamModel *m, Extractor *x,
                            GArray **infos)
 {
     g_autoptr(GError) e = NULL;
 
+    if (ss->channels && ss->channels[0] && !channel_page_size(ss, m)) {
+        return EXIT_MALFORMED;
+    }
     if (!ss->channels || !ss->channels[0]) {
         if (is_multifd(m)) {
             fprintf(stderr, "cprdump: %s: a multifd stream: its pages are on "
@@ -226,6 +244,9 @@ static int run_dump(Session *ss, Src *s)
     }
     ranger_init(&g, &spec, s->label, s->map_fd);
     rc = decode(ss, s, ranger_page, &g, &g.err, &m);
+    if (!rc && ss->channels && ss->channels[0] && !channel_page_size(ss, m)) {
+        rc = EXIT_MALFORMED;
+    }
     if (!rc && ss->channels && ss->channels[0] &&
         !channels_replay(ss->channels, &m->ram, ranger_page, &g, &infos, &e)) {
         GError *shown = e ? e : g.err;
@@ -259,6 +280,9 @@ static int run_find(Session *ss, Src *s)
     }
     finder_init(&f, needle, s->label, s->map_fd);
     rc = decode(ss, s, finder_page, &f, &f.err, &m);
+    if (!rc && ss->channels && ss->channels[0] && !channel_page_size(ss, m)) {
+        rc = EXIT_MALFORMED;
+    }
     if (!rc && ss->channels && ss->channels[0] &&
         !channels_replay(ss->channels, &m->ram, finder_page, &f, &infos, &e)) {
         GError *shown = e ? e : f.err;

@@ -6,8 +6,8 @@ SPEC: {"blocks": [[idstr (str, or "hex:..." for raw bytes), used_length], ...],
        "pages": [[block index, offset, kind, data], ...]}
 kind: "page" (data: hex of one 4 KiB page, or "fill:XX"), "zero", "xbzrle"
 (data: hex of the delta), "compressed" (data: hex of the page, zlib'd here).
-Layout: formats/ram.md (header QEVM 3, START "ram" v4, MEM_SIZE, pages, EOS,
-footer, EOF)."""
+Layout: formats/stream.md, ram.md (header QEVM 3, a configuration with
+target-page-bits 12, START "ram" v4, MEM_SIZE, pages, EOS, footer, EOF)."""
 import json
 import struct
 import sys
@@ -52,7 +52,12 @@ def main(out, spec):
         cur = bi
     body += struct.pack(">Q", 0x10)
     sec = b"\x01" + struct.pack(">I", 2) + b"\x03ram" + struct.pack(">II", 0, 4)
-    data = b"QEVM" + struct.pack(">I", 3) + sec + body + b"\x7e" + struct.pack(">I", 2) + b"\x00"
+    # a configuration that says the target page size (4 KiB: page bits 12)
+    name = b"configuration/target-page-bits"
+    conf = (b"\x07" + struct.pack(">I", 2) + b"pc" + b"\x05" + bytes([len(name)]) + name +
+            struct.pack(">II", 1, 12))
+    data = (b"QEVM" + struct.pack(">I", 3) + conf + sec + body + b"\x7e" + struct.pack(">I", 2)
+            + b"\x00")
     with open(out, "wb") as f:
         f.write(data)
 
