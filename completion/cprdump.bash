@@ -66,7 +66,7 @@ _cprdump()
         # the volatile list's groups are a good start; any glob is allowed
         return
         ;;
-    -s | --save | --stream | --against)
+    -s | --save | --stream | --against | --channel)
         _filedir
         return
         ;;
@@ -76,6 +76,13 @@ _cprdump()
         ;;
     --qmp)
         COMPREPLY=($(compgen -f -- "$cur"))
+        return
+        ;;
+    --extract-ram)
+        _filedir -d
+        return
+        ;;
+    --dump-ram | --find)
         return
         ;;
     esac

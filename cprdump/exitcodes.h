@@ -16,6 +16,8 @@ enum {
     EXIT_NO_STATE = 8,     /* --pid/--fd: no CPR state memfd there */
     EXIT_VANISHED = 9,     /* --pid: the process exited while being read */
     EXIT_CANNOT_TELL = 10, /* --against: cannot tell whether it loads */
+    EXIT_OUTPUT = 11,      /* --extract-ram: the output cannot be written
+                              (directory, a file in it, write error) */
 };
 
 #endif

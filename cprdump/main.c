@@ -38,6 +38,10 @@ typedef struct Options {
     char **device;
     gboolean offsets;
     char *pid;
+    char *extract_dir;
+    char **channels;
+    char *dump_ram;
+    char *find;
     char *stream;
     gboolean preflight;
     char *snapshot;
@@ -124,6 +128,8 @@ static const char help_description[] =
     "     --preflight: no guest RAM mapping (not a QEMU)\n"
     "  9  --pid: the process exited while it was being read\n"
     "  10 --against: cannot tell whether the stream loads\n"
+    "  11 --extract-ram: the output cannot be written (the directory, a file\n"
+    "     in it, a write error); an existing file without --force is 2\n"
     "\n"
     "Errors are one line on stderr: cprdump: FILE: what, record (counted\n"
     "from 0), offset, field. With --json the same error is also in the\n"
@@ -205,7 +211,20 @@ static bool parse_options(int *argc, char ***argv, Options *opt,
         { "save", 's', 0, G_OPTION_ARG_FILENAME, &opt->save,
           "Also write the input as a capture for a bug report", "FILE" },
         { "force", 0, 0, G_OPTION_ARG_NONE, &opt->force,
-          "With --save: replace FILE if it exists", NULL },
+          "With --save: replace FILE if it exists; with --extract-ram: "
+          "replace files in DIR", NULL },
+        { "extract-ram", 0, 0, G_OPTION_ARG_FILENAME, &opt->extract_dir,
+          "Write each RAM block of the stream as a sparse image file in DIR, "
+          "with a manifest.json", "DIR" },
+        { "channel", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt->channels,
+          "With --extract-ram, --dump-ram, --find: a recorded multifd "
+          "channel of the stream (repeatable)", "FILE" },
+        { "dump-ram", 0, 0, G_OPTION_ARG_STRING, &opt->dump_ram,
+          "Print a range of a RAM block as hexdump -C lines (LENGTH default "
+          "256, at most 16 MiB)", "BLOCK[@OFFSET[+LENGTH]]" },
+        { "find", 0, 0, G_OPTION_ARG_STRING, &opt->find,
+          "List the block and offset of every match in guest memory "
+          "(0xHEX bytes, else the text)", "PATTERN" },
         { "keep-pages", 0, 0, G_OPTION_ARG_NONE, &opt->keep_pages,
           "With --save of a stream: keep guest memory (default: zeroed)",
           NULL },
@@ -311,6 +330,25 @@ static bool check_options(Options *opt, Session *s, OutMode *mode,
             return usage(errp, "--format: unknown format '%s'", opt->format);
         }
     }
+    if (!!opt->extract_dir + !!opt->dump_ram + !!opt->find > 1) {
+        return usage(errp, "--extract-ram, --dump-ram and --find exclude "
+                     "each other%s", "");
+    }
+    if (opt->extract_dir || opt->dump_ram || opt->find) {
+        if (nfiles != 1 || opt->pid || opt->fd_given || opt->save ||
+            opt->check) {
+            return usage(errp, "--extract-ram, --dump-ram and --find take "
+                         "one migration stream FILE (and its --channel "
+                         "files)%s", "");
+        }
+    } else if (opt->channels) {
+        return usage(errp, "--channel goes with --extract-ram, --dump-ram "
+                     "or --find%s", "");
+    }
+    s->extract_dir = opt->extract_dir;
+    s->channels = opt->channels;
+    s->dump_ram = opt->dump_ram;
+    s->find = opt->find;
     if (opt->digest && !opt->pid) {
         return usage(errp, "--digest goes with --pid (it reads the process's "
                      "memfds and files)%s", "");
@@ -409,11 +447,16 @@ static void options_clear(Options *opt)
     g_free(opt->snapshot);
     g_free(opt->qmp);
     g_strfreev(opt->ignore);
+    g_free(opt->extract_dir);
+    g_strfreev(opt->channels);
+    g_free(opt->dump_ram);
+    g_free(opt->find);
 }
 
 /* The modes, in the order they are tried: the first that selects runs. */
 static const Mode *const modes[] = { &mode_against, &mode_preflight,
-                                     &mode_live, &mode_diff, &mode_show };
+                                     &mode_live, &mode_diff, &mode_extract,
+                                     &mode_show };
 
 static int run_mode(Session *s)
 {

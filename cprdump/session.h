@@ -37,6 +37,10 @@ typedef struct Session {
     bool diff;                  /* --diff A B */
     const char *const *ignore;  /* --ignore GLOB..., NULL-terminated */
     bool ignore_volatile;       /* --ignore-volatile */
+    const char *extract_dir;    /* --extract-ram DIR */
+    char **channels;            /* --channel FILE... (multifd), or NULL */
+    const char *dump_ram;       /* --dump-ram BLOCK[@OFFSET[+LENGTH]] */
+    const char *find;           /* --find PATTERN */
 } Session;
 
 #endif

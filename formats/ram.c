@@ -61,6 +61,47 @@ static bool invalid(Rd *rd, uint64_t at, const char *field, const char *msg)
     return false;
 }
 
+uint64_t ram_compressed_max(uint64_t page_size)
+{
+    /* zlib's compressBound() */
+    return page_size + (page_size >> 12) + (page_size >> 14) +
+           (page_size >> 25) + 13;
+}
+
+/* Hands one page record to the consumer; its refusal stops the decode. */
+static bool emit(Rd *rd, const RamModel *ram, const RamOpts *opts,
+                 const RamPage *pg)
+{
+    if (opts->on_page(opts->page_opaque, ram, pg)) {
+        return true;
+    }
+    fmt_error_set(rd->err, FMT_ERR_IO, pg->data_offset, rd->record, rd->index,
+                  "page data", "page consumer stopped");
+    return false;
+}
+
+/* A payload of n bytes: handed over from the window when someone consumes
+ * it, else skipped (seekable inputs never read it). */
+static bool take_payload(Rd *rd, const RamModel *ram, const RamOpts *opts,
+                         RamPage *pg, const char *field, uint64_t n)
+{
+    const uint8_t *p;
+
+    if (!opts->on_page) {
+        return rd_skip_payload(rd, field, n);
+    }
+    pg->data_offset = rd_offset(rd);
+    pg->len = n;
+    if (rd->on_payload && n) {
+        rd->on_payload(rd->payload_opaque, pg->data_offset, n);
+    }
+    if (!rd_bytes(rd, field, (size_t)n, &p)) {
+        return false;
+    }
+    pg->data = p;
+    return emit(rd, ram, opts, pg);
+}
+
 static bool read_idstr(Rd *rd, uint8_t *len, const uint8_t **p)
 {
     uint64_t at = rd_offset(rd);
@@ -121,10 +162,43 @@ static uint64_t popcount_prefix(const uint8_t *p, size_t n, uint64_t bits)
     return c;
 }
 
+/* Each run of set bits among the first 'bits' bits of p[0, n) (page 'first'
+ * onwards) as one RAM_PAGE_MAPPED record. */
+static bool emit_runs(Rd *rd, const RamModel *ram, const RamOpts *opts,
+                      guint bi, const uint8_t *p, size_t n, uint64_t bits,
+                      uint64_t first)
+{
+    const RamBlock *b = &g_array_index(ram->blocks, RamBlock, bi);
+    uint64_t ps = b->mapped.page_size, i = 0, end = MIN(bits, (uint64_t)n * 8);
+
+    while (i < end) {
+        if (!(p[i / 8] & (1u << (i % 8)))) {
+            i++;
+            continue;
+        }
+        uint64_t j = i;
+        while (j < end && (p[j / 8] & (1u << (j % 8)))) {
+            j++;
+        }
+        RamPage pg = { .block = bi, .offset = (first + i) * ps,
+                       .kind = RAM_PAGE_MAPPED,
+                       .data_offset = b->mapped.pages_offset + (first + i) * ps,
+                       .len = (j - i) * ps };
+        if (!emit(rd, ram, opts, &pg)) {
+            return false;
+        }
+        i = j;
+    }
+    return true;
+}
+
 /* The bitmap is host-endian unsigned longs: on a little-endian 64-bit host
  * page i is bit (i % 8) of byte i / 8. Read in chunks, never whole. */
-static bool read_bitmap(Rd *rd, RamBlock *b)
+static bool read_bitmap(Rd *rd, const RamModel *ram, const RamOpts *opts,
+                        guint bi)
 {
+    RamBlock *b = &g_array_index(ram->blocks, RamBlock, bi);
+    uint64_t first = 0;
     uint64_t pages = b->used_length / b->mapped.page_size;
     uint64_t bytes = (pages + 63) / 64 * 8;
     uint64_t at = rd_offset(rd);
@@ -143,7 +217,17 @@ static bool read_bitmap(Rd *rd, RamBlock *b)
             return false;
         }
         uint64_t c = popcount_prefix(p, n, pages);
+        if (c && opts->on_page && b->mapped.page_size != ram->page_size) {
+            return invalid(rd, rd_offset(rd) - n, "mapped-ram page_size",
+                           "mapped-ram page size differs from the stream's "
+                           "target page size: its pages cannot be placed");
+        }
+        if (c && opts->on_page &&
+            !emit_runs(rd, ram, opts, bi, p, n, pages, first)) {
+            return false;
+        }
         b->pages.normal += c;
+        first += (uint64_t)n * 8;
         pages = pages > (uint64_t)n * 8 ? pages - (uint64_t)n * 8 : 0;
         bytes -= n;
     }
@@ -170,8 +254,10 @@ static void mapped_page_size(RamModel *ram, const RamBlock *b)
     }
 }
 
-static bool read_mapped_header(Rd *rd, RamModel *ram, RamBlock *b)
+static bool read_mapped_header(Rd *rd, RamModel *ram, const RamOpts *opts,
+                               guint bi)
 {
+    RamBlock *b = &g_array_index(ram->blocks, RamBlock, bi);
     RamMappedHeader *h = &b->mapped;
     uint64_t at = rd_offset(rd);
 
@@ -196,7 +282,7 @@ static bool read_mapped_header(Rd *rd, RamModel *ram, RamBlock *b)
     if (h->bitmap_offset == 0 && h->pages_offset == 0) {
         return true; /* ignored block (x-ignore-shared): no space reserved */
     }
-    return read_bitmap(rd, b);
+    return read_bitmap(rd, ram, opts, bi);
 }
 
 static bool read_block_entry(Rd *rd, RamModel *ram, const RamOpts *opts)
@@ -221,7 +307,8 @@ static bool read_block_entry(Rd *rd, RamModel *ram, const RamOpts *opts)
             return false;
         }
     }
-    return !opts->mapped_ram || read_mapped_header(rd, ram, nb);
+    return !opts->mapped_ram ||
+           read_mapped_header(rd, ram, opts, ram->blocks->len - 1);
 }
 
 static bool read_mem_size(Rd *rd, RamModel *ram, const RamOpts *opts,
@@ -275,8 +362,10 @@ static bool find_block(Rd *rd, RamModel *ram, uint64_t at)
     return false;
 }
 
-static bool read_xbzrle(Rd *rd, RamBlock *b, uint64_t page_size)
+static bool read_xbzrle(Rd *rd, const RamModel *ram, const RamOpts *opts,
+                        RamPage *pg)
 {
+    RamBlock *b = &g_array_index(ram->blocks, RamBlock, pg->block);
     uint64_t at = rd_offset(rd);
     uint16_t len;
     uint8_t enc;
@@ -292,33 +381,54 @@ static bool read_xbzrle(Rd *rd, RamBlock *b, uint64_t page_size)
     if (!rd_be16(rd, "xbzrle length", &len)) {
         return false;
     }
-    if (len > page_size) {
+    if (len > ram->page_size) {
         return invalid(rd, at, "xbzrle length",
                        "XBZRLE data longer than a page");
     }
     b->pages.xbzrle++;
     b->pages.xbzrle_bytes += len;
-    return rd_skip_payload(rd, "xbzrle data", len);
+    return take_payload(rd, ram, opts, pg, "xbzrle data", len);
 }
 
-static bool read_compressed(Rd *rd, RamBlock *b)
+static bool read_compressed(Rd *rd, const RamModel *ram, const RamOpts *opts,
+                            RamPage *pg)
 {
+    RamBlock *b = &g_array_index(ram->blocks, RamBlock, pg->block);
+    uint64_t at = rd_offset(rd);
     uint32_t len;
 
     if (!rd_be32(rd, "compressed length", &len)) {
         return false;
     }
+    if (len > ram_compressed_max(ram->page_size)) {
+        return invalid(rd, at, "compressed length", "compressed page longer "
+                       "than zlib's bound for a page (QEMU refuses it)");
+    }
     b->pages.compressed++;
     b->pages.compressed_bytes += len;
-    return rd_skip_payload(rd, "compressed data", len);
+    return take_payload(rd, ram, opts, pg, "compressed data", len);
 }
 
-static bool read_page(Rd *rd, RamModel *ram, uint64_t at, uint64_t hdr,
-                      unsigned flags)
+static bool read_zero(Rd *rd, const RamModel *ram, const RamOpts *opts,
+                      RamPage *pg)
+{
+    RamBlock *b = &g_array_index(ram->blocks, RamBlock, pg->block);
+
+    b->pages.zero++;
+    pg->data_offset = rd_offset(rd);
+    pg->len = ram->page_size;
+    if (!rd_u8(rd, "fill byte", &pg->fill)) {
+        return false;
+    }
+    return !opts->on_page || emit(rd, ram, opts, pg);
+}
+
+static bool read_page(Rd *rd, RamModel *ram, const RamOpts *opts,
+                      uint64_t at, uint64_t hdr, unsigned flags)
 {
     uint64_t ps = ram->page_size;
     RamBlock *b;
-    uint8_t fill;
+    RamPage pg;
 
     if (!(flags & RAM_FLAG_CONTINUE)) {
         if (!find_block(rd, ram, at)) {
@@ -333,46 +443,85 @@ static bool read_page(Rd *rd, RamModel *ram, uint64_t at, uint64_t hdr,
         return invalid(rd, at, "header", "page offset beyond the block's "
                        "used_length");
     }
+    pg = (RamPage){ .block = (guint)ram->cur, .offset = hdr & ~(ps - 1) };
     switch (flags & ~RAM_FLAG_CONTINUE) {
     case RAM_FLAG_ZERO:
-        b->pages.zero++;
-        return rd_u8(rd, "fill byte", &fill);
+        pg.kind = RAM_PAGE_ZERO;
+        return read_zero(rd, ram, opts, &pg);
     case RAM_FLAG_PAGE:
+        pg.kind = RAM_PAGE_NORMAL;
         b->pages.normal++;
         b->pages.normal_bytes += ps;
-        return rd_skip_payload(rd, "page data", ps);
+        return take_payload(rd, ram, opts, &pg, "page data", ps);
     case RAM_FLAG_XBZRLE:
-        return read_xbzrle(rd, b, ps);
+        pg.kind = RAM_PAGE_XBZRLE;
+        return read_xbzrle(rd, ram, opts, &pg);
     default:
-        return read_compressed(rd, b);
+        pg.kind = RAM_PAGE_COMPRESSED;
+        return read_compressed(rd, ram, opts, &pg);
     }
+}
+
+/* Hands over a pending run of zero pages (pg->len > 0); false: stopped. */
+static bool flush_zero_run(Rd *rd, const RamModel *ram, const RamOpts *opts,
+                           RamPage *z)
+{
+    bool ok = !z->len || emit(rd, ram, opts, z);
+
+    z->len = 0;
+    return ok;
 }
 
 /* The hot path: ZERO and PAGE records with CONTINUE (same block as the
  * previous record) that lie wholly in the reader's window are counted straight
  * from the window, with no per-field calls: a 9-byte zero page costs a load, a
- * compare and a pointer bump. Anything else (block switch, a record crossing
- * the window's end, an offset beyond the block, other flags) is left to the
- * general path, which reports errors. */
-static void continue_run(Rd *rd, RamModel *ram, uint64_t ps)
+ * compare and a pointer bump. A consumer is handed each PAGE, and each run of
+ * zero pages at consecutive offsets as one ZERO record (holes cost nothing).
+ * Anything else (block switch, a record crossing the window's end, an offset
+ * beyond the block, other flags) is left to the general path, which reports
+ * errors. False: the consumer stopped. */
+static bool continue_run(Rd *rd, RamModel *ram, const RamOpts *opts)
 {
     RamBlock *b = &g_array_index(ram->blocks, RamBlock, ram->cur);
     const uint8_t *p = rd->buf + rd->pos, *end = rd->buf + rd->len;
-    uint64_t mask = ps - 1, used = b->used_length, zero = 0, normal = 0;
+    uint64_t ps = ram->page_size, mask = ps - 1, used = b->used_length;
+    uint64_t zero = 0, normal = 0;
+    RamPage z = { .block = (guint)ram->cur, .kind = RAM_PAGE_ZERO };
+    bool ok = true;
 
-    while (end - p >= 9) {
+    while (ok && end - p >= 9) {
         uint64_t hdr = rd_load_be64(p);
+        uint64_t at = rd->base + (uint64_t)(p - rd->buf) + 8;
         if ((hdr & ~mask) >= used) {
             break;
         }
         if ((hdr & mask) == (RAM_FLAG_ZERO | RAM_FLAG_CONTINUE)) {
+            if (opts->on_page) {
+                if (z.len && (p[8] || (hdr & ~mask) != z.offset + z.len)) {
+                    ok = flush_zero_run(rd, ram, opts, &z);
+                }
+                if (!z.len) {
+                    z.offset = hdr & ~mask;
+                    z.data_offset = at;
+                    z.fill = p[8];
+                }
+                z.len += ps;
+                if (z.fill) {
+                    ok = ok && flush_zero_run(rd, ram, opts, &z);
+                }
+            }
             zero++;
             p += 9;
         } else if ((hdr & mask) == (RAM_FLAG_PAGE | RAM_FLAG_CONTINUE) &&
                    (uint64_t)(end - p) >= 8 + ps) {
             if (rd->on_payload) {   /* redaction: page data, as rd_skip_payload */
-                rd->on_payload(rd->payload_opaque,
-                               rd->base + (uint64_t)(p - rd->buf) + 8, ps);
+                rd->on_payload(rd->payload_opaque, at, ps);
+            }
+            if (opts->on_page) {
+                RamPage pg = { .block = (guint)ram->cur, .offset = hdr & ~mask,
+                               .kind = RAM_PAGE_NORMAL, .data_offset = at,
+                               .len = ps, .data = p + 8 };
+                ok = flush_zero_run(rd, ram, opts, &z) && emit(rd, ram, opts, &pg);
             }
             normal++;
             p += 8 + ps;
@@ -380,11 +529,13 @@ static void continue_run(Rd *rd, RamModel *ram, uint64_t ps)
             break;
         }
     }
+    ok = ok && (!opts->on_page || flush_zero_run(rd, ram, opts, &z));
     b->pages.zero += zero;
     b->pages.normal += normal;
     b->pages.normal_bytes += normal * ps;
     ram->records += zero + normal;
     rd->pos = (size_t)(p - rd->buf);
+    return ok;
 }
 
 bool ram_flags_known(unsigned flags)
@@ -422,8 +573,8 @@ static bool need_page_size(Rd *rd, RamModel *ram)
 bool ram_read_chunk(Rd *rd, RamModel *ram, const RamOpts *opts)
 {
     for (;;) {
-        if (ram->cur >= 0 && ram->page_size) {
-            continue_run(rd, ram, ram->page_size);
+        if (ram->cur >= 0 && ram->page_size && !continue_run(rd, ram, opts)) {
+            return false;
         }
         rd_context(rd, "ram record", (int64_t)ram->records);
         if (!need_page_size(rd, ram)) {
@@ -458,7 +609,7 @@ bool ram_read_chunk(Rd *rd, RamModel *ram, const RamOpts *opts)
         case RAM_FLAG_PAGE:
         case RAM_FLAG_XBZRLE:
         case RAM_FLAG_COMPRESS_PAGE:
-            if (!read_page(rd, ram, at, hdr, flags)) {
+            if (!read_page(rd, ram, opts, at, hdr, flags)) {
                 return false;
             }
             break;

@@ -2,7 +2,9 @@
 /*
  * The "ram" section of a QEMU migration stream: the MEM_SIZE block list and
  * the page records, counted per block. Layout: formats/ram.md.
- * Pure: bytes in, counts out. Page payloads are skipped, never copied.
+ * Pure: bytes in, counts out. Page payloads are skipped, never copied; a
+ * consumer that wants them (extraction) is handed each page record in stream
+ * order through RamOpts.on_page, with the payload still in the reader's window.
  */
 #ifndef CPRDUMP_RAM_H
 #define CPRDUMP_RAM_H
@@ -99,13 +101,46 @@ typedef struct RamModel {
     int64_t cur;              /* block of the last page record, or -1 */
 } RamModel;
 
+/* A page record as the consumer sees it. */
+typedef enum RamPageKind {
+    RAM_PAGE_ZERO,            /* ZERO: len bytes of pages (one page, or a run
+                                 of CONTINUE records for consecutive pages
+                                 with fill 0) are 'fill' (always 0) */
+    RAM_PAGE_NORMAL,          /* PAGE: data is one target page */
+    RAM_PAGE_XBZRLE,          /* XBZRLE: data is the delta to the current page */
+    RAM_PAGE_COMPRESSED,      /* COMPRESS_PAGE: data is zlib (QEMU <= 9.0) */
+    RAM_PAGE_MAPPED,          /* mapped-ram: len bytes of pages at data_offset
+                                 in the file, not in memory (data NULL) */
+} RamPageKind;
+
+typedef struct RamPage {
+    guint block;              /* index into RamModel.blocks */
+    uint64_t offset;          /* in the block, page aligned */
+    RamPageKind kind;
+    uint8_t fill;             /* ZERO */
+    uint64_t data_offset;     /* absolute offset of the payload (ZERO: of the
+                                 first record's fill byte) */
+    uint64_t len;             /* payload bytes (ZERO: bytes of memory) */
+    const uint8_t *data;      /* the payload, valid during the call; NULL for
+                                 RAM_PAGE_MAPPED */
+} RamPage;
+
+/* Returns false to stop decoding (the consumer failed; it keeps its error). */
+typedef bool (*RamPageFn)(void *opaque, const RamModel *ram,
+                          const RamPage *page);
+
 /* What the rest of the stream says about the optional MEM_SIZE fields. */
 typedef struct RamOpts {
     bool ignore_shared;       /* capability x-ignore-shared: mr->addr */
     bool mapped_ram;          /* capability mapped-ram: MappedRamHeader */
     bool postcopy;            /* POSTCOPY_ADVISE seen: page_size may appear */
     uint64_t postcopy_summary; /* its OR of block page sizes, 0 if unknown */
+    RamPageFn on_page;        /* NULL: count only */
+    void *page_opaque;
 } RamOpts;
+
+/* Largest COMPRESS_PAGE payload QEMU accepts: zlib's compressBound(page). */
+uint64_t ram_compressed_max(uint64_t page_size);
 
 void ram_model_init(RamModel *ram);
 void ram_model_clear(RamModel *ram);

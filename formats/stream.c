@@ -819,12 +819,14 @@ static void set_opts(Dec *d)
 }
 
 static bool decode(Rd *rd, const FmtSource *src, bool keep_bodies,
-                   StreamModel **out)
+                   RamPageFn on_page, void *page_opaque, StreamModel **out)
 {
     Dec d = { .m = model_new(), .src = src, .iter = { .htab_shift = -1 },
               .keep_bodies = keep_bodies };
     bool ok;
 
+    d.ram.on_page = on_page;
+    d.ram.page_opaque = page_opaque;
     if (keep_bodies) {
         d.m->bodies = g_byte_array_new();
     }
@@ -854,6 +856,19 @@ bool stream_decode(const FmtSource *src, StreamModel **out, FmtError *err)
     return stream_decode_ex(src, NULL, NULL, out, err);
 }
 
+bool stream_decode_pages(const FmtSource *src, RamPageFn on_page, void *opaque,
+                         StreamModel **out, FmtError *err)
+{
+    Rd rd;
+    bool ok;
+
+    memset(err, 0, sizeof(*err));
+    rd_init_source(&rd, src, err);
+    ok = decode(&rd, src, false, on_page, opaque, out);
+    rd_release(&rd);
+    return ok;
+}
+
 bool stream_decode_ex(const FmtSource *src, StreamPayloadFn on_payload,
                       void *opaque, StreamModel **out, FmtError *err)
 {
@@ -872,7 +887,7 @@ bool stream_decode_opts(const FmtSource *src, const StreamOpts *opts,
     rd_init_source(&rd, src, err);
     rd.on_payload = opts->on_payload;
     rd.payload_opaque = opts->opaque;
-    ok = decode(&rd, src, opts->keep_bodies, out);
+    ok = decode(&rd, src, opts->keep_bodies, NULL, NULL, out);
     rd_release(&rd);
     return ok;
 }
@@ -887,7 +902,7 @@ bool stream_decode_mem_opts(const uint8_t *buf, size_t len,
     rd_init_mem(&rd, buf, len, err);
     rd.on_payload = opts->on_payload;
     rd.payload_opaque = opts->opaque;
-    return decode(&rd, NULL, opts->keep_bodies, out);
+    return decode(&rd, NULL, opts->keep_bodies, NULL, NULL, out);
 }
 
 bool stream_decode_mem(const uint8_t *buf, size_t len, StreamModel **out,

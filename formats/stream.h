@@ -174,6 +174,11 @@ typedef struct StreamOpts {
     bool keep_bodies;         /* keep device bodies (stream_section_body) */
 } StreamOpts;
 
+/* The same, handing every page record of the "ram" section to on_page in
+ * stream order (ram.h: RamPage); PACKAGED postcopy content is walked in line. */
+bool stream_decode_pages(const FmtSource *src, RamPageFn on_page, void *opaque,
+                         StreamModel **out, FmtError *err);
+
 /* 64: magic and version match; 32: magic only; 0: not a stream. */
 int stream_probe(const uint8_t *buf, size_t len);
 

@@ -9,6 +9,8 @@ small one has the structure of the real QEMU 11.1 template, then times
 cprdump's default summary against `cat FILE >/dev/null` (warm page cache,
 interleaved runs, median) and reports peak RSS (/usr/bin/time -f %M). Prints its figures; it
 is a benchmark, not a test: goals missed do not fail it.
+[6] times --extract-ram into BENCH_DIR (the same file system) against `cp` of
+the stream. BENCH_ONLY=extract runs only [1] (the streams it needs) and [6].
 
 [6] times `--json --device=all` (every device section field by field)
 against the summary walk of the same stream, on the largest real streams and
@@ -25,6 +27,7 @@ import subprocess
 import sys
 import time
 
+ONLY = os.environ.get("BENCH_ONLY", "")
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
 CPRDUMP = os.path.join(BUILD, "cprdump")
@@ -514,13 +517,16 @@ def main():
     log("  small-256m.bin: same sections/commands/vmdesc/configuration as "
         "the QEMU 11.1 stream (%d sections folded, %d devices)" % (
             len(real["sections"]), real["devices"] or 0))
-    files = {
-        "data-2g": generate("data-2g.bin", 2 * GIB, 1),
-        "data-8g": generate("data-8g.bin", 8 * GIB, 1),
-        "zero-64g": generate("zero-64g.bin", 64 * GIB, 1024),
-        "mapped-4g": generate("mapped-4g.bin", 4 * GIB, 1024, True),
-        "mapped-64g": generate("mapped-64g.bin", 64 * GIB, 1024, True),
+    want = {
+        "data-2g": ("data-2g.bin", 2 * GIB, 1),
+        "data-8g": ("data-8g.bin", 8 * GIB, 1),
+        "zero-64g": ("zero-64g.bin", 64 * GIB, 1024),
+        "mapped-4g": ("mapped-4g.bin", 4 * GIB, 1024, True),
+        "mapped-64g": ("mapped-64g.bin", 64 * GIB, 1024, True),
     }
+    if ONLY == "extract":
+        want = {k: v for k, v in want.items() if k in ("data-2g", "zero-64g", "mapped-4g")}
+    files = {k: generate(*v) for k, v in want.items()}
     for name, (path, m) in files.items():
         check_blocks(path, m)
         log("  %-11s %9.1f MiB  decodes to the expected %d blocks, "
@@ -528,6 +534,9 @@ def main():
                 name, m["bytes"] / MIB, len(m["blocks"]),
                 sum(b["zero"] for b in m["blocks"]),
                 sum(b["normal"] for b in m["blocks"])))
+    if ONLY == "extract":
+        bench_extract(files)
+        return finish()
     zst = files["data-2g"][0] + ".zst"
     if not os.path.exists(zst) or \
             os.path.getmtime(zst) < os.path.getmtime(files["data-2g"][0]):
@@ -581,6 +590,74 @@ def main():
     goal("cprdump state.bin wall", "%.2f ms" % (ts * 1e3), "<= 5 ms",
          ts <= 0.005)
 
+    bench_extract(files)
+    finish()
+
+
+def extract_cmd(path, out):
+    """--extract-ram into a fresh directory (removing the last one is timed
+    too, as cp's removal of its last copy)."""
+    return ["sh", "-c", 'rm -rf "$1" && exec "$2" --extract-ram="$1" "$3"', "sh",
+            out, CPRDUMP, path]
+
+
+def cpu_seconds(argv):
+    """user + system CPU seconds of argv (and its children)."""
+    import resource
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def disk_bytes(d):
+    return sum(os.stat(os.path.join(d, f)).st_blocks * 512 for f in os.listdir(d))
+
+
+def bench_extract(files):
+    log("\n[6] --extract-ram (BENCH_DIR, same file system) vs cp (warm cache)")
+    out = os.path.join(DIR, "extract.d")
+    cp_out = os.path.join(DIR, "cp.bin")
+    path, m = files["data-2g"]
+    data = sum(b["normal"] for b in m["blocks"]) * 4096
+    run(["cat", path])
+    (tcp, tx), rss = timed([["sh", "-c", 'rm -f "$1" && exec cp "$2" "$1"', "sh", cp_out,
+                             path], extract_cmd(path, out)], RUNS)
+    gbs = data / tx / 1e9
+    log("  data-2g: cp %.3f s, --extract-ram %.3f s (%.2f GB/s of guest data, %.1f x "
+        "analyze-migration.py's 215 MB/s), peak RSS %.1f MiB, images %.1f MiB on disk" % (
+            tcp, tx, gbs, gbs / 0.215, rss / 1024, disk_bytes(out) / MIB))
+    log("  data-2g: CPU (user + system) cp %.2f s, --extract-ram %.2f s: the rest of the "
+        "wall time is waiting for the disk" % (
+            cpu_seconds(["sh", "-c", 'rm -f "$1" && exec cp "$2" "$1"', "sh", cp_out, path]),
+            cpu_seconds(extract_cmd(path, out))))
+    bound = max(data / 1e9, 1.5 * tcp)
+    goal("data-2g extract time", "%.3f s" % tx, "<= %.3f s" % bound, tx <= bound)
+    goal("data-2g extract peak RSS", "%.1f MiB" % (rss / 1024), "<= 64 MiB",
+         rss <= 64 * 1024)
+    os.unlink(cp_out)
+    path, m = files["zero-64g"]
+    run(["cat", path])
+    (ts, tx), rss = timed([[CPRDUMP, path], extract_cmd(path, out)], RUNS)
+    data = sum(b["normal"] for b in m["blocks"]) * 4096
+    log("  zero-64g (%.0f MiB stream, 1 page in 1024 data): summary %.3f s, --extract-ram "
+        "%.3f s, peak RSS %.1f MiB, images %.1f MiB on disk (data %.1f MiB)" % (
+            m["bytes"] / MIB, ts, tx, rss / 1024, disk_bytes(out) / MIB, data / MIB))
+    cs, cx = cpu_seconds([CPRDUMP, path]), cpu_seconds(extract_cmd(path, out))
+    log("  zero-64g: CPU (user + system) summary %.2f s, --extract-ram %.2f s" % (cs, cx))
+    goal("zero-64g extract / summary time", "%.2f" % (tx / ts), "<= 1.5", tx <= 1.5 * ts)
+    goal("zero-64g extract / summary CPU", "%.2f" % (cx / cs), "<= 1.5", cx <= 1.5 * cs)
+    goal("zero-64g images on disk", "%.1f MiB" % (disk_bytes(out) / MIB),
+         "<= data + 1%", disk_bytes(out) <= data * 1.01 + MIB)
+    path, m = files["mapped-4g"]
+    (tx,), rss = timed([extract_cmd(path, out)], RUNS)
+    log("  mapped-4g: --extract-ram %.3f s (copy_file_range from the pages area), peak RSS "
+        "%.1f MiB, images %.1f MiB on disk" % (tx, rss / 1024, disk_bytes(out) / MIB))
+    goal("mapped-4g extract time", "%.3f s" % tx, "(info)", None)
+    subprocess.run(["rm", "-rf", out])
+
+
+def finish():
     bench_against()
     preflight_bench()
     bench_devices()

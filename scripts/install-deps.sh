@@ -9,10 +9,12 @@ pkgs=(
     build-essential pkg-config          # gcc, make
     libglib2.0-dev libjson-c-dev libzstd-dev libsmartcols-dev
     zlib1g-dev libbz2-dev liblzma-dev liblzo2-dev   # decompression
+    libglib2.0-dev libjson-c-dev libzstd-dev libsmartcols-dev zlib1g-dev
     clang libclang-rt-14-dev            # sanitizer and fuzz builds
     zstd python3 python3-jsonschema jq  # tests
     time                                # make bench: peak RSS
     man-db groff-base bash-completion file
+    bsdextrautils                       # hexdump: checks --dump-ram
     debootstrap qemu-system-x86         # real-QEMU tests: 11.1 tree, and 7.2
     qemu-system-arm qemu-system-ppc qemu-system-misc  # 7.2: aarch64, arm, ppc64, s390x, riscv64
     libvirt-daemon-system libvirt-clients lzop  # real libvirt saves (tests/libvirt)

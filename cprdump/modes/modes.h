@@ -28,5 +28,8 @@ extern const Mode mode_preflight;
 
 /* --diff A B: what differs between two streams or two CPR states. */
 extern const Mode mode_diff;
+/* --extract-ram DIR, --dump-ram RANGE, --find PATTERN: guest memory out of
+ * a migration stream. */
+extern const Mode mode_extract;
 
 #endif

@@ -18,5 +18,7 @@ const TableDesc *const table_registry[] = {
     &table_against_checks,
     &table_preflight,
     &table_diff,
+    &table_extract_blocks,
+    &table_find_matches,
     NULL,
 };

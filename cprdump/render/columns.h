@@ -20,5 +20,7 @@ extern const TableDesc table_against_sections;
 extern const TableDesc table_against_blocks;
 extern const TableDesc table_against_checks;
 extern const TableDesc table_diff;
+extern const TableDesc table_extract_blocks;
+extern const TableDesc table_find_matches;
 
 #endif

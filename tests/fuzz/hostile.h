@@ -61,7 +61,9 @@
 #include "render/render_stream.h"
 #include "render/render_diff.h"
 #include "render/report.h"
+#include "multifd.h"
 #include "stream.h"
+#include "xbzrle.h"
 #include "vmstate_dump.h"
 #include "check/against.h"
 #include "render/render_against.h"
@@ -575,6 +577,157 @@ static inline void hostile_iterative(const uint8_t *buf, size_t len)
                   "source and memory reads differ: ok %d/%d at %" PRIu64
                   "/%" PRIu64, ok, ok2, err.offset, err2.offset);
     rd_release(&rd);
+}
+
+/* ---- page records (ram.c on_page) ---- */
+
+typedef struct HostilePages {
+    const uint8_t *buf;
+    uint64_t size;
+    uint64_t next;            /* in-stream payloads come in stream order */
+    uint64_t records;         /* records that are not mapped-ram runs */
+    uint64_t mapped_pages;
+    uint64_t sum;             /* of kinds, offsets and payload positions */
+} HostilePages;
+
+static inline bool hostile_on_page(void *opaque, const RamModel *ram,
+                                   const RamPage *pg)
+{
+    HostilePages *h = opaque;
+    uint32_t ps = ram->page_size;
+
+    HOSTILE_CHECK(ram->blocks && pg->block < ram->blocks->len,
+                  "page of block %u of %u", pg->block,
+                  ram->blocks ? ram->blocks->len : 0);
+    const RamBlock *b = &g_array_index(ram->blocks, RamBlock, pg->block);
+    HOSTILE_CHECK(pg->offset < b->used_length && pg->offset % ps == 0,
+                  "page offset 0x%" PRIx64 " in a block of %" PRIu64,
+                  pg->offset, b->used_length);
+    if (pg->kind == RAM_PAGE_MAPPED) {
+        HOSTILE_CHECK(!pg->data && pg->len && pg->len % ps == 0 &&
+                      pg->offset + pg->len <= b->used_length,
+                      "mapped run 0x%" PRIx64 "+%" PRIu64, pg->offset,
+                      pg->len);
+        h->mapped_pages += pg->len / ps;
+    } else {
+        HOSTILE_CHECK(pg->data_offset >= h->next &&
+                      (pg->kind == RAM_PAGE_ZERO ? pg->data_offset <
+                       h->size : pg->data_offset + pg->len <= h->size),
+                      "payload at %" PRIu64 "+%" PRIu64 " (previous end %"
+                      PRIu64 ", input %" PRIu64 ")", pg->data_offset,
+                      pg->len, h->next, h->size);
+        HOSTILE_CHECK(pg->kind == RAM_PAGE_ZERO
+                      ? !pg->data && pg->len && pg->len % ps == 0 &&
+                        pg->offset + pg->len <= b->used_length &&
+                        (pg->len == ps || !pg->fill)
+                      : pg->data && !memcmp(pg->data, h->buf + pg->data_offset,
+                                            (size_t)pg->len),
+                      "payload at %" PRIu64 " (+%" PRIu64 "): not the input's "
+                      "bytes, or a zero run that is not whole pages",
+                      pg->data_offset, pg->len);
+        HOSTILE_CHECK(pg->kind != RAM_PAGE_NORMAL || pg->len == ps,
+                      "normal page of %" PRIu64 " bytes", pg->len);
+        if (pg->kind == RAM_PAGE_XBZRLE) {
+            uint8_t page[65536];
+            long n = xbzrle_apply(pg->data, (size_t)pg->len, page,
+                                  MIN(ps, sizeof(page)));
+            HOSTILE_CHECK(n <= (long)ps, "xbzrle covered %ld bytes", n);
+        }
+        if (pg->kind == RAM_PAGE_ZERO) {    /* a run: one 9-byte record a page */
+            h->next = pg->data_offset + 1 + (pg->len / ps - 1) * 9;
+            h->records += pg->len / ps;
+        } else {
+            h->next = pg->data_offset + pg->len;
+            h->records++;
+        }
+    }
+    /* page by page, so that how runs are cut (at window ends) does not
+     * matter: a zero run is 9-byte records, a mapped run whole pages */
+    uint64_t n = pg->kind == RAM_PAGE_ZERO || pg->kind == RAM_PAGE_MAPPED
+                 ? pg->len / ps : 1;
+    uint64_t step = pg->kind == RAM_PAGE_ZERO ? 9 : ps;
+    for (uint64_t k = 0; k < n; k++) {
+        h->sum = h->sum * 31 + pg->kind * 7 + pg->offset + k * ps +
+                 pg->data_offset + k * step;
+    }
+    return true;
+}
+
+/* Every page record, from memory and through a source: the same records,
+ * each inside its block and the input, counted as the model counts them. */
+static inline void hostile_ram_pages(const uint8_t *buf, size_t len)
+{
+    HostilePages hp[2];
+
+    for (int i = 0; i < 2; i++) {
+        HostileSource hs;
+        FmtSource src;
+        StreamModel *m = NULL;
+        FmtError err;
+        RamPages sum;
+        bool ok;
+
+        hp[i] = (HostilePages){ .buf = buf, .size = len };
+        hostile_source(&hs, &src, buf, len, i ? 4093 : 65536 + 3, i);
+        ok = stream_decode_pages(&src, hostile_on_page, &hp[i], &m, &err);
+        hostile_check_stream(buf, len, m, ok, &err);
+        ram_totals(&m->ram, &sum);
+        HOSTILE_CHECK(!ok || (hp[i].records == sum.zero + sum.xbzrle +
+                              sum.compressed + sum.normal -
+                              hp[i].mapped_pages),
+                      "%" PRIu64 " records, the model counts %" PRIu64,
+                      hp[i].records, sum.zero + sum.normal + sum.xbzrle +
+                      sum.compressed);
+        stream_free(m);
+    }
+    HOSTILE_CHECK(hp[0].sum == hp[1].sum && hp[0].records == hp[1].records,
+                  "the two decodes handed over different records");
+}
+
+/* ---- multifd channel ---- */
+
+static inline void hostile_multifd(const uint8_t *buf, size_t len)
+{
+    static const uint32_t sizes[] = { 4096, 1024, 65536 };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+        MultifdInit init;
+        MultifdCounts c[2];
+        FmtError err[2];
+        bool ok[2];
+        uint64_t end[2];
+
+        for (int k = 0; k < 2; k++) {
+            HostileSource hs;
+            FmtSource src;
+            Rd rd;
+
+            memset(&err[k], 0, sizeof(err[k]));
+            if (k) {
+                hostile_source(&hs, &src, buf, len, 4093, 1);
+                rd_init_source(&rd, &src, &err[k]);
+            } else {
+                rd_init_mem(&rd, buf, len, &err[k]);
+            }
+            ok[k] = multifd_walk(&rd, sizes[i], &init, &c[k]);
+            end[k] = rd_offset(&rd);
+            hostile_check_error(&err[k], ok[k], len);
+            HOSTILE_CHECK(end[k] <= len, "multifd walk ended at %" PRIu64
+                          " of %zu", end[k], len);
+            HOSTILE_CHECK(c[k].normal + c[k].zero <= c[k].packets *
+                          (uint64_t)multifd_page_count(sizes[i]),
+                          "%" PRIu64 " pages in %" PRIu64 " packets",
+                          c[k].normal + c[k].zero, c[k].packets);
+            HOSTILE_CHECK(!ok[k] || end[k] == len, "ok but stopped at %"
+                          PRIu64, end[k]);
+            rd_release(&rd);
+        }
+        HOSTILE_CHECK(ok[0] == ok[1] && err[0].code == err[1].code &&
+                      err[0].offset == err[1].offset &&
+                      c[0].packets == c[1].packets && c[0].normal == c[1].normal,
+                      "memory and source walks differ: ok %d/%d at %" PRIu64
+                      "/%" PRIu64, ok[0], ok[1], err[0].offset, err[1].offset);
+    }
 }
 
 /* ---- rendering ---- */

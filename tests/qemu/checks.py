@@ -3,7 +3,10 @@ with cprdump's decoding. Each check yields (ok, description, directive)."""
 import json
 import os
 import re
+import shutil
 import subprocess
+
+import guestmem
 
 import devchecks
 
@@ -308,17 +311,26 @@ def check_postcopy(s, out, t, doc):
     listen = [c["offset"] for c in cmds if c["name"] == "POSTCOPY_LISTEN"]
     run = [c["offset"] for c in cmds if c["name"] == "POSTCOPY_RUN"]
     size = file_size(out, "main.bin")
+    # QEMU sends a RAM_DISCARD for each block with pages to discard: every block
+    # while the first pass is still running; once it is over (extract-postcopy),
+    # only the blocks dirtied since (there: pc.ram and vga.vram)
+    blocks = sorted(b["name"] for b in t["ramblocks"])
+    discards_ok = (discards == blocks if not s.get("extract") else
+                   discards and len(set(discards)) == len(discards) and
+                   set(discards) <= set(blocks) and "pc.ram" in discards)
     # the package (after the 9-byte command) opens with LISTEN and ends with RUN
     inside = (len(packaged) == 1 and len(listen) == 1 and len(run) == 1 and
               listen[0] == packaged[0]["offset"] + 9 and
               run[0] + 5 == packaged[0]["offset"] + 9 + pkg)
     ok = (ram.get("postcopy-bytes", 0) > 0 and (t.get("incoming") or {}).get("status") == "completed"
           and names[:3] == ["OPEN_RETURN_PATH", "PING", "POSTCOPY_ADVISE"]
-          and discards == sorted(b["name"] for b in t["ramblocks"]) and inside
+          and discards_ok and inside
           and size + pkg == ram.get("transferred"))
-    desc = ("postcopy %s: %d postcopy bytes; OPEN_RETURN_PATH, PING, POSTCOPY_ADVISE; one "
-            "RAM_DISCARD per RAM block; PACKAGED %d bytes from LISTEN to RUN; "
+    desc = ("postcopy %s: %d postcopy bytes; OPEN_RETURN_PATH, PING, POSTCOPY_ADVISE; "
+            "RAM_DISCARD for %s; PACKAGED %d bytes from LISTEN to RUN; "
             "file %d + PACKAGED = transferred %s" % (s["name"], ram.get("postcopy-bytes", 0),
+                                                    "every RAM block" if not s.get("extract")
+                                                    else "the blocks dirtied again %s" % discards,
                                                     pkg, size, ram.get("transferred")))
     return bool(ok), desc if ok else "%s (got %s, discards %s)" % (desc, names, discards), None
 
@@ -482,11 +494,26 @@ def check_stream_pages(s, out, t, doc):
     blocks = (((doc or {}).get("stream") or {}).get("ram") or {}).get("blocks") or []
     normal = sum(b["pages"]["normal"] for b in blocks)
     zero = sum(b["pages"]["zero"] for b in blocks)
-    if "mapped-ram" in s["caps"]:
+    if "mapped-ram" in s["caps"] and s.get("extract"):
+        # pages sent again are written again in place: one bit, several sends
+        desc = ("stream %s: pages set in the mapped-ram bitmaps (%d) at most query-migrate's "
+                "normal %s (pages rewritten in place count once); zero pages are holes"
+                % (s["name"], normal, ram.get("normal")))
+        ok = blocks and 0 < normal <= ram.get("normal", 0) and zero == 0
+    elif "mapped-ram" in s["caps"]:
         # mapped-ram writes no zero page: they stay holes with a clear bitmap bit
         desc = ("stream %s: pages set in the mapped-ram bitmaps equal query-migrate's "
                 "normal %s; zero pages are holes (0 records)" % (s["name"], ram.get("normal")))
         ok = blocks and normal == ram.get("normal") and zero == 0
+    elif "compress" in s["caps"]:
+        # 7.2's compression threads count some zero pages as duplicate that
+        # reach the stream as compressed pages, not ZERO records
+        comp = sum(b["pages"]["compressed"] for b in blocks)
+        desc = ("stream %s: page records against query-migrate: normal %s, zero records %d "
+                "<= duplicate %s, %d compressed" % (s["name"], ram.get("normal"), zero,
+                                                   ram.get("duplicate"), comp))
+        ok = blocks and normal == ram.get("normal") and 0 < zero <= ram.get("duplicate", 0) \
+            and comp > 0
     else:
         desc = ("stream %s: page records equal query-migrate: normal %s, duplicate "
                 "(zero) %s" % (s["name"], ram.get("normal"), ram.get("duplicate")))
@@ -699,4 +726,156 @@ def check_run(s, out, t, cprdump):
     if s["kind"] == "cpr-exec" and "mapped-ram" in s["caps"]:
         results.append(check_cpr_mapped_ram(s, doc))
     results.extend(devchecks.check_run(s, out, t, cprdump, doc))
+    if s.get("extract"):
+        results.append(check_extract(s, out, t, cprdump))
+    if s["kind"] == "cpr-exec" and s["name"] == "exec-q35-memfd":
+        results.append(check_extract_cpr(s, out, t, cprdump))
     return results
+
+
+# ---- --extract-ram against QEMU's own bytes -----------------------------------------
+
+VGA_WINDOW = (0xa0000, 0x100000)   # VGA and ROM windows: pmemsave there is not pc.ram
+
+
+def run_extract(cprdump, out, sub="extract", extra=()):
+    """cprdump --json --extract-ram=OUT/SUB main.bin [--channel multifd-K.bin...]."""
+    chans = sorted(f for f in os.listdir(out) if re.match(r"multifd-\d+\.bin$", f))
+    d = os.path.join(out, sub)
+    shutil.rmtree(d, ignore_errors=True)
+    args = ["--extract-ram=" + d, os.path.join(out, "main.bin")]
+    args += ["--channel=" + os.path.join(out, c) for c in chans] + list(extra)
+    rc, doc, err = run_json(cprdump, *args)
+    try:
+        with open(os.path.join(d, "manifest.json")) as f:
+            manifest = json.load(f)
+    except (OSError, ValueError):
+        manifest = None
+    return rc, doc, err, d, manifest
+
+
+def read_at(path, off, n):
+    with open(path, "rb") as f:
+        f.seek(off)
+        return f.read(n)
+
+
+def same_outside(img, ref, hole):
+    """img equals ref (a pmemsave of the same guest range) outside hole; returns
+    the first differing offset or None."""
+    with open(img, "rb") as a, open(ref, "rb") as b:
+        off = 0
+        while True:
+            x, y = a.read(1 << 20), b.read(1 << 20)
+            if not y:
+                return None
+            for lo, hi in ((off, min(off + len(y), hole[0])),
+                           (max(off, hole[1]), off + len(y))):
+                if lo < hi and x[lo - off:hi - off] != y[lo - off:hi - off]:
+                    i = next(i for i in range(lo, hi) if x[i - off] != y[i - off])
+                    return i
+            off += len(y)
+
+
+def stream_blocks(out, cprdump):
+    doc, _ = cprdump_json(cprdump, os.path.join(out, "main.bin"))
+    return (((doc or {}).get("stream") or {}).get("ram") or {}).get("blocks") or []
+
+
+def block_rows(doc):
+    return {b["idstr"]: b for b in ((doc or {}).get("extract-ram") or {}).get("blocks", [])}
+
+
+def check_extract(s, out, t, cprdump):
+    """Every extracted image equals QEMU's bytes: the last version of each pattern
+    (pc.ram below the PCI hole, vga.vram through BAR 0) and pmemsave of the low
+    memory outside the VGA and ROM windows; pages sent again were rewritten;
+    images are sparse; the manifest is the JSON output."""
+    rc, doc, err, d, manifest = run_extract(cprdump, out)
+    rows = block_rows(doc)
+    pat = t.get("patterns") or {}
+    pm = t.get("pmemsave") or {}
+    ram_name = "ram0" if "ram0" in rows else "pc.ram"
+    problems = []
+    if rc != 0 or doc is None:
+        problems.append("exit %s: %s" % (rc, err.strip()[:200]))
+    if manifest is None or manifest.get("extract-ram") != (doc or {}).get("extract-ram"):
+        problems.append("manifest.json differs from the JSON output")
+    want_blocks = {b["name"] for b in t["ramblocks"]}
+    if set(rows) != want_blocks:
+        problems.append("blocks %s, info ramblock %s" % (sorted(rows), sorted(want_blocks)))
+    ignored = "x-ignore-shared" in s["caps"]
+    for name, r in rows.items():
+        img = os.path.join(d, r["file"]) if r.get("file") else None
+        if ignored and name == ram_name:
+            if r["status"] != "skipped" or "x-ignore-shared" not in (r["reason"] or ""):
+                problems.append("%s: %s, reason %r" % (name, r["status"], r["reason"]))
+            continue
+        if r["status"] != "written" or not img or os.path.getsize(img) != r["used-length"]:
+            problems.append("%s: %s, file %s" % (name, r["status"], r.get("file")))
+    ram = rows.get(ram_name) or {}
+    ram_img = os.path.join(d, ram.get("file") or "-")
+    checked = 0
+    for p in pat.get("places", []):
+        want = guestmem.pattern(p["tag"], pat["version"], p["bytes"])
+        if p["tag"].startswith("vram"):
+            vr = next((r for n, r in rows.items() if n.endswith("vga.vram")), {})
+            got = read_at(os.path.join(d, vr.get("file") or "-"), guestmem.VRAM_OFFSET,
+                          len(want)) if vr.get("file") else b""
+        elif ignored:
+            continue
+        else:
+            got = read_at(ram_img, p["gpa"], len(want)) if ram.get("file") else b""
+        checked += 1
+        if got != want:
+            problems.append("pattern %s v%d not in the image" % (p["tag"], pat["version"]))
+    if not ignored and "low" in pm:
+        bad = same_outside(ram_img, os.path.join(out, pm["low"]["file"]), VGA_WINDOW) \
+            if ram.get("file") else 0
+        if bad is not None:
+            problems.append("%s differs from pmemsave at 0x%x" % (ram_name, bad))
+    if "bios" in pm:
+        bios = rows.get("pc.bios") or {}
+        with open(os.path.join(out, pm["bios"]["file"]), "rb") as f:
+            ref = f.read()
+        if not bios.get("file") or read_at(os.path.join(d, bios["file"]), 0, len(ref)) != ref:
+            problems.append("pc.bios differs from pmemsave at 0xfffc0000")
+    resent = "mapped-ram" not in s["caps"] and not ignored
+    if resent and ram.get("rewrites", 0) < 1:
+        problems.append("no page of %s was sent again (rewrites 0)" % ram_name)
+    if ram.get("file") and ram.get("disk-bytes", 1 << 62) > 8 << 20:
+        problems.append("%s uses %s bytes on disk (not sparse)" % (ram_name, ram.get("disk-bytes")))
+    n_pat = len(pat.get("places", []))
+    desc = ("%s %s: --extract-ram: %d block images (%s), %d patterns (v%s, VGA BAR0 %s) and "
+            "pmemsave equal, %s rewrites %s, %s on disk, manifest = JSON%s" % (
+                label(s), s["name"], sum(1 for r in rows.values() if r["status"] == "written"),
+                ", ".join(sorted(rows)), checked, pat.get("version"),
+                hex(pat["vga_bar0"]) if pat.get("vga_bar0") else "-", ram_name,
+                ram.get("rewrites"), ram.get("disk-bytes"),
+                "; %s skipped by x-ignore-shared" % ram_name if ignored else ""))
+    if not pat.get("written_while_active") and not ignored:
+        problems.append("the migration was over before the last pattern write")
+    if "xbzrle" in s["caps"] and not sum(
+            (b.get("pages") or {}).get("xbzrle", 0) for b in stream_blocks(out, cprdump)):
+        problems.append("no XBZRLE page in the stream")
+    if ignored and "bios" not in pm:
+        problems.append("no pmemsave of the BIOS")
+    ok = not problems and n_pat >= 3 and checked >= (0 if ignored else 3)
+    shutil.rmtree(d, ignore_errors=True)
+    return ok, desc if ok else "%s (%s)" % (desc, "; ".join(problems)[:600]), None
+
+
+def check_extract_cpr(s, out, t, cprdump):
+    """A cpr-exec/cpr-transfer stream: every block preserved by fd, no image."""
+    rc, doc, err, d, manifest = run_extract(cprdump, out)
+    rows = block_rows(doc)
+    imgs = [f for f in os.listdir(d) if f.endswith(".img")] if os.path.isdir(d) else []
+    ok = (rc == 0 and rows and len(rows) == len(t["ramblocks"]) and not imgs and
+          all(r["status"] == "skipped" and r["reason"].startswith("preserved-by-fd")
+              for r in rows.values()) and manifest is not None and
+          manifest.get("extract-ram") == doc.get("extract-ram"))
+    desc = ("%s %s: --extract-ram: all %d blocks preserved-by-fd in the manifest, no image "
+            "file" % (s["kind"], s["name"], len(t["ramblocks"])))
+    shutil.rmtree(d, ignore_errors=True)
+    return ok, desc if ok else "%s (exit %s, images %s, rows %s, %s)" % (
+        desc, rc, imgs, {n: r.get("reason") for n, r in rows.items()}, err.strip()[:200]), None

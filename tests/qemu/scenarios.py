@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import time
 
+import guestmem
 import devtruth
 from qmp import QMP, QMPError, Procs, parse_ramblocks, wait_for_path, wait_migration
 from relay import Relay
@@ -48,7 +49,8 @@ DEVICES = ["-smp", "2", "-device", "VGA",
 def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=None,
        wrapper=None, defer=False, target="x86_64", page_size=4096, ps_source=None,
        vmdesc_differs=(), iterative=(), kinds=None, disk_mb=0, bitmaps=(),
-       mr_addrs=None, devices=False, accel=None, until_driver_ok=None, load_error=None):
+       mr_addrs=None, devices=False, accel=None, until_driver_ok=None, load_error=None,
+       extract=False, settle=0.4, hold=0):
     """unrecorded: RAM blocks QEMU carries no fd for (anonymous guest RAM);
     refused: QEMU is expected to refuse the migration with this message;
     wrapper: put scripts/cprdump-exec-wrapper in cpr-exec-command, with this
@@ -67,7 +69,11 @@ def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=N
     accel: this accelerator instead of the default; until_driver_ok: let the guest run
     until the driver of this virtio device id sets DRIVER_OK (7.2:
     x-query-virtio-status); load_error: the new QEMU is expected to fail loading the
-    stream with this message."""
+    stream with this message;
+    extract: guest-memory patterns written with qtest and rewritten while the
+    guest runs and the migration is held back, pmemsave once it completes, for
+    the --extract-ram checks (guestmem.py), for settle seconds of migration;
+    hold: seconds more at 1 MiB/s (without our writes) before full speed."""
     return {"name": name, "kind": kind, "qemu": qemu, "machine": machine,
             "args": list(args), "run_seconds": run, "caps": list(caps),
             "unrecorded": list(unrecorded), "refused": refused,
@@ -76,7 +82,8 @@ def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=N
             "vmdesc_differs": list(vmdesc_differs), "iterative": list(iterative),
             "kinds": dict(kinds or {}), "disk_mb": disk_mb, "bitmaps": list(bitmaps),
             "mr_addrs": dict(mr_addrs or {}), "devices": devices, "accel": accel,
-            "until_driver_ok": until_driver_ok, "load_error": load_error}
+            "until_driver_ok": until_driver_ok, "load_error": load_error,
+            "extract": extract, "settle": settle, "hold": hold}
 
 
 Q35_BLOCKS = ["pc.ram", "pc.bios", "pc.rom", "/rom@etc/acpi/tables",
@@ -127,6 +134,25 @@ SCENARIOS = [
        caps=["postcopy-ram"]),
     sc("multifd-q35", "multifd", "11.1", "q35", ["-m", "256", "-device", "VGA"], run=1,
        caps=["multifd"]),
+    # --extract-ram against QEMU's own view of guest memory (small guests)
+    sc("extract-precopy", "normal", "11.1", "q35", ["-m", "128", "-device", "VGA"], run=1,
+       extract=True),
+    sc("extract-mapped-ram", "normal", "11.1", "q35", ["-m", "128", "-device", "VGA"], run=1,
+       caps=["mapped-ram"], extract=True),
+    sc("extract-xignore", "normal", "11.1", "pc,memory-backend=ram0",
+       ["-object", "memory-backend-file,id=ram0,size=128M,share=on,"
+        "mem-path=$OUT/ram0.mem", "-m", "128"], caps=["x-ignore-shared"], extract=True),
+    sc("extract-multifd", "multifd", "11.1", "q35", ["-m", "128", "-device", "VGA"], run=1,
+       caps=["multifd"], extract=True),
+    sc("extract-postcopy", "postcopy", "11.1", "q35", ["-m", "128", "-device", "VGA"], run=1,
+       caps=["postcopy-ram"], extract=True),
+    # XBZRLE deltas: QEMU caches a page when it sends it again and sends a
+    # delta from the third time on (the scratch page, written 1.5 s more)
+    sc("extract-xbzrle", "normal", "11.1", "q35", ["-m", "128", "-device", "VGA"], run=1,
+       caps=["xbzrle"], extract=True, hold=1.5),
+    # legacy compressed pages (zlib; the capability was removed in 9.1)
+    sc("extract72-compress", "normal", "7.2", "pc", ["-m", "128", "-device", "VGA"], run=1,
+       caps=["compress"], extract=True),
     # machine types <= 2.3 write no section footers (and no configuration)
     sc("stream72-pc23-nofooter", "normal", "7.2", "pc-i440fx-2.3",
        ["-m", "128", "-device", "VGA"], run=1),
@@ -235,7 +261,8 @@ def qemu_argv(s, out, which):
             ["-nodefaults", "-display", "none", "-S", "-accel", accel(s), "-machine", s["machine"]]
             + [a.replace("$OUT", out) for a in s["args"]] +
             ["-qmp", "unix:%s/qmp-%s.sock,server=on,wait=off" % (out, which),
-             "-trace", "cpr_*", "-D", "%s/trace-%s.log" % (out, which)])
+             "-trace", "cpr_*", "-D", "%s/trace-%s.log" % (out, which)] +
+            (guestmem.qtest_argv(out) if s.get("extract") and which == "old" else []))
 
 
 def shown_argv(argv, s, out):
@@ -337,6 +364,71 @@ def start_old(s, out, procs, truth):
     if s["devices"]:
         truth["devices"] = devtruth.record(q, s)
     return p, q
+
+
+# held: 1 MiB/s, and a switchover threshold of 0 bytes (1 ms downtime at an
+# assumed 1 byte/s), so that it cannot switch over while a page is dirty
+HOLD = {"max-bandwidth": 1 << 20, "downtime-limit": 1, "avail-switchover-bandwidth": 1}
+RELEASE = {"max-bandwidth": 1 << 40, "downtime-limit": 300, "avail-switchover-bandwidth": 0}
+
+
+def start_patterns(s, q, out):
+    """extract scenarios: the guest runs, patterns are written and a scratch
+    page changes without pause; the migration is slowed down (1 MiB/s) and
+    stops before its switchover (pause-before-switchover) until every write
+    is over: QEMU's last dirty-bitmap sync comes after that pause, so the
+    stream holds every write."""
+    if not s.get("extract"):
+        return None
+    q.cmd("cont")
+    pat = guestmem.Patterns(q, out, "VGA" in s["args"])
+    q.cmd("migrate-set-capabilities",
+          capabilities=[{"capability": "pause-before-switchover", "state": True}])
+    q.cmd("migrate-set-parameters", **held(s, HOLD))
+    pat.start_scratch()
+    return pat
+
+
+def settle_patterns(s, q, pat, truth, release=True):
+    """After migrate: new versions of the patterns (pages already sent are sent
+    again) for settle seconds, scratch writes for hold seconds more, all read
+    back with qtest; then full speed (postcopy: after migrate-start-postcopy)."""
+    if pat is None:
+        return
+    pat.rewrite(q, s["settle"], s["hold"])
+    truth["patterns"] = pat.truth()
+    if release:
+        q.cmd("migrate-set-parameters", **held(s, RELEASE))
+
+
+def held(s, params):
+    """QEMU 7.2 has no avail-switchover-bandwidth (the 1 ms downtime alone)."""
+    return {k: v for k, v in params.items()
+            if s["qemu"] != "7.2" or k != "avail-switchover-bandwidth"}
+
+
+def continue_switchover(q, pat, truth):
+    """pause-before-switchover: the source stops in pre-switchover; go on."""
+    if pat is None:
+        return
+    info = wait_migration(q, STEP_TIMEOUT, statuses=("pre-switchover", "failed", "cancelled"))
+    truth["paused_before_switchover"] = info.get("status") == "pre-switchover"
+    if truth["paused_before_switchover"]:
+        q.cmd("migrate-continue", state="pre-switchover")
+
+
+def save_memory(s, q, out, truth):
+    """QEMU's own bytes once the source has stopped: its low memory, and (with
+    x-ignore-shared, where the stream carries mr->addr) the BIOS at its address."""
+    if not s.get("extract"):
+        return
+    truth["pmemsave"] = {"low": {"gpa": 0, "size": 128 << 20, "file": guestmem.pmemsave(
+        q, out, 0, 128 << 20, "pmemsave-low.bin")}}
+    if "x-ignore-shared" in s["caps"]:
+        truth["pmemsave"]["bios"] = {"gpa": 0xfffc0000, "size": 256 << 10,
+                                     "file": guestmem.pmemsave(q, out, 0xfffc0000, 256 << 10,
+                                                               "pmemsave-bios.bin")}
+    truth["status_at_pmemsave"] = status(q)
 
 
 def migrate(q, truth, **args):
@@ -497,11 +589,15 @@ def run_stream(s, out, procs, truth):
     path = os.path.join(out, "main.bin")
     uri = "exec:cat > %s" % path if s["qemu"] == "7.2" else "file:%s" % path
     truth["migrate_uri"] = uri.replace(out, "$OUT")
+    pat = start_patterns(s, q, out)
     migrate(q, truth, uri=uri)
     if not truth["migrate_error"]:
+        settle_patterns(s, q, pat, truth)
+        continue_switchover(q, pat, truth)
         info = wait_migration(q, STEP_TIMEOUT)
         truth["query_migrate_old"] = info
         truth["migrate_error"] = info.get("error-desc")
+        save_memory(s, q, out, truth)
     q.cmd("quit")
 
 
@@ -531,15 +627,19 @@ def run_relayed(s, out, procs, truth):
                   connections=1 + MULTIFD_CHANNELS if multifd else 1)
     # postcopy: about 1 s of precopy
     q.cmd("migrate-set-parameters", **(channels if multifd else {"max-bandwidth": 1 << 20}))
+    pat = start_patterns(s, q, out)
     migrate(q, truth, uri="unix:%s/main-relay.sock" % out)
     if truth["migrate_error"]:
         relay.abort()
     else:
+        settle_patterns(s, q, pat, truth, release=multifd)
         if not multifd:
             q.cmd("migrate-start-postcopy")
+        continue_switchover(q, pat, truth)
         info = wait_migration(q, STEP_TIMEOUT)
         truth["query_migrate_old"] = info
         truth["migrate_error"] = info.get("error-desc")
+        save_memory(s, q, out, truth)
         finish_new(q2, truth)
     err = relay.join(STEP_TIMEOUT)
     truth["relay_errors"] = [err] if err else []

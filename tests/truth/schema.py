@@ -64,6 +64,23 @@ def cases(tmp):
     yield "save redacted stream", ("--save", scap, stream)
     yield "read stream capture", (scap,)
     yield "forced transfer mode error", ("--mode=transfer", state)
+    real = os.path.join(REPO, "tests", "fixtures", "real")
+    nofooter = os.path.join(real, "stream72-pc23-nofooter", "main.bin.zst")
+    mf = os.path.join(real, "multifd-q35-channels")
+    yield "extract-ram", ("--extract-ram=" + os.path.join(tmp, "x1"), nofooter)
+    yield "extract-ram exists", ("--extract-ram=" + os.path.join(tmp, "x1"), nofooter)
+    yield "extract-ram cpr-exec", ("--extract-ram=" + os.path.join(tmp, "x2"),
+                                   os.path.join(FIX, "11.1", "exec-q35-memfd", "main.bin"))
+    yield "extract-ram multifd", ("--extract-ram=" + os.path.join(tmp, "x3"),
+                                  "--channel=" + os.path.join(mf, "multifd-1.bin.zst"),
+                                  "--channel=" + os.path.join(mf, "multifd-2.bin.zst"),
+                                  os.path.join(mf, "main.bin.zst"))
+    yield "extract-ram redacted capture", ("--extract-ram=" + os.path.join(tmp, "x4"), scap)
+    yield "extract-ram truncated", ("--extract-ram=" + os.path.join(tmp, "x5"),
+                                    os.path.join(tmp, "truncated-stream"))
+    yield "dump-ram", ("--dump-ram=pc.bios@0x3fff0+64", nofooter)
+    yield "dump-ram no block", ("--dump-ram=nosuch", nofooter)
+    yield "find", ("--find=SeaBIOS", nofooter)
     yield "list columns", ("--list-columns",)
     real = os.path.join(REPO, "tests", "fixtures", "real")
     for run_ in ("exec-q35-memfd-private", "exec-q35-file-shared"):

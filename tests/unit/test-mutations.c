@@ -1097,6 +1097,88 @@ static void test_libvirt_mutations(void)
     g_assert_cmpuint(done, ==, want);
 }
 
+/* ---- page records and multifd channels (extraction) ---- */
+
+static void check_pages(const uint8_t *buf, size_t len, bool render)
+{
+    (void)render;
+    hostile_ram_pages(buf, len);
+}
+
+/* The page records of a real 7.2 stream with pages (every 97th prefix
+ * among the RAM records, then 300 mutations). */
+static void test_ram_pages(void)
+{
+    Fixture *f = load_zst(NOFOOTER_ZST);
+    g_autoptr(GPtrArray) seeds = g_ptr_array_new_with_free_func(fixture_free);
+    gsize len;
+    const uint8_t *buf = g_bytes_get_data(f->bytes, &len);
+    uint64_t runs = 0;
+
+    g_ptr_array_add(seeds, f);
+    hostile_set_case(f->path);
+    for (uint64_t n = 0; n <= len; n += 997, runs++) {
+        run_exact(check_pages, buf, n, false);
+    }
+    g_test_message("%" G_GUINT64_FORMAT " prefixes, %u mutations", runs,
+                   mutations(seeds, layout_stream, check_pages, 300, 0));
+}
+
+#define CHANNEL_ZST "tests/fixtures/real/multifd-q35-channels/multifd-1.bin.zst"
+
+static void check_multifd(const uint8_t *buf, size_t len, bool render)
+{
+    (void)render;
+    hostile_multifd(buf, len);
+}
+
+static void layout_multifd(const uint8_t *buf, size_t len, Layout *l)
+{
+    size_t at = MULTIFD_INIT_SIZE;
+
+    add_off(l->marker, 0);
+    while (at + MULTIFD_RAM_HEADER_SIZE + 1024 <= len) {
+        uint32_t nps = (uint32_t)rd_load_be64(buf + at + 16) & 0xffffffffu;
+        add_off(l->marker, at);
+        add_len(l, at + 12, 4);             /* pages_alloc */
+        add_len(l, at + 16, 4);             /* normal_pages */
+        add_len(l, at + 20, 4);             /* next_packet_size */
+        add_len(l, at + 32, 4);             /* zero_pages */
+        add_off(l->rec, at);
+        at += MULTIFD_RAM_HEADER_SIZE + 1024 + nps;
+        add_off(l->rec, MIN(at, len));
+    }
+}
+
+/* A real recorded channel: every 61st prefix of its first 8 KiB, every
+ * packet boundary, then 400 mutations. */
+static void test_multifd_channel(void)
+{
+    Fixture *f = load_zst(CHANNEL_ZST);
+    g_autoptr(GPtrArray) seeds = g_ptr_array_new_with_free_func(fixture_free);
+    gsize len;
+    const uint8_t *buf = g_bytes_get_data(f->bytes, &len);
+    MultifdInit init;
+    MultifdCounts c;
+    FmtError err = { 0 };
+    Rd rd;
+    uint64_t runs = 0;
+
+    g_ptr_array_add(seeds, f);
+    rd_init_mem(&rd, buf, len, &err);
+    g_assert_true(multifd_walk(&rd, 4096, &init, &c));
+    g_assert_cmpuint(init.id, ==, 1);
+    g_assert_cmpuint(c.packets, ==, 279);
+    g_assert_cmpuint(c.normal, ==, 39);
+    g_assert_cmpuint(c.zero, ==, 34731);
+    hostile_set_case(f->path);
+    for (uint64_t n = 0; n <= MIN(len, 8192u); n += 61, runs++) {
+        run_exact(check_multifd, buf, n, false);
+    }
+    g_test_message("%" G_GUINT64_FORMAT " prefixes, %u mutations", runs,
+                   mutations(seeds, layout_multifd, check_multifd, 400, 0));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1124,6 +1206,8 @@ int main(int argc, char **argv)
     g_test_add_func("/mutations/stream/mutations", test_stream_mutations);
     g_test_add_func("/mutations/stream/no-footers", test_stream_no_footers);
     g_test_add_func("/mutations/stream/other-targets", test_stream_slim);
+    g_test_add_func("/mutations/ram-pages/real-7.2", test_ram_pages);
+    g_test_add_func("/mutations/multifd/channel", test_multifd_channel);
     g_test_add_func("/mutations/libvirt/real", test_libvirt_real);
     g_test_add_func("/mutations/libvirt/prefixes", test_libvirt_prefixes);
     g_test_add_func("/mutations/libvirt/mutations", test_libvirt_mutations);
