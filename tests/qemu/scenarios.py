@@ -233,7 +233,7 @@ ACCEL = os.environ.get("CPRDUMP_QEMU_ACCEL") or ("kvm" if kvm_usable() else "tcg
 def accel(s):
     """KVM only for x86 guests on this x86 host; other targets run under TCG; a
     scenario may ask for TCG."""
-    return s["accel"] or (ACCEL if s["target"] == "x86_64" else "tcg")
+    return s.get("accel") or (ACCEL if s.get("target", "x86_64") == "x86_64" else "tcg")
 
 
 def qemu_prefix(version, target="x86_64"):
