@@ -13,6 +13,7 @@ import sys
 import time
 
 from qmp import QMP, QMPError, parse_ramblocks, wait_for_path, wait_migration
+from scdef import sc
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(TOOLS))
@@ -48,13 +49,12 @@ def pf(name, machine, args, expect, patterns, run=0, rom_verdict=None, unnamed_o
     aux = "aux-ram-share=on" in machine
     exp = dict({r: rom_verdict or ("preserved-by-fd" if aux else "not-preserved-rebuilt")
                 for r in ROMS}, **expect)
-    return {"name": "preflight-" + name, "kind": "preflight", "qemu": "11.1", "caps": [],
-            "run_seconds": 0, "target": "x86_64", "iterative": [], "page_size": 4096,
-            "vmdesc_differs": [], "machine": machine,
-            "args": list(args), "expect": exp, "patterns": list(patterns), "run": run,
-            "unnamed_ok": unnamed_ok, "state_only": list(state_only),
-            "bytes_join_differs": list(bytes_join_differs),
-            "digest_differs": list(digest_differs)}
+    s = sc("preflight-" + name, "preflight", "11.1", machine, args)
+    s.update({"expect": exp, "patterns": list(patterns), "run": run,
+              "unnamed_ok": unnamed_ok, "state_only": list(state_only),
+              "bytes_join_differs": list(bytes_join_differs),
+              "digest_differs": list(digest_differs)})
+    return s
 
 
 def vga_bar0(q):

@@ -13,6 +13,7 @@ import devtruth
 from qmp import QMP, QMPError, Procs, parse_ramblocks, wait_for_path, wait_migration
 from relay import Relay
 import preflight
+from scdef import sc
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(TOOLS))
@@ -44,46 +45,6 @@ DEVICE_TRUTH = ["-m", "256", "-smp", "2", "-device", "VGA",
 DEVICES = ["-smp", "2", "-device", "VGA",
            "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0",
            "-netdev", "user,id=n1", "-device", "e1000,netdev=n1"]
-
-
-def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=None,
-       wrapper=None, defer=False, target="x86_64", page_size=4096, ps_source=None,
-       vmdesc_differs=(), iterative=(), kinds=None, disk_mb=0, bitmaps=(),
-       mr_addrs=None, devices=False, accel=None, until_driver_ok=None, load_error=None,
-       extract=False, settle=0.4, hold=0):
-    """unrecorded: RAM blocks QEMU carries no fd for (anonymous guest RAM);
-    refused: QEMU is expected to refuse the migration with this message;
-    wrapper: put scripts/cprdump-exec-wrapper in cpr-exec-command, with this
-    cprdump ("real" or a missing path); defer: the new QEMU waits with
-    -incoming defer and is inspected with cprdump --pid before migrate-incoming.
-    target: qemu-system-TARGET; page_size: its target page size (query-migrate's
-    page-size must say the same); ps_source: where cprdump must find it (None:
-    not checked); vmdesc_differs: device sections whose body is not the size the
-    vmdesc gives (QEMU's vmdesc is wrong for them); iterative: live sections
-    other than "ram" read by their framing; kinds: {fd name: kind} cprdump must
-    give the CPR records; disk_mb: a raw disk of this size at $OUT/disk.raw (the
-    args name it); bitmaps: block dirty bitmaps added to drive d0 before migrating;
-    mr_addrs: {block: guest-physical address} that QEMU's `info mtree -f` must show
-    and cprdump's mr-addr (x-ignore-shared) must equal.
-    devices: record QEMU's own report of the stopped guest's devices (devtruth.py);
-    accel: this accelerator instead of the default; until_driver_ok: let the guest run
-    until the driver of this virtio device id sets DRIVER_OK (7.2:
-    x-query-virtio-status); load_error: the new QEMU is expected to fail loading the
-    stream with this message;
-    extract: guest-memory patterns written with qtest and rewritten while the
-    guest runs and the migration is held back, pmemsave once it completes, for
-    the --extract-ram checks (guestmem.py), for settle seconds of migration;
-    hold: seconds more at 1 MiB/s (without our writes) before full speed."""
-    return {"name": name, "kind": kind, "qemu": qemu, "machine": machine,
-            "args": list(args), "run_seconds": run, "caps": list(caps),
-            "unrecorded": list(unrecorded), "refused": refused,
-            "wrapper": wrapper, "defer": defer, "target": target,
-            "page_size": page_size, "ps_source": ps_source,
-            "vmdesc_differs": list(vmdesc_differs), "iterative": list(iterative),
-            "kinds": dict(kinds or {}), "disk_mb": disk_mb, "bitmaps": list(bitmaps),
-            "mr_addrs": dict(mr_addrs or {}), "devices": devices, "accel": accel,
-            "until_driver_ok": until_driver_ok, "load_error": load_error,
-            "extract": extract, "settle": settle, "hold": hold}
 
 
 Q35_BLOCKS = ["pc.ram", "pc.bios", "pc.rom", "/rom@etc/acpi/tables",
@@ -233,7 +194,7 @@ ACCEL = os.environ.get("CPRDUMP_QEMU_ACCEL") or ("kvm" if kvm_usable() else "tcg
 def accel(s):
     """KVM only for x86 guests on this x86 host; other targets run under TCG; a
     scenario may ask for TCG."""
-    return s.get("accel") or (ACCEL if s.get("target", "x86_64") == "x86_64" else "tcg")
+    return s["accel"] or (ACCEL if s["target"] == "x86_64" else "tcg")
 
 
 def qemu_prefix(version, target="x86_64"):

@@ -36,16 +36,9 @@ class Tap:
         print("%s %d - %s%s" % ("ok" if ok else "not ok", self.n, desc, suffix), flush=True)
 
 
-# Every key scenarios.sc() gives, for scenarios built without it (each helper
-# module of the suite adds its own keys to sc()).
-SC_DEFAULTS = scenarios.sc("", "normal", "11.1", "pc", [])
-
-
 def run_one(s, outroot, cprdump, tap):
     signal.alarm(SCENARIO_LIMIT)
     is_pair = s["kind"] == "pair"
-    if not is_pair:
-        s = {**SC_DEFAULTS, **s}
     try:
         out, truth, err, secs = (diff_pairs.run_pair if is_pair else scenarios.run_scenario)(
             s, outroot)
