@@ -79,21 +79,32 @@ static size_t group_at(json_object *fields, size_t i, Group *g)
     return i;
 }
 
+/* One finding about this section's field; qemu_line (taken) is NULL unless
+ * the load fails. */
+static void field_finding(Cmp *c, AgRuleId rule, AgVerdict v,
+                          const char *field, char *qemu_line,
+                          const char *fmt, va_list ap)
+{
+    g_autofree char *why = g_strdup_vprintf(fmt, ap);
+
+    ag_add(c->a, rule, v, c->dest, c->s->idstr, c->s->instance_id, field,
+           qemu_line, "%s", why);
+}
+
 static void fail_shift(Cmp *c, AgRuleId rule, const char *field,
                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* A field that shifts the rest of the section: QEMU then misses the footer. */
 static void fail_shift(Cmp *c, AgRuleId rule, const char *field,
                        const char *fmt, ...)
 {
-    g_autofree char *why = NULL;
     va_list ap;
 
     va_start(ap, fmt);
-    why = g_strdup_vprintf(fmt, ap);
+    field_finding(c, rule, AG_FAILS, field,
+                  g_strdup_printf("Missing section footer for %s",
+                                  c->s->idstr), fmt, ap);
     va_end(ap);
-    ag_add(c->a, rule, AG_FAILS, c->dest, c->s->idstr, c->s->instance_id,
-           field, g_strdup_printf("Missing section footer for %s",
-                                  c->s->idstr), "%s", why);
     c->stopped = true;
 }
 
@@ -103,14 +114,11 @@ static void unsure(Cmp *c, AgRuleId rule, const char *field,
 static void unsure(Cmp *c, AgRuleId rule, const char *field,
                    const char *fmt, ...)
 {
-    g_autofree char *why = NULL;
     va_list ap;
 
     va_start(ap, fmt);
-    why = g_strdup_vprintf(fmt, ap);
+    field_finding(c, rule, AG_CANNOT_TELL, field, NULL, fmt, ap);
     va_end(ap);
-    ag_add(c->a, rule, AG_CANNOT_TELL, c->dest, c->s->idstr,
-           c->s->instance_id, field, NULL, "%s", why);
 }
 
 static char *path_with(Cmp *c, const char *name)
