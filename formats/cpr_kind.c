@@ -102,6 +102,7 @@ static const SuffixRule mr_suffixes[] = {
     { ".vram", CPR_KIND_DEVICE_RAM, "video RAM: <dev>/<name>.vram" },
     { ".vgavram", CPR_KIND_DEVICE_RAM, "video RAM: <dev>/<name>.vgavram" },
     { ".vrom", CPR_KIND_DEVICE_RAM, "device ROM area: <dev>/<name>.vrom" },
+    { ".fifo", CPR_KIND_DEVICE_RAM, "device FIFO RAM: vmsvga.fifo" },
     { ".ram", CPR_KIND_GUEST_RAM, "machine RAM region: <name>.ram" },
     { ".mrom", CPR_KIND_ROM, "board mask ROM: <board>.mrom" },
     { ".sram", CPR_KIND_BOARD_MEMORY, "on-board SRAM: <board>.sram" },

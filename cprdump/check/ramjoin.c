@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check/preflight.h"
+#include "cpr_kind.h"
 #include "input/qemu_argv.h"
 
 const char *ramjoin_verdict_name(RamVerdict v)
@@ -17,6 +18,8 @@ const char *ramjoin_verdict_name(RamVerdict v)
         return "file-backed";
     case RAM_PRESERVED_BY_PATH:
         return "preserved-by-path";
+    case RAM_FD_RECORDED:
+        return "fd-recorded";
     default:
         return "lost";
     }
@@ -63,12 +66,65 @@ static bool block_sent(const RamBlock *b)
     return ram_has_pages(b) || (b->has_mapped && b->mapped.pages_offset);
 }
 
-static void verdict(RamJoinRow *r, const StreamModel *m)
+/* A memory backend's idstr is its object id or "/objects/<id>"; an id starts
+ * with a letter and has only letters, digits, '-', '.' and '_' (QEMU's
+ * id_wellformed). */
+static bool may_be_backend(const char *name)
+{
+    const char *id = g_str_has_prefix(name, "/objects/") ? name + 9 : name;
+
+    if (!g_ascii_isalpha(*id)) {
+        return false;
+    }
+    for (; *id; id++) {
+        if (!g_ascii_isalnum(*id) && !strchr("-._", *id)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* QEMU makes and records a memfd of its own only for shared RAM (ROMs and
+ * device RAM with aux-ram-share=on, memory-backend-ram share=on): only a
+ * memory-backend-memfd is recorded whatever its share= (preflight-facts §5). */
+static bool fd_is_shared_by_qemu(const CprFd *fd)
+{
+    switch (cpr_kind_classify(fd->name, false).kind) {
+    case CPR_KIND_ROM:
+    case CPR_KIND_DEVICE_RAM:
+    case CPR_KIND_FLASH:
+    case CPR_KIND_BOARD_MEMORY:
+        return true;
+    case CPR_KIND_UNKNOWN:
+        return !may_be_backend(fd->name);
+    default:
+        return false;
+    }
+}
+
+static void verdict_by_fd(RamJoinRow *r, const CprState *st)
+{
+    if (st->mode == CPR_MODE_TRANSFER) {
+        r->verdict = RAM_PRESERVED_BY_FD;
+        r->reason = "an fd in the CPR state carries it (cpr-transfer: QEMU "
+                    "refuses the migration while any block is not shared)";
+    } else if (fd_is_shared_by_qemu(r->fd)) {
+        r->verdict = RAM_PRESERVED_BY_FD;
+        r->reason = "an fd in the CPR state carries it: a memfd QEMU made "
+                    "itself, which it does only for shared RAM";
+    } else {
+        r->verdict = RAM_FD_RECORDED;
+        r->reason = "an fd in the CPR state carries it if the old QEMU mapped "
+                    "it shared; a memory-backend-memfd with share=off is "
+                    "recorded too but its data is lost, which a state and a "
+                    "stream cannot tell (--pid, --fd or a capture can)";
+    }
+}
+
+static void verdict(RamJoinRow *r, const CprState *st, const StreamModel *m)
 {
     if (r->fd) {
-        r->verdict = RAM_PRESERVED_BY_FD;
-        r->reason = "an fd in the CPR state carries it (kept if that memfd is "
-                    "mapped shared, which these bytes cannot tell)";
+        verdict_by_fd(r, st);
     } else if (block_sent(r->block)) {
         r->verdict = RAM_SENT_AS_PAGES;
         r->reason = "the stream carries its pages";
@@ -82,6 +138,22 @@ static void verdict(RamJoinRow *r, const StreamModel *m)
                     "memory-backend-file that the new QEMU reopens by path, "
                     "which a state and a stream cannot tell";
     }
+}
+
+/* The counts follow the verdicts, after every refinement. */
+static void count(RamJoin *j)
+{
+    uint64_t n[RAM_VERDICT__COUNT] = { 0 };
+
+    for (guint i = 0; i < j->rows->len; i++) {
+        n[g_array_index(j->rows, RamJoinRow, i).verdict]++;
+    }
+    j->preserved_count = n[RAM_PRESERVED_BY_FD];
+    j->recorded_count = n[RAM_FD_RECORDED];
+    j->sent_count = n[RAM_SENT_AS_PAGES];
+    j->lost_count = n[RAM_LOST];
+    j->file_backed_count = n[RAM_FILE_BACKED];
+    j->by_path_count = n[RAM_PRESERVED_BY_PATH];
 }
 
 /* Exact names first over every block, then suffixes, so that a suffix match
@@ -123,12 +195,9 @@ RamJoin *ramjoin_build(const CprState *st, const StreamModel *m)
     match_all(j, st, taken);
     for (guint i = 0; i < j->rows->len; i++) {
         RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
-        verdict(r, m);
-        j->preserved_count += r->verdict == RAM_PRESERVED_BY_FD;
-        j->sent_count += r->verdict == RAM_SENT_AS_PAGES;
-        j->lost_count += r->verdict == RAM_LOST;
-        j->file_backed_count += r->verdict == RAM_FILE_BACKED;
+        verdict(r, st, m);
     }
+    count(j);
     for (guint i = 0; i < st->fds->len; i++) {
         if (!taken[i]) {
             g_ptr_array_add(j->unmatched, &g_array_index(st->fds, CprFd, i));
@@ -168,44 +237,80 @@ static const PfBlock *block_by_fd(const PfReport *p, int fd)
     return NULL;
 }
 
+static bool recorded(const RamJoinRow *r)
+{
+    return r->verdict == RAM_PRESERVED_BY_FD || r->verdict == RAM_FD_RECORDED;
+}
+
+static void set(RamJoinRow *r, RamVerdict v, const char *reason)
+{
+    r->verdict = v;
+    r->reason = reason;
+    r->from_maps = true;
+}
+
+static void by_maps(RamJoinRow *r, const PfReport *p)
+{
+    const PfBlock *b;
+
+    if (recorded(r) && r->fd->has_fd && (b = block_by_fd(p, r->fd->fd))) {
+        if (b->verdict == PF_LOST) {
+            set(r, RAM_LOST, "recorded in the CPR state, but its memfd is "
+                "mapped private (share=off): the guest's writes were in the "
+                "old QEMU's private pages");
+        } else {
+            set(r, RAM_PRESERVED_BY_FD, "an fd in the CPR state carries it, "
+                "and the process maps that memfd shared");
+        }
+    } else if (r->verdict == RAM_LOST &&
+               (b = preflight_block(p, r->block->idstr))) {
+        if (b->verdict == PF_PRESERVED_BY_PATH) {
+            set(r, RAM_PRESERVED_BY_PATH, "no fd and no page, but a shared "
+                "file mapping: the data is in the file the new QEMU opened "
+                "again");
+        } else {
+            set(r, RAM_LOST, "no fd and no page, and not a shared file "
+                "mapping in the process: lost");
+        }
+    }
+}
+
 void ramjoin_apply_maps(RamJoin *j, const PfReport *p)
 {
     j->with_maps = true;
     j->facts = "mappings";
     for (guint i = 0; i < j->rows->len; i++) {
-        RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
-        const PfBlock *b;
+        by_maps(&g_array_index(j->rows, RamJoinRow, i), p);
+    }
+    count(j);
+}
 
-        if (r->verdict == RAM_PRESERVED_BY_FD && r->fd->has_fd &&
-            (b = block_by_fd(p, r->fd->fd)) && b->verdict == PF_LOST) {
-            r->verdict = RAM_LOST;
-            r->from_maps = true;
-            j->preserved_count--;
-            r->reason = "recorded in the CPR state, but its memfd is mapped "
-                        "private (share=off): the guest's writes were in the "
-                        "old QEMU's private pages";
-            j->lost_count++;
-        } else if (r->verdict == RAM_PRESERVED_BY_FD) {
-            r->from_maps = block_by_fd(p, r->fd->has_fd ? r->fd->fd : -1);
-            if (r->from_maps) {
-                r->reason = "an fd in the CPR state carries it, and the "
-                            "process maps that memfd shared";
-            }
-        } else if (r->verdict == RAM_LOST &&
-                   (b = preflight_block(p, r->block->idstr)) &&
-                   b->verdict == PF_PRESERVED_BY_PATH) {
-            r->verdict = RAM_PRESERVED_BY_PATH;
-            r->from_maps = true;
-            r->reason = "no fd and no page, but a shared file mapping: the "
-                        "data is in the file the new QEMU opened again";
-            j->lost_count--;
-            j->by_path_count++;
-        } else if (r->verdict == RAM_LOST &&
-                   preflight_block(p, r->block->idstr)) {
-            r->from_maps = true;
-            r->reason = "no fd and no page, and not a shared file mapping in "
-                        "the process: lost";
-        }
+static bool is_memfd_backend(const QBackend *b)
+{
+    return b && !strcmp(b->type, "memory-backend-memfd");
+}
+
+static void by_argv(RamJoinRow *r, const QBackend *b)
+{
+    if (recorded(r) && is_memfd_backend(b) && !b->share) {
+        set(r, RAM_LOST, "recorded in the CPR state, but the QEMU command "
+            "line has share=off for this memory-backend-memfd: it is mapped "
+            "private, so the guest's writes are not in the memfd");
+    } else if (r->verdict == RAM_FD_RECORDED) {
+        set(r, RAM_PRESERVED_BY_FD, is_memfd_backend(b)
+            ? "an fd in the CPR state carries it, and the QEMU command line "
+              "has share=on for this memory-backend-memfd"
+            : "an fd in the CPR state carries it, and the QEMU command line "
+              "has no memory-backend-memfd for it (the only kind recorded "
+              "when private)");
+    } else if (r->verdict == RAM_LOST && b &&
+               !strcmp(b->type, "memory-backend-file") && b->share) {
+        set(r, RAM_PRESERVED_BY_PATH, "no fd and no page, but the QEMU "
+            "command line has a memory-backend-file with share=on: the data "
+            "is in the file the new QEMU opens again");
+    } else if (r->verdict == RAM_LOST && b) {
+        set(r, RAM_LOST, "no fd and no page, and the QEMU command line has "
+            "no shared file backend for it: lost");
     }
 }
 
@@ -215,34 +320,8 @@ void ramjoin_apply_argv(RamJoin *j, const QemuArgv *q)
     j->facts = "command-line";
     for (guint i = 0; i < j->rows->len; i++) {
         RamJoinRow *r = &g_array_index(j->rows, RamJoinRow, i);
-        const QBackend *b = qemu_argv_backend(q, r->block->idstr);
 
-        if (!b) {
-            continue;
-        }
-        r->from_maps = true;
-        if (r->verdict == RAM_PRESERVED_BY_FD &&
-            !strcmp(b->type, "memory-backend-memfd") && !b->share) {
-            r->verdict = RAM_LOST;
-            j->preserved_count--;
-            r->reason = "recorded in the CPR state, but the QEMU command line "
-                        "has share=off for this memory-backend-memfd: it is "
-                        "mapped private, so the guest's writes are not in "
-                        "the memfd";
-            j->lost_count++;
-        } else if (r->verdict == RAM_LOST &&
-                   !strcmp(b->type, "memory-backend-file") && b->share) {
-            r->verdict = RAM_PRESERVED_BY_PATH;
-            r->reason = "no fd and no page, but the QEMU command line has a "
-                        "memory-backend-file with share=on: the data is in "
-                        "the file the new QEMU opens again";
-            j->lost_count--;
-            j->by_path_count++;
-        } else if (r->verdict == RAM_LOST) {
-            r->reason = "no fd and no page, and the QEMU command line has no "
-                        "shared file backend for it: lost";
-        } else {
-            r->from_maps = false;
-        }
+        by_argv(r, qemu_argv_backend(q, r->block->idstr));
     }
+    count(j);
 }

@@ -10,7 +10,13 @@
  * fd "0000:00:02.0/vga.vram"). Each fd preserves at most one block.
  *
  * Verdict, first rule that applies:
- *   preserved-by-fd  an fd matched;
+ *   preserved-by-fd  an fd matched, and it is one QEMU records only for shared
+ *                    RAM: a memfd it made itself (ROM, device RAM, flash) or
+ *                    any fd of a cpr-transfer state (QEMU blocks cpr-transfer
+ *                    while a block is private);
+ *   fd-recorded      an fd matched that may be a memory-backend-memfd: kept
+ *                    if it was mapped shared, lost with share=off, which the
+ *                    bytes cannot tell (preflight-facts §6, config b2);
  *   sent-as-pages    the stream has page records for the block (or mapped-ram
  *                    page space for it);
  *   file-backed      no fd and no pages, and the stream has x-ignore-shared:
@@ -20,10 +26,12 @@
  *                    unless the block is a shared memory-backend-file (the
  *                    new QEMU reopens it by path), which a state and a stream
  *                    cannot tell (preflight-facts §6).
- * With the process's mappings (ramjoin_apply_maps: --pid on the new QEMU),
- * two more become true (check/preflight_rules.h):
- *   lost              also for a recorded fd whose memfd is mapped private
- *                     (memory-backend-memfd share=off);
+ * With the process's mappings (ramjoin_apply_maps: --pid on the new QEMU) or
+ * its command line (ramjoin_apply_argv: --fd, fd captures), the undecided
+ * ones become true (check/preflight_rules.h):
+ *   preserved-by-fd   a recorded memfd mapped shared (share=on, or no
+ *                     memory-backend-memfd on the command line);
+ *   lost              a recorded memfd mapped private (share=off);
  *   preserved-by-path a block with no fd that is a shared file mapping.
  */
 #ifndef CPRDUMP_RAMJOIN_H
@@ -42,6 +50,8 @@ typedef enum RamVerdict {
     RAM_FILE_BACKED,
     RAM_LOST,
     RAM_PRESERVED_BY_PATH,
+    RAM_FD_RECORDED,
+    RAM_VERDICT__COUNT
 } RamVerdict;
 
 typedef enum RamMatch {
@@ -70,6 +80,7 @@ typedef struct RamJoin {
     bool with_maps;           /* ramjoin_apply_maps/argv was run */
     const char *facts;        /* "mappings" or "command-line" */
     uint64_t preserved_count; /* RAM_PRESERVED_BY_FD rows */
+    uint64_t recorded_count;  /* RAM_FD_RECORDED rows */
     uint64_t sent_count;      /* RAM_SENT_AS_PAGES rows */
     uint64_t lost_count;      /* RAM_LOST rows */
     uint64_t by_path_count;   /* RAM_PRESERVED_BY_PATH rows */

@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 /* The JSON document's "format-version"; bump on any schema change. */
-#define CPRDUMP_JSON_FORMAT_VERSION 2
+#define CPRDUMP_JSON_FORMAT_VERSION 3
 
 typedef enum OutMode {
     OUT_HUMAN,

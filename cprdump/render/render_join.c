@@ -210,6 +210,7 @@ void render_join(Out *o, const RamJoin *j)
                sizeof(gpointer), j->unmatched->len, j);
     out_line(o, "%s", "");
     out_int(o, "preserved-count", "preserved", (int64_t)j->preserved_count);
+    out_int(o, "fd-recorded-count", "fd recorded", (int64_t)j->recorded_count);
     out_int(o, "sent-count", "sent", (int64_t)j->sent_count);
     out_int(o, "lost-count", "lost blocks", (int64_t)j->lost_count);
     out_int(o, "file-backed-count", "file-backed", (int64_t)j->file_backed_count);

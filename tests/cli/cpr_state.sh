@@ -24,7 +24,7 @@ check "no raw ESC byte reaches the terminal for odd names" \
 # --- JSON ---------------------------------------------------------------------
 run_cprdump --json "$EXEC"
 expect_eq "--json exit 0" "$rc" 0
-expect_eq "--json format-version 2" "$(jget "$out" 'd["format-version"]')" 2
+expect_eq "--json format-version 3" "$(jget "$out" 'd["format-version"]')" 3
 expect_eq "--json ram0 record fd 13 at offset 0x96" \
     "$(jget "$out" '[(f["fd"], f["offset"]) for f in d["cpr-state"]["fds"] if f["name"]=="ram0"]')" \
     "[(13, 150)]"

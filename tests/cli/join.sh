@@ -34,20 +34,25 @@ check "anon human: join table shows lost" grep -qE 'pc.ram .* lost ' <<<"$out"
 
 run_cprdump --check --json "$M/state.bin" "$M/main.bin"
 expect_eq "memfd --check: exit 0" "$rc" 0
-expect_eq "memfd: every block preserved by fd" \
-    "$(jget "$out" "sorted(set(b['verdict'] for b in d['ram-join']['blocks']))")" \
-    "['preserved-by-fd']"
+# a memory-backend-memfd's record does not say share=: fd-recorded; ROMs, which
+# QEMU records only as its own shared memfds, are preserved
+expect_eq "memfd: ram0 fd-recorded, every ROM preserved by fd, counts" \
+    "$(jget "$out" "sorted(set((b['idstr']=='ram0', b['verdict']) for b in d['ram-join']['blocks'])), d['ram-join']['fd-recorded-count'], d['ram-join']['preserved-count']")" \
+    "([(False, 'preserved-by-fd'), (True, 'fd-recorded')], 1, 5)"
 expect_eq "memfd: ram0 is matched exactly" \
     "$(jget "$out" "[b['match'] for b in d['ram-join']['blocks'] if b['idstr']=='ram0'][0]")" exact
 expect_eq "memfd: no unmatched fd" \
     "$(jget "$out" "len(d['ram-join']['unmatched-fds'])")" 0
 
-for r in exec-pc-devices exec-numa-dimm transfer-pc-devices transfer-q35-memfd; do
-    run_cprdump --check --json "$FIX/11.1/$r/state.bin" "$FIX/11.1/$r/main.bin"
-    expect_eq "$r: --check passes" "$rc" 0
-    expect_eq "$r: all preserved by fd" \
-        "$(jget "$out" "sorted(set(b['verdict'] for b in d['ram-join']['blocks']))")" \
-        "['preserved-by-fd']"
+# cpr-exec: the memory backends (ram0; m0, m1) are fd-recorded, QEMU's own
+# memfds preserved; cpr-transfer: all preserved (QEMU blocks it while a block
+# is private: preflight-facts §2)
+for r in exec-pc-devices:ram0 exec-numa-dimm:m0,m1,m2 transfer-pc-devices: transfer-q35-memfd:; do
+    run_cprdump --check --json "$FIX/11.1/${r%%:*}/state.bin" "$FIX/11.1/${r%%:*}/main.bin"
+    expect_eq "${r%%:*}: --check passes" "$rc" 0
+    expect_eq "${r%%:*}: fd-recorded only [${r#*:}], every other block preserved by fd" \
+        "$(jget "$out" "','.join(b['idstr'] for b in d['ram-join']['blocks'] if b['verdict']=='fd-recorded'), sorted(set(b['verdict'] for b in d['ram-join']['blocks'] if b['verdict']!='fd-recorded'))")" \
+        "('${r#*:}', ['preserved-by-fd'])"
 done
 
 run_cprdump --json "$FIX/10.0/transfer-q35/state.bin" "$FIX/10.0/transfer-q35/main.bin"
@@ -95,9 +100,9 @@ fi
 R=$REPO/tests/fixtures/real
 rowof() { jget "$out" "[(b['verdict'], b['from-maps']) for b in d['ram-join']['blocks'] if b['idstr']=='ram0'][0]"; }
 run_cprdump --json --check "$R/exec-q35-memfd-private/state.bin" "$R/exec-q35-memfd-private/main.bin.zst"
-expect_eq "memfd share=off, bytes alone: ram0 preserved-by-fd, said to depend on the mapping; exit 0" \
+expect_eq "memfd share=off, bytes alone: ram0 fd-recorded (never called preserved), said to depend on the mapping; exit 0" \
     "$rc $(rowof) $(jget "$out" "[b['reason'] for b in d['ram-join']['blocks'] if b['idstr']=='ram0'][0]")" \
-    "0 ('preserved-by-fd', None) an fd in the CPR state carries it (kept if that memfd is mapped shared, which these bytes cannot tell)"
+    "0 ('fd-recorded', None) an fd in the CPR state carries it if the old QEMU mapped it shared; a memory-backend-memfd with share=off is recorded too but its data is lost, which a state and a stream cannot tell (--pid, --fd or a capture can)"
 for c in fd-capture:command-line pid-capture:mappings; do
     run_cprdump --json --check "$R/exec-q35-memfd-private/${c%%:*}.zst" "$R/exec-q35-memfd-private/main.bin.zst"
     expect_eq "memfd share=off, ${c%%:*}: ram0 lost (from the ${c##*:}), exit 1" \

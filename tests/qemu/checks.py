@@ -524,12 +524,19 @@ def check_stream_pages(s, out, t, doc):
 
 def check_join(s, out, t, cprdump):
     """cprdump --check STATE STREAM: the blocks without an fd record are exactly the
-    ones lost (lost, exit 1); every other block is preserved by its fd."""
+    ones lost (lost, exit 1); every other block is carried by its fd: preserved-by-fd
+    for QEMU's own memfds, fd-recorded for a -object memory backend (its share= is
+    not in the bytes)."""
     rc, doc, err = run_json(cprdump, "--check", os.path.join(out, "state.bin"),
                             os.path.join(out, "main.bin"))
     rows = ((doc or {}).get("ram-join") or {}).get("blocks") or []
     lost = sorted(r["idstr"] for r in rows if r["verdict"] == "lost")
-    kept = [r for r in rows if r["verdict"] == "preserved-by-fd"]
+    backends = {a.split("id=", 1)[1].split(",", 1)[0] for a in s["args"]
+                if a.startswith("memory-backend-") and "id=" in a}
+    backends |= {"/objects/" + b for b in backends}
+    kept = [r for r in rows if r["verdict"] == (
+        "fd-recorded" if r["idstr"] in backends and s["kind"] != "cpr-transfer"
+        else "preserved-by-fd")]
     want = sorted(s["unrecorded"])
     ok = (rows and lost == want and len(kept) + len(lost) == len(rows)
           and rc == (1 if want else 0))

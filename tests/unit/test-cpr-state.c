@@ -285,6 +285,7 @@ static void test_kinds(void)
         { "0000:00:03.0/virtio-net-pci.rom", CPR_KIND_ROM },
         { "0000:00:02.0/vga.vram", CPR_KIND_DEVICE_RAM },
         { "vga.vram", CPR_KIND_DEVICE_RAM },
+        { "vmsvga.fifo", CPR_KIND_DEVICE_RAM },
         { "vfio_group", CPR_KIND_VFIO_GROUP },
         { "vfio_container_for_group", CPR_KIND_VFIO_CONTAINER },
         { "0000:3b:00.0", CPR_KIND_VFIO_DEVICE },
