@@ -130,6 +130,10 @@ static bool read_ram(Rd *rd, uint32_t page_size, MultifdPacket *p)
         return invalid(rd, at + 8, "next_packet_size", "uncompressed packet "
                        "whose data size is not normal_pages pages");
     }
+    if (p->next_packet_size > MULTIFD_COMP_MAX_IN) {
+        return invalid(rd, at + 8, "next_packet_size", "compressed data "
+                       "larger than QEMU's receive buffer (1 MiB)");
+    }
     if (p->normal_pages + p->zero_pages && !p->ramblock_len) {
         return invalid(rd, at + 52, "ramblock", "pages without a RAM block "
                        "name");

@@ -24,6 +24,8 @@
 #define MULTIFD_FLAG_COMPRESSION_MASK (0x1fu << 1)
 #define MULTIFD_FLAG_DEVICE_STATE (32u << 1)
 #define MULTIFD_MAX_PAGES (MULTIFD_PACKET_SIZE / 1024u)
+/* QEMU's receive buffer for compressed data: twice a packet's pages */
+#define MULTIFD_COMP_MAX_IN (2u * MULTIFD_PACKET_SIZE)
 
 typedef struct MultifdInit {
     uint32_t magic;

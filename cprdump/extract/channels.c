@@ -6,6 +6,7 @@
 #include "cli_error.h"
 #include "exitcodes.h"
 #include "input/input.h"
+#include "multifd_comp.h"
 #include "render/report.h"
 
 typedef struct Chan {
@@ -16,6 +17,8 @@ typedef struct Chan {
     MultifdPacket *pk;
     bool has;                 /* pk holds the next packet */
     const char *path;
+    MultifdInflater *z;       /* multifd-compression: the channel's stream */
+    uint8_t *pages;           /* its inflated pages, one packet's worth */
 } Chan;
 
 static bool fmt_fail(Chan *c, GError **errp)
@@ -92,24 +95,54 @@ static bool bad_packet(Chan *c, GError **errp, const char *what)
     return false;
 }
 
-/* The pages of the packet in c->pk: data from the channel, in order. */
-static bool apply_packet(Chan *c, const RamModel *ram, RamPageFn fn,
-                         void *opaque, GError **errp)
+/* The normal pages' data of c->pk: in the channel, or inflated into
+ * c->pages from the packet's compressed data. */
+static bool packet_data(Chan *c, uint32_t ps, ChannelInfo *info,
+                        const uint8_t **data, GError **errp)
+{
+    const MultifdPacket *p = c->pk;
+    size_t len = (size_t)p->normal_pages * ps;
+    const uint8_t *in;
+    const char *why;
+
+    if (!(p->flags & MULTIFD_FLAG_COMPRESSION_MASK)) {
+        return rd_bytes(&c->rd, "page data", len, data) || fmt_fail(c, errp);
+    }
+    if (!multifd_comp_name(p->flags)) {
+        g_set_error(errp, CPRDUMP_ERROR, EXIT_FORMAT, "%s: multifd packet at "
+                    "offset 0x%" G_GINT64_MODIFIER "x: compression flags 0x%x "
+                    "(qpl, uadk or qatzip) cannot be inflated", c->path,
+                    p->offset, p->flags);
+        return false;
+    }
+    if (!rd_bytes(&c->rd, "compressed data", p->next_packet_size, &in)) {
+        return fmt_fail(c, errp);
+    }
+    if (!c->z) {
+        c->z = multifd_inflater_new();
+        c->pages = g_malloc(MULTIFD_PACKET_SIZE);
+    }
+    if (!multifd_inflate(c->z, p->flags, in, p->next_packet_size, c->pages,
+                         len, &why)) {
+        return bad_packet(c, errp, why);
+    }
+    *data = c->pages;
+    info->compression = multifd_comp_name(p->flags);
+    return true;
+}
+
+/* The pages of the packet in c->pk, in order. */
+static bool apply_packet(Chan *c, const RamModel *ram, ChannelInfo *info,
+                         RamPageFn fn, void *opaque, GError **errp)
 {
     const MultifdPacket *p = c->pk;
     uint32_t ps = ram->page_size;
+    const uint8_t *data = NULL;
     int bi;
 
     if (p->device_state || !(p->normal_pages + p->zero_pages)) {
         return rd_skip(&c->rd, "data", p->next_packet_size) ||
                fmt_fail(c, errp);
-    }
-    if (p->flags & MULTIFD_FLAG_COMPRESSION_MASK) {
-        g_set_error(errp, CPRDUMP_ERROR, EXIT_FORMAT, "%s: multifd packet at "
-                    "offset 0x%" G_GINT64_MODIFIER "x is compressed (flags "
-                    "0x%x): multifd-compression is not supported",
-                    c->path, p->offset, p->flags);
-        return false;
     }
     bi = find_block(ram, p);
     if (bi < 0) {
@@ -117,20 +150,23 @@ static bool apply_packet(Chan *c, const RamModel *ram, RamPageFn fn,
                           "MEM_SIZE list");
     }
     uint64_t used = g_array_index(ram->blocks, RamBlock, bi).used_length;
+    uint64_t data_at = rd_offset(&c->rd);
+    if (!packet_data(c, ps, info, &data, errp)) {
+        return false;
+    }
     for (uint32_t i = 0; i < p->normal_pages + p->zero_pages; i++) {
         RamPage pg = { .block = (guint)bi, .offset = p->offsets[i],
                        .kind = i < p->normal_pages ? RAM_PAGE_NORMAL
-                                                   : RAM_PAGE_ZERO };
+                                                   : RAM_PAGE_ZERO,
+                       .len = ps };
         if (pg.offset >= used || pg.offset % ps) {
             return bad_packet(c, errp, "page offset beyond the block or not "
                               "page aligned");
         }
-        pg.len = ps;
         if (pg.kind == RAM_PAGE_NORMAL) {
-            pg.data_offset = rd_offset(&c->rd);
-            if (!rd_bytes(&c->rd, "page data", ps, &pg.data)) {
-                return fmt_fail(c, errp);
-            }
+            /* compressed: the packet's data, where the page has no offset */
+            pg.data_offset = data_at + (data == c->pages ? 0 : (uint64_t)i * ps);
+            pg.data = data + (size_t)i * ps;
         }
         if (!fn(opaque, ram, &pg)) {
             return false;
@@ -157,6 +193,8 @@ static void chans_free(Chan *ch, guint n)
         rd_release(&ch[i].rd);
         input_free(ch[i].in);
         g_free(ch[i].pk);
+        multifd_inflater_free(ch[i].z);
+        g_free(ch[i].pages);
     }
     g_free(ch);
 }
@@ -182,6 +220,7 @@ bool channels_replay(char **paths, const RamModel *ram, RamPageFn fn,
     g_array_set_size(*infos, n);
     for (guint i = 0; i < n; i++) {
         g_array_index(*infos, ChannelInfo, i).path = g_strdup(paths[i]);
+        g_array_index(*infos, ChannelInfo, i).compression = "none";
     }
     for (guint i = 0; i < n && ok; i++) {
         ChannelInfo *info = &g_array_index(*infos, ChannelInfo, i);
@@ -190,7 +229,7 @@ bool channels_replay(char **paths, const RamModel *ram, RamPageFn fn,
     }
     while (ok && (c = earliest(ch, n))) {
         ChannelInfo *info = &g_array_index(*infos, ChannelInfo, c - ch);
-        ok = apply_packet(c, ram, fn, opaque, errp) &&
+        ok = apply_packet(c, ram, info, fn, opaque, errp) &&
              chan_next(c, ram->page_size, info, errp);
     }
     chans_free(ch, n);

@@ -4,7 +4,9 @@
  * their packets merged across channels in packet_num order (the order QEMU
  * sent them in), each page handed to the same RamPageFn as the main stream's
  * page records: normal pages as RAM_PAGE_NORMAL, zero pages as RAM_PAGE_ZERO.
- * One packet header per channel is held at a time: flat memory.
+ * One packet header per channel is held at a time: flat memory. With
+ * multifd-compression zlib or zstd each channel's stream is inflated in its
+ * own packet order (formats/multifd_comp.h).
  */
 #ifndef CPRDUMP_EXTRACT_CHANNELS_H
 #define CPRDUMP_EXTRACT_CHANNELS_H
@@ -20,6 +22,7 @@ typedef struct ChannelInfo {
     char *path;
     uint8_t id;
     MultifdCounts counts;
+    const char *compression;  /* "none", "zlib" or "zstd" (static) */
 } ChannelInfo;
 
 /* Fills infos (ChannelInfo per path; freed by channels_info_free). */

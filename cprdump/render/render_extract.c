@@ -142,6 +142,8 @@ static void render_channels(Out *o, GArray *ch)
         json_object_object_add(j, "zero-pages", json_u64(c->counts.zero));
         json_object_object_add(j, "device-packets",
                                json_u64(c->counts.device_packets));
+        json_object_object_add(j, "compression",
+                               json_object_new_string(c->compression));
         json_object_array_add(arr, j);
         if (!out_is_json(o)) {
             g_autofree char *p = text_escape(c->path);
@@ -149,9 +151,9 @@ static void render_channels(Out *o, GArray *ch)
                      "packets (%" G_GINT64_MODIFIER "u sync), %"
                      G_GINT64_MODIFIER "u normal + %" G_GINT64_MODIFIER "u "
                      "zero pages, %" G_GINT64_MODIFIER "u device-state "
-                     "packets", p, c->id, c->counts.packets, c->counts.syncs,
-                     c->counts.normal, c->counts.zero,
-                     c->counts.device_packets);
+                     "packets, compression %s", p, c->id, c->counts.packets,
+                     c->counts.syncs, c->counts.normal, c->counts.zero,
+                     c->counts.device_packets, c->compression);
         }
     }
     out_json(o, "channels", arr);

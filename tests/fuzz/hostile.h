@@ -62,6 +62,7 @@
 #include "render/render_diff.h"
 #include "render/report.h"
 #include "multifd.h"
+#include "multifd_comp.h"
 #include "stream.h"
 #include "xbzrle.h"
 #include "vmstate_dump.h"
@@ -685,6 +686,33 @@ static inline void hostile_ram_pages(const uint8_t *buf, size_t len)
 }
 
 /* ---- multifd channel ---- */
+
+/* A compressed multifd channel's page data: byte 0 picks zlib (even) or zstd
+ * (odd), then packets of [u8 pages, BE u16 length, data], each inflated into
+ * pages * 4 KiB as a channel's packets are. Once a packet fails, every later
+ * one must fail too (the stream is lost), and nothing is read past the input. */
+static inline void hostile_multifd_inflate(const uint8_t *buf, size_t len)
+{
+    g_autoptr(MultifdInflater) z = multifd_inflater_new();
+    g_autofree uint8_t *out = g_malloc(MULTIFD_PACKET_SIZE);
+    uint32_t flags = len && (buf[0] & 1) ? MULTIFD_FLAG_ZSTD : MULTIFD_FLAG_ZLIB;
+    bool failed = false;
+
+    for (size_t at = 1; at + 3 <= len;) {
+        size_t pages = buf[at] % 129, n = (size_t)buf[at + 1] << 8 | buf[at + 2];
+        const char *why = NULL;
+        bool ok;
+
+        at += 3;
+        n = MIN(n, len - at);
+        ok = multifd_inflate(z, flags, buf + at, n, out, pages * 4096, &why);
+        HOSTILE_CHECK(ok || why, "inflate failed without a reason");
+        HOSTILE_CHECK(!(ok && failed && pages), "a packet inflated after the "
+                      "stream was lost");
+        failed |= !ok && pages;
+        at += n;
+    }
+}
 
 static inline void hostile_multifd(const uint8_t *buf, size_t len)
 {

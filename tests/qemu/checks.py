@@ -852,6 +852,11 @@ def check_extract(s, out, t, cprdump):
         problems.append("no page of %s was sent again (rewrites 0)" % ram_name)
     if ram.get("file") and ram.get("disk-bytes", 1 << 62) > 8 << 20:
         problems.append("%s uses %s bytes on disk (not sparse)" % (ram_name, ram.get("disk-bytes")))
+    comp = s["params"].get("multifd-compression")
+    chans = ((doc or {}).get("extract-ram") or {}).get("channels") or []
+    if comp and (len(chans) < 2 or any(c.get("compression") != comp for c in chans)):
+        problems.append("channels not all inflated as %s: %s" % (
+            comp, [c.get("compression") for c in chans]))
     n_pat = len(pat.get("places", []))
     desc = ("%s %s: --extract-ram: %d block images (%s), %d patterns (v%s, VGA BAR0 %s) and "
             "pmemsave equal, %s rewrites %s, %s on disk, manifest = JSON%s" % (
@@ -859,7 +864,8 @@ def check_extract(s, out, t, cprdump):
                 ", ".join(sorted(rows)), checked, pat.get("version"),
                 hex(pat["vga_bar0"]) if pat.get("vga_bar0") else "-", ram_name,
                 ram.get("rewrites"), ram.get("disk-bytes"),
-                "; %s skipped by x-ignore-shared" % ram_name if ignored else ""))
+                "; %s skipped by x-ignore-shared" % ram_name if ignored else "") +
+            ("; every channel inflated as %s (multifd-compression)" % comp if comp else ""))
     if not pat.get("written_while_active") and not ignored:
         problems.append("the migration was over before the last pattern write")
     if "xbzrle" in s["caps"] and not sum(

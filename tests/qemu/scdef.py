@@ -7,7 +7,7 @@ def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=N
        wrapper=None, defer=False, target="x86_64", page_size=4096, ps_source=None,
        vmdesc_differs=(), iterative=(), kinds=None, disk_mb=0, bitmaps=(),
        mr_addrs=None, devices=False, accel=None, until_driver_ok=None, load_error=None,
-       extract=False, settle=0.4, hold=0):
+       extract=False, settle=0.4, hold=0, params=None):
     """unrecorded: RAM blocks QEMU carries no fd for (anonymous guest RAM);
     refused: QEMU is expected to refuse the migration with this message;
     wrapper: put scripts/cprdump-exec-wrapper in cpr-exec-command, with this
@@ -30,7 +30,8 @@ def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=N
     extract: guest-memory patterns written with qtest and rewritten while the
     guest runs and the migration is held back, pmemsave once it completes, for
     the --extract-ram checks (guestmem.py), for settle seconds of migration;
-    hold: seconds more at 1 MiB/s (without our writes) before full speed."""
+    hold: seconds more at 1 MiB/s (without our writes) before full speed;
+    params: more migrate-set-parameters, on both QEMUs (e.g. multifd-compression)."""
     return {"name": name, "kind": kind, "qemu": qemu, "machine": machine,
             "args": list(args), "run_seconds": run, "caps": list(caps),
             "unrecorded": list(unrecorded), "refused": refused,
@@ -40,4 +41,5 @@ def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=N
             "kinds": dict(kinds or {}), "disk_mb": disk_mb, "bitmaps": list(bitmaps),
             "mr_addrs": dict(mr_addrs or {}), "devices": devices, "accel": accel,
             "until_driver_ok": until_driver_ok, "load_error": load_error,
-            "extract": extract, "settle": settle, "hold": hold}
+            "extract": extract, "settle": settle, "hold": hold,
+            "params": dict(params or {})}

@@ -105,6 +105,11 @@ SCENARIOS = [
         "mem-path=$OUT/ram0.mem", "-m", "128"], caps=["x-ignore-shared"], extract=True),
     sc("extract-multifd", "multifd", "11.1", "q35", ["-m", "128", "-device", "VGA"], run=1,
        caps=["multifd"], extract=True),
+    # multifd-compression: each channel is one zlib or zstd stream across its packets
+    sc("extract-multifd-zlib", "multifd", "11.1", "q35", ["-m", "128", "-device", "VGA"],
+       run=1, caps=["multifd"], extract=True, params={"multifd-compression": "zlib"}),
+    sc("extract-multifd-zstd", "multifd", "11.1", "q35", ["-m", "128", "-device", "VGA"],
+       run=1, caps=["multifd"], extract=True, params={"multifd-compression": "zstd"}),
     sc("extract-postcopy", "postcopy", "11.1", "q35", ["-m", "128", "-device", "VGA"], run=1,
        caps=["postcopy-ram"], extract=True),
     # XBZRLE deltas: QEMU caches a page when it sends it again and sends a
@@ -575,7 +580,7 @@ def run_relayed(s, out, procs, truth):
     truth["argv_new"] = argv_new
     pn = procs.start(argv_new, os.path.join(out, "stderr-new.log"), qemu_env(out))
     q2 = QMP(os.path.join(out, "qmp-new.sock"), STEP_TIMEOUT, pn)
-    channels = {"multifd-channels": MULTIFD_CHANNELS}
+    channels = dict({"multifd-channels": MULTIFD_CHANNELS}, **s["params"])
     q2.cmd("migrate-set-capabilities",
            capabilities=[{"capability": c, "state": True} for c in s["caps"]])
     if multifd:

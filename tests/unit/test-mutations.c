@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "../fuzz/hostile.h"
+#include "multifd_seed.h"
 
 #define SEED 0x51435052u
 #define PREFIX_ALL 4096      /* every prefix up to this size, then a stride */
@@ -1179,6 +1180,72 @@ static void test_multifd_channel(void)
                    mutations(seeds, layout_multifd, check_multifd, 400, 0));
 }
 
+/* ---- compressed multifd page data ---- */
+
+static void check_inflate(const uint8_t *buf, size_t len, bool render)
+{
+    (void)render;
+    hostile_multifd_inflate(buf, len);
+}
+
+static void layout_inflate(const uint8_t *buf, size_t len, Layout *l)
+{
+    add_off(l->marker, 0);
+    for (size_t at = 1; at + 3 <= len;) {
+        size_t n = (size_t)buf[at + 1] << 8 | buf[at + 2];
+        add_off(l->marker, at);             /* page count */
+        add_len(l, at + 1, 2);              /* data length */
+        add_off(l->rec, at);
+        at = MIN(at + 3 + n, len);
+        add_off(l->rec, at);
+    }
+}
+
+/* A channel of zlib and one of zstd packets as QEMU makes them, in the
+ * fuzz target's framing (tests/unit/multifd_seed.h). */
+static Fixture *inflate_seed(bool zstd)
+{
+    static const guint npages[] = { 2, 9, 1, 4 };
+    g_autoptr(GPtrArray) pk = seed_compress(zstd, npages, G_N_ELEMENTS(npages));
+    GByteArray *b = g_byte_array_new();
+    Fixture *f = g_new0(Fixture, 1);
+    uint8_t head = zstd;
+
+    g_byte_array_append(b, &head, 1);
+    for (guint i = 0; i < pk->len; i++) {
+        gsize n;
+        const uint8_t *d = g_bytes_get_data(pk->pdata[i], &n);
+        uint8_t h[3] = { (uint8_t)npages[i], (uint8_t)(n >> 8), (uint8_t)n };
+        g_assert_cmpuint(n, <, 65536);
+        g_byte_array_append(b, h, 3);
+        g_byte_array_append(b, d, (guint)n);
+    }
+    f->path = g_strdup(zstd ? "zstd packets" : "zlib packets");
+    f->bytes = g_byte_array_free_to_bytes(b);
+    return f;
+}
+
+/* Every 7th prefix of both seeds, then 300 mutations. */
+static void test_multifd_inflate(void)
+{
+    g_autoptr(GPtrArray) seeds = g_ptr_array_new_with_free_func(fixture_free);
+    uint64_t runs = 0;
+
+    g_ptr_array_add(seeds, inflate_seed(false));
+    g_ptr_array_add(seeds, inflate_seed(true));
+    for (guint i = 0; i < seeds->len; i++) {
+        const Fixture *f = seeds->pdata[i];
+        gsize len;
+        const uint8_t *buf = g_bytes_get_data(f->bytes, &len);
+        hostile_set_case(f->path);
+        for (size_t n = 0; n <= len; n += 7, runs++) {
+            run_exact(check_inflate, buf, n, false);
+        }
+    }
+    g_test_message("%" G_GUINT64_FORMAT " prefixes, %u mutations", runs,
+                   mutations(seeds, layout_inflate, check_inflate, 300, 0));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1208,6 +1275,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mutations/stream/other-targets", test_stream_slim);
     g_test_add_func("/mutations/ram-pages/real-7.2", test_ram_pages);
     g_test_add_func("/mutations/multifd/channel", test_multifd_channel);
+    g_test_add_func("/mutations/multifd/inflate", test_multifd_inflate);
     g_test_add_func("/mutations/libvirt/real", test_libvirt_real);
     g_test_add_func("/mutations/libvirt/prefixes", test_libvirt_prefixes);
     g_test_add_func("/mutations/libvirt/mutations", test_libvirt_mutations);
