@@ -135,13 +135,33 @@ static void name_files(GArray *blocks, const QemuArgv *q, bool *taken)
     }
 }
 
+/* The idstr of the RAM QEMU makes when no backend is given: the machine
+ * class's default_ram_id (hw/i386/pc.c, microvm.c, hw/arm/virt.c,
+ * hw/riscv/virt.c, hw/s390x/s390-virtio-ccw.c, hw/ppc/spapr.c). Real QEMU
+ * 11.1.3: pc.ram (pc, q35) and mach-virt.ram (aarch64 virt, tests/qemu). */
 static const char *default_ram_name(const QemuArgv *q)
 {
-    const char *m = q->machine;
+    static const struct {
+        const char *target_prefix, *machine_prefix, *idstr;
+    } ids[] = {
+        { "x86_64", "microvm", "microvm.ram" },
+        { "x86_64", "", "pc.ram" },           /* pc, q35, isapc; the default */
+        { "i386", "microvm", "microvm.ram" },
+        { "i386", "", "pc.ram" },
+        { "aarch64", "virt", "mach-virt.ram" },
+        { "arm", "virt", "mach-virt.ram" },
+        { "riscv", "virt", "riscv_virt_board.ram" },
+        { "s390x", "s390-ccw-virtio", "s390.ram" },
+        { "ppc64", "pseries", "ppc_spapr.ram" },
+    };
+    const char *t = q->target ? q->target : "x86_64";
+    const char *m = q->machine ? q->machine : "";
 
-    if (!m || g_str_has_prefix(m, "pc") || g_str_has_prefix(m, "q35") ||
-        g_str_has_prefix(m, "isapc") || g_str_has_prefix(m, "microvm")) {
-        return "pc.ram";
+    for (size_t i = 0; i < G_N_ELEMENTS(ids); i++) {
+        if (g_str_has_prefix(t, ids[i].target_prefix) &&
+            g_str_has_prefix(m, ids[i].machine_prefix)) {
+            return ids[i].idstr;
+        }
     }
     return NULL;
 }

@@ -22,6 +22,7 @@ void qemu_argv_free(QemuArgv *q)
     }
     g_array_unref(q->backends);
     g_free(q->machine);
+    g_free(q->target);
     g_free(q->memory_backend);
     g_free(q->mem_path);
     g_free(q);
@@ -243,8 +244,9 @@ QemuArgv *qemu_argv_parse(char *const *argv)
         const char *o = opt_name(argv[i]), *v = argv[i + 1];
         g_autofree char *base = g_path_get_basename(argv[i]);
 
-        if (g_str_has_prefix(base, "qemu-system-")) {
+        if (g_str_has_prefix(base, "qemu-system-") && !q->is_qemu) {
             q->is_qemu = true;
+            q->target = g_strdup(base + strlen("qemu-system-"));
         }
         if (!o || !v) {
             continue;

@@ -28,6 +28,7 @@ typedef struct QBackend {
 
 typedef struct QemuArgv {
     bool is_qemu;             /* a qemu-system-* argument was seen */
+    char *target;             /* its TARGET (x86_64, aarch64, ...) */
     GArray *backends;         /* QBackend, command-line order */
     char *machine;            /* machine type, or NULL */
     char *memory_backend;     /* -machine memory-backend=, or NULL */

@@ -29,6 +29,10 @@ MIB = 1 << 20
 PAT = 4096
 ROMS = ["pc.bios", "pc.rom", "/rom@etc/acpi/tables", "/rom@etc/table-loader",
         "/rom@etc/acpi/rsdp"]
+# aarch64 virt: its two pflash banks (writable by the guest's flash commands) and
+# the ACPI blobs
+ROMS_VIRT = ["virt.flash0", "virt.flash1", "/rom@etc/acpi/tables",
+             "/rom@etc/table-loader", "/rom@etc/acpi/rsdp"]
 KEPT = ("preserved-by-fd", "preserved-by-path")
 
 
@@ -38,16 +42,19 @@ def memfd(id_, size="128M", share="on", extra=""):
 
 
 def pf(name, machine, args, expect, patterns, run=0, rom_verdict=None, unnamed_ok=0,
-       state_only=(), digest_differs=()):
+       state_only=(), digest_differs=(), target="x86_64"):
     """expect: block -> verdict (ROMs: rom_verdict, from aux-ram-share); patterns:
     (block, guest address or a callable of the QMP connection); unnamed_ok: blocks
     /proc alone cannot name (anonymous ROMs without aux-ram-share); state_only:
     unused backends (fd recorded, no idstr); digest_differs: preserved blocks whose contents QEMU itself changes across the
     update (measured: see check_digests)."""
     aux = "aux-ram-share=on" in machine
+    roms = ROMS_VIRT if target == "aarch64" else ROMS
     exp = dict({r: rom_verdict or ("preserved-by-fd" if aux else "not-preserved-rebuilt")
-                for r in ROMS}, **expect)
-    s = sc("preflight-" + name, "preflight", "11.1", machine, args)
+                for r in roms}, **expect)
+    s = sc("preflight-" + name, "preflight", "11.1", machine, args, target=target,
+           page_size=4096)
+    s["roms"] = roms
     s.update({"expect": exp, "patterns": list(patterns), "run": run,
               "unnamed_ok": unnamed_ok, "state_only": list(state_only),
               "digest_differs": list(digest_differs)})
@@ -136,6 +143,14 @@ SCENARIOS = [
        [("pc.ram", 16 * MIB)], state_only=["unused", "unused2"]),
     pf("i-mem-path", Q35A, ["-m", "128", "-mem-path", SHM + "-i"], {"pc.ram": "lost"},
        [("pc.ram", 16 * MIB)]),
+    # aarch64 virt (TCG): guest RAM starts at 1 GiB; a memfd backend is kept, the
+    # board's own RAM is anonymous and lost
+    pf("aarch64-memfd", "virt,aux-ram-share=on,memory-backend=ram0",
+       ["-cpu", "cortex-a57", "-m", "128"] + memfd("ram0"), {"ram0": "preserved-by-fd"},
+       [("ram0", (1 << 30) + 16 * MIB)], target="aarch64"),
+    pf("aarch64-anon", "virt,aux-ram-share=on", ["-cpu", "cortex-a57", "-m", "128"],
+       {"mach-virt.ram": "lost"}, [("mach-virt.ram", (1 << 30) + 16 * MIB)],
+       target="aarch64"),
 ]
 
 
@@ -363,7 +378,7 @@ def check_verdicts(s, t, key, named_all):
     exp = s["expect"]
     wrong = {n: (got.get(n) or {}).get("verdict") for n in exp
              if (got.get(n) or {}).get("verdict") != exp[n]
-             and not (n in ROMS and n not in got and not named_all)}
+             and not (n in s["roms"] and n not in got and not named_all)}
     unnamed = [b for b in blocks if b["name"] is None]
     # an unnamed block's verdict must still be right: anonymous => lost
     unnamed_bad = [b["hva"] for b in unnamed if b["verdict"] != "lost"
@@ -380,7 +395,7 @@ def check_verdicts(s, t, key, named_all):
     desc = ("%s: preflight%s gives %d blocks at info ramblock's HVAs, %s, %d unnamed, "
             "state-only %s, --check exit %d" % (
                 s["name"], " --qmp" if named_all else " (/proc only)", len(qemu_hvas),
-                ", ".join("%s %s" % kv for kv in sorted(exp.items()) if kv[0] not in ROMS),
+                ", ".join("%s %s" % kv for kv in sorted(exp.items()) if kv[0] not in s["roms"]),
                 0 if named_all else s["unnamed_ok"], s["state_only"] or "none", want_rc))
     return ok, desc if ok else "%s (got rc %s, wrong %s, unnamed %d bad %s, hvas %s, "\
         "state-only %s, %s)" % (desc, res.get("rc"), wrong, len(unnamed), unnamed_bad,

@@ -629,7 +629,8 @@ def name_channels(out):
 
 def run_preflight(s, out, procs, truth):
     try:
-        preflight.run(s, out, procs, truth, qemu_prefix("11.1"), qemu_env(out), ACCEL)
+        preflight.run(s, out, procs, truth, qemu_prefix("11.1", s["target"]), qemu_env(out),
+                      accel(s))
     finally:
         preflight.cleanup()
 

@@ -2,7 +2,8 @@
 /*
  * The preflight offline: the /proc text parsers (maps/smaps, the snapshot's
  * fds, info ramblock, the QEMU command line), the rule table, and the whole
- * preflight on the 16 /proc snapshots in tests/fixtures/proc, captured from
+ * preflight on the 17 /proc snapshots in tests/fixtures/proc (the 16
+ * configurations of preflight-facts and an aarch64 virt), captured from
  * real QEMU 11.1.3 runs (tests/qemu/preflight.py), whose truth.json says what
  * the real cpr-exec did to each block (patterns read back). Run from the
  * repository root ($CPRDUMP_PROC_FIXTURES overrides the directory).
@@ -424,7 +425,7 @@ int main(int argc, char **argv)
         }
     }
     g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
-    g_assert_cmpuint(names->len, ==, 16);
+    g_assert_cmpuint(names->len, ==, 17);   /* the 16 of preflight-facts, aarch64 */
     for (guint i = 0; i < names->len; i++) {
         g_autofree char *path = g_strdup_printf("/preflight/fixture/%s",
             (char *)g_ptr_array_index(names, i));
