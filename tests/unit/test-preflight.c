@@ -160,6 +160,7 @@ static void test_argv(void)
     const QBackend *b;
 
     g_assert_true(q->is_qemu);
+    g_assert_cmpstr(q->target, ==, "x86_64");
     g_assert_cmpstr(q->machine, ==, "q35");
     g_assert_cmpstr(q->memory_backend, ==, "ram0");
     g_assert_cmpint(q->aux_ram_share, ==, 1);
