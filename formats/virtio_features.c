@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Feature bit names from the virtio specification (v1.3, §6 and §5.x). */
+/* Feature bit names from the virtio specification (v1.3, §6 and §5.x), as
+ * QEMU prints them (x-query-virtio-status, hw/virtio/virtio-qmp.c): where
+ * QEMU's name differs from the spec's (bits 28-30 and 33), QEMU's, since
+ * that is what the engineer compares with. */
 #include "virtio_features.h"
 
 #include <stddef.h>
@@ -9,13 +12,16 @@ typedef struct Bit {
     const char *name;
 } Bit;
 
-/* Reserved feature bits (spec §6), the same for every device type;
- * 24, 27 and 30 are legacy-only. */
+/* Reserved feature bits (spec §6), the same for every device type; 24 and
+ * 27 are legacy-only. 28/29 are the spec's VIRTIO_F_INDIRECT_DESC and
+ * VIRTIO_F_EVENT_IDX, 33 its VIRTIO_F_ACCESS_PLATFORM; bit 30 (legacy
+ * VIRTIO_F_BAD_FEATURE) is what QEMU offers as vhost-user's protocol
+ * feature bit. */
 static const Bit transport[] = {
     { 24, "VIRTIO_F_NOTIFY_ON_EMPTY" }, { 27, "VIRTIO_F_ANY_LAYOUT" },
-    { 28, "VIRTIO_F_INDIRECT_DESC" }, { 29, "VIRTIO_F_EVENT_IDX" },
-    { 30, "VIRTIO_F_BAD_FEATURE" }, { 32, "VIRTIO_F_VERSION_1" },
-    { 33, "VIRTIO_F_ACCESS_PLATFORM" }, { 34, "VIRTIO_F_RING_PACKED" },
+    { 28, "VIRTIO_RING_F_INDIRECT_DESC" }, { 29, "VIRTIO_RING_F_EVENT_IDX" },
+    { 30, "VHOST_USER_F_PROTOCOL_FEATURES" }, { 32, "VIRTIO_F_VERSION_1" },
+    { 33, "VIRTIO_F_IOMMU_PLATFORM" }, { 34, "VIRTIO_F_RING_PACKED" },
     { 35, "VIRTIO_F_IN_ORDER" }, { 36, "VIRTIO_F_ORDER_PLATFORM" },
     { 37, "VIRTIO_F_SR_IOV" }, { 38, "VIRTIO_F_NOTIFICATION_DATA" },
     { 39, "VIRTIO_F_NOTIF_CONFIG_DATA" }, { 40, "VIRTIO_F_RING_RESET" },
@@ -34,10 +40,10 @@ static const Bit net[] = {
     { 17, "VIRTIO_NET_F_CTRL_VQ" }, { 18, "VIRTIO_NET_F_CTRL_RX" },
     { 19, "VIRTIO_NET_F_CTRL_VLAN" }, { 20, "VIRTIO_NET_F_CTRL_RX_EXTRA" },
     { 21, "VIRTIO_NET_F_GUEST_ANNOUNCE" }, { 22, "VIRTIO_NET_F_MQ" },
-    { 23, "VIRTIO_NET_F_CTRL_MAC_ADDR" }, { 52, "VIRTIO_NET_F_DEVICE_STATS" },
-    { 53, "VIRTIO_NET_F_VQ_NOTF_COAL" }, { 54, "VIRTIO_NET_F_NOTF_COAL" },
-    { 55, "VIRTIO_NET_F_GUEST_USO4" }, { 56, "VIRTIO_NET_F_GUEST_USO6" },
-    { 57, "VIRTIO_NET_F_HOST_USO" }, { 58, "VIRTIO_NET_F_HASH_REPORT" },
+    { 23, "VIRTIO_NET_F_CTRL_MAC_ADDR" }, { 50, "VIRTIO_NET_F_DEVICE_STATS" },
+    { 52, "VIRTIO_NET_F_VQ_NOTF_COAL" }, { 53, "VIRTIO_NET_F_NOTF_COAL" },
+    { 54, "VIRTIO_NET_F_GUEST_USO4" }, { 55, "VIRTIO_NET_F_GUEST_USO6" },
+    { 56, "VIRTIO_NET_F_HOST_USO" }, { 57, "VIRTIO_NET_F_HASH_REPORT" },
     { 59, "VIRTIO_NET_F_GUEST_HDRLEN" }, { 60, "VIRTIO_NET_F_RSS" },
     { 61, "VIRTIO_NET_F_RSC_EXT" }, { 62, "VIRTIO_NET_F_STANDBY" },
     { 63, "VIRTIO_NET_F_SPEED_DUPLEX" },

@@ -203,6 +203,95 @@ static void subsections(Cur *c, VirtioState *s)
     }
 }
 
+#define NET_F_CTRL_GUEST_OFFLOADS 2
+
+static bool net_take(Cur *c, VirtioNet *net, size_t k, uint64_t *v)
+{
+    if (!take(c, k, v)) {
+        net->stop = "the device part ends before virtio-net's layout does";
+        return false;
+    }
+    return true;
+}
+
+/* virtio-net's fields in wire order; multi-queue fields when the device has
+ * more than one queue pair (2 per pair + the control queue), the offloads
+ * when the guest acknowledged VIRTIO_NET_F_CTRL_GUEST_OFFLOADS. */
+static bool net_fields(Cur *c, const VirtioState *s, VirtioNet *net)
+{
+    uint8_t *u8s[] = { &net->multi_overflow, &net->uni_overflow,
+                       &net->alluni, &net->nomulti, &net->nouni,
+                       &net->nobcast, &net->has_ufo };
+    uint64_t v;
+
+    if (c->n - c->pos < 6) {
+        net->stop = "the device part ends before virtio-net's layout does";
+        return false;
+    }
+    memcpy(net->mac, c->p + c->pos, 6);
+    c->pos += 6;
+    if (!net_take(c, net, 4, &v) || (net->tx_waiting = (uint32_t)v,
+        !net_take(c, net, 4, &v)) || (net->mergeable_rx_bufs = (uint32_t)v,
+        !net_take(c, net, 2, &v)) || (net->status = (uint16_t)v,
+        !net_take(c, net, 1, &v)) || (net->promisc = (uint8_t)v,
+        !net_take(c, net, 1, &v)) || (net->allmulti = (uint8_t)v,
+        !net_take(c, net, 4, &v))) {
+        return false;
+    }
+    net->mac_table_in_use = (uint32_t)v;
+    net->mac_table_offset = s->device_offset + c->pos;
+    if ((c->n - c->pos) / 6 < v ||
+        c->n - c->pos - v * 6 < VIRTIO_NET_VLANS) {
+        net->stop = "the MAC table and VLAN bitmap overrun the device part";
+        return false;
+    }
+    c->pos += (size_t)v * 6;
+    net->vlans_offset = s->device_offset + c->pos;
+    for (size_t i = 0; i < VIRTIO_NET_VLANS; i++) {
+        net->vlans_allowed += (uint32_t)__builtin_popcount(c->p[c->pos + i]);
+    }
+    c->pos += VIRTIO_NET_VLANS;
+    if (!net_take(c, net, 4, &v)) {
+        return false;
+    }
+    net->has_vnet_hdr = (uint32_t)v;
+    for (size_t i = 0; i < G_N_ELEMENTS(u8s); i++) {
+        if (!net_take(c, net, 1, &v)) {
+            return false;
+        }
+        *u8s[i] = (uint8_t)v;
+    }
+    net->multiqueue = s->queues->len > 3;
+    if (net->multiqueue) {
+        if (!net_take(c, net, 2, &v) || (net->max_queue_pairs = (uint16_t)v,
+            !net_take(c, net, 2, &v))) {
+            return false;
+        }
+        net->curr_queue_pairs = (uint16_t)v;
+        for (unsigned i = 1; i < net->curr_queue_pairs; i++) {
+            if (!net_take(c, net, 4, &v)) {
+                return false;
+            }
+        }
+    }
+    net->has_offloads = s->guest_features >> NET_F_CTRL_GUEST_OFFLOADS & 1;
+    if (net->has_offloads && !net_take(c, net, 8, &net->curr_guest_offloads)) {
+        return false;
+    }
+    return true;
+}
+
+static void net_part(const uint8_t *p, VirtioState *s)
+{
+    uint64_t start = s->device_offset - s->offset;
+    Cur c = { p + start, (size_t)s->device_size, 0 };
+    VirtioNet *net = &s->net;
+
+    net->offset = s->device_offset;
+    net->present = net_fields(&c, s, net);
+    net->size = c.pos;
+}
+
 bool virtio_state_decode(const uint8_t *p, size_t n, uint64_t at,
                          VirtioState *s)
 {
@@ -219,6 +308,9 @@ bool virtio_state_decode(const uint8_t *p, size_t n, uint64_t at,
     }
     s->common_size = c.pos;
     subsections(&c, s);
+    if (s->virtio_id == VIRTIO_ID_NET) {
+        net_part(p, s);
+    }
     return true;
 }
 

@@ -32,6 +32,33 @@ typedef struct VirtioSub {
     uint32_t version;
 } VirtioSub;
 
+/* virtio-net's own part (hw/net/virtio-net.c vmstate_virtio_net_device,
+ * version 11): written after the queues, with no description. */
+#define VIRTIO_NET_VLANS 512u    /* MAX_VLAN >> 3: a bitmap of 4096 ids */
+
+typedef struct VirtioNet {
+    bool present;            /* the layout was decoded */
+    uint64_t offset;         /* absolute offset of mac */
+    uint64_t size;           /* bytes decoded */
+    uint8_t mac[6];
+    uint32_t tx_waiting;     /* queue pair 0 */
+    uint32_t mergeable_rx_bufs;
+    uint16_t status;         /* VIRTIO_NET_S_*: 1 link up, 2 announce */
+    uint8_t promisc, allmulti;
+    uint32_t mac_table_in_use;
+    uint64_t mac_table_offset; /* absolute; in_use x 6 bytes */
+    uint64_t vlans_offset;   /* absolute; VIRTIO_NET_VLANS bytes */
+    uint32_t vlans_allowed;  /* bits set in the bitmap */
+    uint32_t has_vnet_hdr;
+    uint8_t multi_overflow, uni_overflow, alluni, nomulti, nouni, nobcast;
+    uint8_t has_ufo;
+    bool multiqueue;         /* max_queue_pairs > 1 (queue count > 3) */
+    uint16_t max_queue_pairs, curr_queue_pairs;
+    bool has_offloads;       /* guest features have CTRL_GUEST_OFFLOADS */
+    uint64_t curr_guest_offloads;
+    const char *stop;        /* static: why decoding stopped, or NULL */
+} VirtioNet;
+
 typedef struct VirtioState {
     uint64_t offset;         /* absolute offset of the field */
     uint16_t vendor_id, device_id; /* PCI config space */
@@ -50,6 +77,7 @@ typedef struct VirtioState {
     uint64_t device_offset;  /* the device's own part (absolute) */
     uint64_t device_size;    /* up to the first virtio subsection */
     GArray *subs;            /* VirtioSub: virtio/... headers, in order */
+    VirtioNet net;           /* virtio_id 1: the device part decoded */
     uint64_t common_size;    /* bytes decoded from the field's start */
     const char *stop;        /* static: why decoding stopped early, or NULL */
 } VirtioState;

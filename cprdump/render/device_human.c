@@ -215,6 +215,79 @@ static char *features_text(uint64_t v, uint32_t id)
     return g_string_free(s, FALSE);
 }
 
+/* A PCI config space's header: ids, command, interrupt, every BAR. */
+static void show_pci(Hum *h, const PciConfig *c, unsigned depth)
+{
+    g_autofree char *text = named_pci_text(c);
+
+    GString *unused = g_string_new(NULL);
+
+    emit(h, NULL, depth, "pci header: %s", text);
+    for (unsigned i = 0; i < c->nbars; i++) {
+        const PciBar *b = &c->bars[i];
+        if (!b->raw) {
+            if (b->type == PCI_BAR_ROM) {
+                g_string_append_printf(unused, "%sROM", unused->len ? " " : "");
+            } else {
+                g_string_append_printf(unused, "%sBAR%u", unused->len ? " " : "",
+                                       b->index);
+            }
+            continue;
+        }
+        g_autofree char *bar = named_bar_text(b);
+        emit(h, NULL, depth + 1, "%s", bar);
+    }
+    if (unused->len) {
+        emit(h, NULL, depth + 1, "register 0 (unused or unassigned): %s",
+             unused->str);
+    }
+    g_string_free(unused, TRUE);
+}
+
+static void show_net(Hum *h, const VmField *f, const VirtioNet *n,
+                     unsigned depth)
+{
+    VmField at = { .offset = n->offset, .size = n->size };
+    g_autofree char *mac = named_mac_text(n->mac);
+    const uint8_t *b = vmstate_bytes(h->t, f);
+
+    if (!n->present) {
+        emit(h, &at, depth, "virtio-net device part: not decoded: %s",
+             n->stop);
+        return;
+    }
+    emit(h, &at, depth, "virtio-net device part (%" G_GUINT64_FORMAT
+         " bytes):", n->size);
+    emit(h, NULL, depth + 1, "mac = %s", mac);
+    emit(h, NULL, depth + 1, "tx_waiting = %u, mergeable_rx_bufs = %u",
+         n->tx_waiting, n->mergeable_rx_bufs);
+    emit(h, NULL, depth + 1, "status = 0x%04x%s", n->status,
+         n->status & 1 ? " (link up)" : "");
+    emit(h, NULL, depth + 1, "promisc = %u, allmulti = %u, alluni = %u, "
+         "nomulti = %u, nouni = %u, nobcast = %u", n->promisc, n->allmulti,
+         n->alluni, n->nomulti, n->nouni, n->nobcast);
+    emit(h, NULL, depth + 1, "mac_table.in_use = %u, multi_overflow = %u, "
+         "uni_overflow = %u", n->mac_table_in_use, n->multi_overflow,
+         n->uni_overflow);
+    for (uint32_t i = 0; i < n->mac_table_in_use; i++) {
+        g_autofree char *m = named_mac_text(b + (n->mac_table_offset -
+                                                 f->offset) + 6u * i);
+        emit(h, NULL, depth + 2, "[%u] %s", i, m);
+    }
+    emit(h, NULL, depth + 1, "vlans = %u of 4096 VLAN ids allowed",
+         n->vlans_allowed);
+    emit(h, NULL, depth + 1, "has_vnet_hdr = %u, has_ufo = %u",
+         n->has_vnet_hdr, n->has_ufo);
+    if (n->multiqueue) {
+        emit(h, NULL, depth + 1, "max_queue_pairs = %u, curr_queue_pairs = "
+             "%u", n->max_queue_pairs, n->curr_queue_pairs);
+    }
+    if (n->has_offloads) {
+        emit(h, NULL, depth + 1, "curr_guest_offloads = 0x%016"
+             G_GINT64_MODIFIER "x", n->curr_guest_offloads);
+    }
+}
+
 static void show_virtio_queues(Hum *h, const VirtioState *s, unsigned depth)
 {
     emit(h, NULL, depth, "queues = %u", s->queues->len);
@@ -238,7 +311,9 @@ static void show_virtio(Hum *h, const VmField *f, const char *name,
     bool ok = virtio_state_decode(vmstate_bytes(h->t, f), (size_t)f->size,
                                   f->offset, &s);
     const char *dev = virtio_device_name(s.virtio_id);
-    uint64_t rest = ok ? s.device_offset - f->offset : s.common_size;
+    uint64_t rest = ok ? s.device_offset - f->offset + s.net.size
+                       : s.common_size;
+    PciConfig pci;
 
     emit(h, f, depth, "%s = %" G_GUINT64_FORMAT " bytes (virtio)%s%s", name,
          f->size, s.stop ? ", not decoded: " : "", s.stop ? s.stop : "");
@@ -247,6 +322,10 @@ static void show_virtio(Hum *h, const VmField *f, const char *name,
              "%s%s), %u MSI-X entries, config vector %d", s.vendor_id,
              s.device_id, dev ? dev : "?", s.express ? ", PCI Express" : "",
              s.msix_entries, s.config_vector);
+        if (pci_config_decode(vmstate_bytes(h->t, f) + 4, (size_t)f->size - 4,
+                              &pci)) {
+            show_pci(h, &pci, depth + 2);
+        }
     }
     if (ok) {
         g_autofree char *st = named_status_text(s.status);
@@ -263,6 +342,9 @@ static void show_virtio(Hum *h, const VmField *f, const char *name,
         dump(h, vmstate_bytes(h->t, f) + (s.config_offset - f->offset),
              s.config_len, depth + 2);
         show_virtio_queues(h, &s, depth + 1);
+        if (s.virtio_id == VIRTIO_ID_NET) {
+            show_net(h, f, &s.net, depth + 1);
+        }
         for (guint i = 0; i < s.subs->len; i++) {
             const VirtioSub *v = &g_array_index(s.subs, VirtioSub, i);
             emit(h, NULL, depth + 1, "subsection %s (version %u) at 0x%"
@@ -270,8 +352,10 @@ static void show_virtio(Hum *h, const VmField *f, const char *name,
         }
     }
     emit(h, NULL, depth + 1, "%s, %" G_GUINT64_FORMAT " bytes from +0x%"
-         G_GINT64_MODIFIER "x:", ok ? "the device's own part and the virtio "
-         "subsections (no public layout)" : "undecoded", f->size - rest,
+         G_GINT64_MODIFIER "x:", !ok ? "undecoded" : s.net.present
+         ? "the rest: virtio-net's subsections and the virtio subsections"
+         : "the device's own part and the virtio subsections (no public "
+         "layout)", f->size - rest,
          rest);
     dump_from(h, vmstate_bytes(h->t, f) + rest, (size_t)(f->size - rest),
               rest, depth + 2);
@@ -389,6 +473,13 @@ static void show(Hum *h, const VmField *f, const char *name, unsigned depth)
             emit(h, f, depth, "%s = %" G_GUINT64_FORMAT " bytes (%s)%s", safe,
                  f->size, type, flag_note(f));
             dump(h, vmstate_bytes(h->t, f), (size_t)f->size, depth + 1);
+            if (!strcmp(f->type, "pci config")) {
+                PciConfig c;
+                if (pci_config_decode(vmstate_bytes(h->t, f), (size_t)f->size,
+                                      &c)) {
+                    show_pci(h, &c, depth + 1);
+                }
+            }
             return;
         }
         break;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "arm_cpreg.h"
+#include "pci_config.h"
 #include "render/escape.h"
 #include "render/hexdump.h"
 #include "virtio_features.h"
@@ -124,6 +125,185 @@ static json_object *subs_json(const VirtioState *s)
     return a;
 }
 
+/* ---- PCI config space ---- */
+
+const VmField *named_pci_field(const VmTree *t)
+{
+    for (guint i = 0; i < t->fields->len; i++) {
+        const VmField *k = vmstate_field(t, i);
+        if (k->kind == VM_BYTES && !strcmp(k->type, "pci config")) {
+            return k;
+        }
+    }
+    return NULL;
+}
+
+bool named_pci_config(const VmTree *t, PciConfig *c, uint64_t *offset,
+                      const char **path)
+{
+    const VmField *f = named_pci_field(t);
+    VirtioState s;
+    bool ok;
+
+    if (f) {
+        *offset = f->offset;
+        *path = f->name;
+        return pci_config_decode(vmstate_bytes(t, f), (size_t)f->size, c);
+    }
+    f = named_virtio_field(t);
+    if (!f) {
+        return false;
+    }
+    virtio_state_decode(vmstate_bytes(t, f), (size_t)f->size, f->offset, &s);
+    ok = s.vendor_id == 0x1af4 &&
+         pci_config_decode(vmstate_bytes(t, f) + 4, (size_t)f->size - 4, c);
+    virtio_state_clear(&s);
+    *offset = f->offset + 4;
+    *path = f->name;
+    return ok;
+}
+
+char *named_pci_text(const PciConfig *c)
+{
+    g_autofree char *sub = c->header_type == 0
+        ? g_strdup_printf(" subsystem 0x%04x:0x%04x", c->subsystem_vendor_id,
+                          c->subsystem_id) : g_strdup("");
+
+    return g_strdup_printf("vendor 0x%04x device 0x%04x revision 0x%02x class "
+                           "0x%06x header type %u%s%s command 0x%04x status "
+                           "0x%04x interrupt line %u pin %u", c->vendor_id,
+                           c->device_id, c->revision, c->class_code,
+                           c->header_type, c->multifunction
+                           ? " (multi-function)" : "", sub, c->command,
+                           c->status, c->interrupt_line, c->interrupt_pin);
+}
+
+char *named_bar_text(const PciBar *b)
+{
+    g_autofree char *label = b->type == PCI_BAR_ROM
+        ? g_strdup("ROM") : g_strdup_printf("BAR%u", b->index);
+
+    return g_strdup_printf("%s %s%s 0x%0*" G_GINT64_MODIFIER "x (register "
+                           "0x%0*" G_GINT64_MODIFIER "x)%s", label,
+                           pci_bar_type_name(b->type),
+                           b->prefetch ? " prefetchable" : "",
+                           b->type == PCI_BAR_MEM64 ? 16 : 8, b->address,
+                           b->type == PCI_BAR_MEM64 ? 16 : 8, b->raw,
+                           b->decoding ? ", decoding" : ", not decoding");
+}
+
+static json_object *bars_json(const PciConfig *c)
+{
+    json_object *a = json_object_new_array();
+
+    for (unsigned i = 0; i < c->nbars; i++) {
+        const PciBar *b = &c->bars[i];
+        json_object *e = json_object_new_object();
+        add(e, "bar", json_object_new_int((int)b->index));
+        add(e, "type", json_object_new_string(pci_bar_type_name(b->type)));
+        add(e, "prefetch", json_object_new_boolean(b->prefetch));
+        add(e, "register", json_u64(b->raw));
+        add(e, "address", json_u64(b->address));
+        add(e, "decoding", json_object_new_boolean(b->decoding));
+        json_object_array_add(a, e);
+    }
+    return a;
+}
+
+static json_object *pci_json(const VmTree *t)
+{
+    PciConfig c;
+    uint64_t offset;
+    const char *path;
+    json_object *o;
+
+    if (!named_pci_config(t, &c, &offset, &path)) {
+        return NULL;
+    }
+    o = json_object_new_object();
+    add(o, "path", json_text(path));
+    add(o, "offset", json_u64(offset));
+    add(o, "vendor-id", json_object_new_int(c.vendor_id));
+    add(o, "device-id", json_object_new_int(c.device_id));
+    add(o, "revision", json_object_new_int(c.revision));
+    add(o, "class", json_object_new_int64(c.class_code));
+    add(o, "header-type", json_object_new_int(c.header_type));
+    add(o, "multifunction", json_object_new_boolean(c.multifunction));
+    add(o, "command", json_object_new_int(c.command));
+    add(o, "status", json_object_new_int(c.status));
+    if (c.header_type == 0) {
+        add(o, "subsystem-vendor-id", json_object_new_int(c.subsystem_vendor_id));
+        add(o, "subsystem-id", json_object_new_int(c.subsystem_id));
+    }
+    add(o, "interrupt-line", json_object_new_int(c.interrupt_line));
+    add(o, "interrupt-pin", json_object_new_int(c.interrupt_pin));
+    add(o, "bars", bars_json(&c));
+    return o;
+}
+
+/* ---- virtio-net's own part ---- */
+
+char *named_mac_text(const uint8_t *m)
+{
+    return g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+                           m[3], m[4], m[5]);
+}
+
+static json_object *mac_table_json(const uint8_t *field, uint64_t field_at,
+                                   const VirtioNet *n)
+{
+    json_object *a = json_object_new_array();
+
+    for (uint32_t i = 0; i < n->mac_table_in_use; i++) {
+        g_autofree char *m = named_mac_text(field + (n->mac_table_offset -
+                                                     field_at) + 6u * i);
+        json_object_array_add(a, json_object_new_string(m));
+    }
+    return a;
+}
+
+static json_object *net_json(const uint8_t *field, uint64_t field_at,
+                             const VirtioNet *n)
+{
+    json_object *o = json_object_new_object();
+    g_autofree char *mac = named_mac_text(n->mac);
+    g_autofree char *vlans = NULL;
+
+    add(o, "offset", json_u64(n->offset));
+    add(o, "size", json_u64(n->size));
+    add(o, "stop", n->stop ? json_object_new_string(n->stop) : NULL);
+    if (!n->present) {
+        return o;
+    }
+    vlans = hex_string(field + (n->vlans_offset - field_at), VIRTIO_NET_VLANS);
+    add(o, "mac", json_object_new_string(mac));
+    add(o, "tx-waiting", json_object_new_int64(n->tx_waiting));
+    add(o, "mergeable-rx-bufs", json_object_new_int64(n->mergeable_rx_bufs));
+    add(o, "status", json_object_new_int(n->status));
+    add(o, "promisc", json_object_new_int(n->promisc));
+    add(o, "allmulti", json_object_new_int(n->allmulti));
+    add(o, "mac-table-in-use", json_object_new_int64(n->mac_table_in_use));
+    add(o, "mac-table", mac_table_json(field, field_at, n));
+    add(o, "vlans", json_object_new_string(vlans));
+    add(o, "vlans-allowed", json_object_new_int64(n->vlans_allowed));
+    add(o, "has-vnet-hdr", json_object_new_int64(n->has_vnet_hdr));
+    add(o, "multi-overflow", json_object_new_int(n->multi_overflow));
+    add(o, "uni-overflow", json_object_new_int(n->uni_overflow));
+    add(o, "alluni", json_object_new_int(n->alluni));
+    add(o, "nomulti", json_object_new_int(n->nomulti));
+    add(o, "nouni", json_object_new_int(n->nouni));
+    add(o, "nobcast", json_object_new_int(n->nobcast));
+    add(o, "has-ufo", json_object_new_int(n->has_ufo));
+    if (n->multiqueue) {
+        add(o, "max-queue-pairs", json_object_new_int(n->max_queue_pairs));
+        add(o, "curr-queue-pairs", json_object_new_int(n->curr_queue_pairs));
+    }
+    if (n->has_offloads) {
+        add(o, "curr-guest-offloads", json_u64(n->curr_guest_offloads));
+    }
+    return o;
+}
+
 static json_object *virtio_json(const VmTree *t, const VmField *f)
 {
     VirtioState s;
@@ -165,6 +345,9 @@ static json_object *virtio_json(const VmTree *t, const VmField *f)
         add(o, "device-offset", json_u64(s.device_offset));
         add(o, "device-size", json_u64(s.device_size));
         add(o, "subsections", subs_json(&s));
+        if (s.virtio_id == VIRTIO_ID_NET) {
+            add(o, "net", net_json(vmstate_bytes(t, f), f->offset, &s.net));
+        }
     }
     virtio_state_clear(&s);
     return o;
@@ -253,10 +436,14 @@ static json_object *cpregs_json(const VmTree *t, const VmField *idx,
 json_object *named_json(const VmTree *t)
 {
     const VmField *f = named_virtio_field(t), *idx, *val;
-    json_object *o = NULL;
+    json_object *o = NULL, *pci = pci_json(t);
 
-    if (f) {
+    if (pci) {
         o = json_object_new_object();
+        add(o, "pci", pci);
+    }
+    if (f) {
+        o = o ? o : json_object_new_object();
         add(o, "virtio", virtio_json(t, f));
     }
     if (named_cpregs(t, &idx, &val)) {

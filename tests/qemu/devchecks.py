@@ -2,9 +2,7 @@
 report of the stopped guest (truth.json["devices"], recorded by devtruth.py), and every
 body against its vmdesc (vmstate.py). Each check yields (ok, description, directive).
 
-The checks of the field decoder (`cprdump --json --device=all`) run when DECODER is
-true; until the decoder is on this branch they stay off (CPRDUMP_QEMU_DEVSTATE=1 turns
-them on, e.g. against another build)."""
+The checks of the field decoder (`cprdump --json --device=all`) always run."""
 import datetime
 import json
 import os
@@ -14,8 +12,6 @@ import subprocess
 import devtruth
 import vmstate
 from vmstate import Fields
-
-DECODER = os.environ.get("CPRDUMP_QEMU_DEVSTATE") == "1"
 
 SEGS = devtruth.SEGS
 SEG_FLAGS_SHOWN = 0x00ffff00   # info registers prints segment flags masked (cpu-dump.c)
@@ -473,56 +469,107 @@ def walk_dec(tree, path=()):
             yield from walk_dec(v, path + (i,))
 
 
-def names_in(v):
-    """VIRTIO_* feature names in a decoded value (a list of strings, maybe "NAME: text")."""
-    if isinstance(v, list) and v and all(isinstance(x, str) for x in v):
-        return sorted(x.split(":", 1)[0].strip() for x in v if re.match(r"VIRTIO_|VHOST_", x))
-    return None
+def virtio_of(ddoc, n, devices):
+    """The decoded "virtio" object of the section of NIC n (by its PCI address in
+    query-pci, matched on the qdev id)."""
+    d = next((d for b in devices["pci"] for d in b["devices"] if d.get("qdev_id") == n["id"]),
+             None)
+    if d is None:
+        return None, None
+    prefix = "0000:%02x:%02x.%d/" % (d["bus"], d["slot"], d["function"])
+    x = next((x for x in sections(ddoc) if x["idstr"].startswith(prefix)), None)
+    return x, ((x or {}).get("decoded") or {}).get("virtio")
 
 
 def check_virtio(s, t, ddoc):
-    """virtio-net: the MAC QEMU reports (qom mac) is the decoded device state's mac, or
-    the first 6 bytes of its decoded config space (struct virtio_net_config); with 7.2, the decoded guest features (virtio/64bit_features guest_features, and the
-    low 32 bits in the legacy header) equal x-query-virtio-status guest-features, bit for
-    bit and by name, and lie inside its host-features; the decoded device status has
-    exactly the status bits QEMU lists; isr, queue_sel, the queues and the
-    started/disabled/broken subsections agree with it too."""
-    n = nic(t, "virtio-net")
-    items = decoded_items(section_obj(ddoc, "virtio-net"))
-    why = []
-    macs = [v[:12] for p, v in items if p and p[-1] in ("mac", "config") and isinstance(v, str)
-            and re.fullmatch(r"([0-9a-f]{2}){6,}", v)]
-    if mac_bytes(n["mac"]).hex() not in macs:
-        why.append("mac %s not among decoded %s" % (n["mac"], macs[:3]))
-    desc = "%s %s: virtio-net mac %s (qom mac) decoded" % (label(s), s["name"], n["mac"])
-    if s["qemu"] == "7.2":
-        st = next(v for v in t["devices"]["virtio"] if v["id"] == n["id"])["status"]
-        want = feature_mask(st["guest-features"])
-        feats = [("/".join(map(str, p)), num(v)) for p, v in items
-                 if p and re.search(r"guest.?features", str(p[-1])) and num(v) is not None]
-        wide = [(p, v) for p, v in feats if "64bit" in p or v > 0xffffffff]
-        if not feats or (want >> 32 and not wide) or any(
-                v != (want if (p, v) in wide else want & 0xffffffff) for p, v in feats):
-            why.append("guest features %s, QEMU %#x" % (
-                [(p, hex(v)) for p, v in feats][:4], want))
-        if want & ~feature_mask(st["host-features"]):
-            why.append("guest features outside host features")
-        named = [names_in(v) for p, v in items if names_in(v) is not None
-                 and any(re.search("guest", str(k)) for k in p)]
-        if feature_names(st["guest-features"]) not in named:
-            why.append("guest feature names %s, QEMU %s" % (named[:2],
-                                                            feature_names(st["guest-features"])))
-        status = sum(VIRTIO_STATUS_BITS[x] for x in qemu_names(st["status"]["statuses"]))
-        stats = [num(v) for p, v in items if p and p[-1] in ("status", "device-status")
-                 and num(v) is not None]
-        if status not in stats:
-            why.append("device status %s, QEMU %#x" % (stats[:4], status))
-        why += virtio_common(st, items)
-        desc += ("; guest features %#x = x-query-virtio-status %s, inside host features; "
-                 "status %#x, isr, queue-sel %d, %d queues, started %s, disabled %s" % (
-                     want, feature_names(st["guest-features"]), status, st["queue-sel"],
-                     st["num-vqs"], st["started"], st["disabled"]))
-    return not why, desc if not why else "%s (%s)" % (desc, "; ".join(why)[:600]), None
+    """Every virtio-net NIC: the decoded device part (virtio-net's own state, after
+    the queues) ends exactly where the first virtio subsection begins and equals
+    QEMU's query-rx-filter: main-mac (= qom mac), promiscuous, unicast/multicast
+    modes (nouni/alluni, nomulti/allmulti), multicast/unicast overflow, the MAC
+    table and the VLAN table (bit k of byte b = VLAN 8b+k, little-endian host), and
+    broadcast-allowed, which QEMU fills with n->nobcast (hw/net/virtio-net.c). With
+    7.2 also x-query-virtio-status: guest features bit for bit and by the names QEMU
+    prints (the bits QEMU has no name for, unknown-dev-features, by bit only), inside
+    host features, device status bits, isr, queue_sel, queues and the
+    started/disabled/broken subsections; the virtio config space holds the MAC once
+    the driver is DRIVER_OK."""
+    why, descs = [], []
+    for n in [n for n in t["devices"]["nics"] if n["driver"].startswith("virtio-net")]:
+        x, v = virtio_of(ddoc, n, t["devices"])
+        net = (v or {}).get("net") or {}
+        rx = next(r for r in t["devices"]["rx_filter"] if r["name"] == n["id"])
+        if not net.get("mac"):
+            why.append("%s: no decoded device part (%s)" % (n["id"], net.get("stop") or v))
+            continue
+        if net["offset"] + net["size"] != (v["subsections"] or [{"offset": None}])[0]["offset"]:
+            why.append("%s: device part %d bytes ends at %#x, first virtio subsection at %s" % (
+                n["id"], net["size"], net["offset"] + net["size"],
+                [hex(x["offset"]) for x in v["subsections"][:1]]))
+        vlans = bytes.fromhex(net["vlans"])
+        got = {"main-mac": net["mac"], "promiscuous": bool(net["promisc"]),
+               "unicast": "none" if net["nouni"] else "all" if net["alluni"] else "normal",
+               "multicast": "none" if net["nomulti"] else "all" if net["allmulti"]
+               else "normal",
+               "multicast-overflow": bool(net["multi-overflow"]),
+               "unicast-overflow": bool(net["uni-overflow"]),
+               "broadcast-allowed": bool(net["nobcast"]),
+               "unicast-table": sorted(m for m in net["mac-table"] if not int(m[:2], 16) & 1),
+               "multicast-table": sorted(m for m in net["mac-table"] if int(m[:2], 16) & 1),
+               "vlan-table": [8 * i + k for i, b in enumerate(vlans) for k in range(8)
+                              if b >> k & 1]}
+        want = {k: sorted(rx[k]) if isinstance(rx[k], list) else rx[k] for k in got}
+        for k in got:
+            if got[k] != want[k]:
+                why.append("%s %s: decoded %s, query-rx-filter %s" % (
+                    n["id"], k, str(got[k])[:60], str(want[k])[:60]))
+        if net["mac"] != n["mac"]:
+            why.append("%s mac %s, qom mac %s" % (n["id"], net["mac"], n["mac"]))
+        d = "%s mac %s, %d VLANs, promisc %d = query-rx-filter" % (
+            n["id"], net["mac"], len(got["vlan-table"]), net["promisc"])
+        if s["qemu"] == "7.2":
+            d += virtio_status(n, t, v, why)
+        descs.append(d)
+    desc = "%s %s: virtio-net device parts decoded: %s" % (label(s), s["name"], "; ".join(descs))
+    return not why and bool(descs), desc if not why else "%s (%s)" % (
+        desc, "; ".join(why)[:900]), None
+
+
+def virtio_status(n, t, v, why):
+    """The 7.2 checks of one virtio-net against x-query-virtio-status."""
+    st = next(x for x in t["devices"]["virtio"] if x["id"] == n["id"])["status"]
+    want = feature_mask(st["guest-features"])
+    if num(v.get("guest-features")) != want:
+        why.append("%s guest features %s, QEMU %#x" % (n["id"], v.get("guest-features"), want))
+    if v.get("guest-features-source") != "virtio/64bit_features" and want >> 32:
+        why.append("%s: 64-bit features without virtio/64bit_features" % n["id"])
+    unknown = st["guest-features"].get("unknown-dev-features", 0)
+    named = sorted(x for x in v.get("guest-feature-names", [])
+                   if not any(unknown >> b & 1 and x == name_of(v, b) for b in range(64)))
+    if named != feature_names(st["guest-features"]):
+        why.append("%s guest feature names %s, QEMU %s" % (
+            n["id"], named, feature_names(st["guest-features"])))
+    if want & ~feature_mask(st["host-features"]):
+        why.append("%s guest features outside host features" % n["id"])
+    status = sum(VIRTIO_STATUS_BITS[x] for x in qemu_names(st["status"]["statuses"]))
+    if v.get("status") != status:
+        why.append("%s device status %s, QEMU %#x" % (n["id"], v.get("status"), status))
+    items = list(walk_dec(v))
+    why += ["%s %s" % (n["id"], w) for w in virtio_common(st, items)]
+    if status & 4 and v.get("config", "")[:12] != mac_bytes(n["mac"]).hex():
+        why.append("%s config %s, mac %s" % (n["id"], v.get("config"), n["mac"]))
+    return ("; guest features %#x = x-query-virtio-status %s%s, inside host features; "
+            "status %#x, isr, queue-sel %d, %d queues, started %s, disabled %s" % (
+                want, feature_names(st["guest-features"]),
+                " + unknown %#x" % unknown if unknown else "", status, st["queue-sel"],
+                st["num-vqs"], st["started"], st["disabled"]))
+
+
+def name_of(v, bit):
+    """cprdump's name of one feature bit: the name at that bit's place in the
+    decoded list (the list is in bit order)."""
+    bits = [b for b in range(64) if num(v.get("guest-features")) >> b & 1]
+    names = v.get("guest-feature-names", [])
+    return names[bits.index(bit)] if bit in bits and len(names) == len(bits) else None
 
 
 def virtio_common(st, items):
@@ -545,70 +592,58 @@ def virtio_common(st, items):
     return why
 
 
-def find_config(fields):
-    """The PCI config space among a decoded section's fields: a config / config[n] hex
-    string of 256 (or, PCIe, 4096) bytes."""
-    for p, v in walk_dec(fields):
-        if p and isinstance(p[-1], str) and re.fullmatch(r"(pci-)?config(\[\d+\])?", p[-1]) \
-           and isinstance(v, str) and len(v) in (512, 8192):
-            return bytes.fromhex(v)
-    return None
-
-
-def bar_address(cfg, r):
-    """A BAR's base address as the config space holds it (type 0 header)."""
-    if r["bar"] == 6:
-        val = int.from_bytes(cfg[0x30:0x34], "little")
-        return val & ~0x7ff if val & 1 else -1
-    off = 0x10 + 4 * r["bar"]
-    val = int.from_bytes(cfg[off:off + 4], "little")
-    if r["type"] == "io":
-        return val & ~0x3
-    if r.get("mem_type_64"):
-        val |= int.from_bytes(cfg[off + 4:off + 8], "little") << 32
-    return val & ~0xf
+QEMU_BAR_TYPE = {"io": "io", "mem32": "memory", "mem64": "memory"}
 
 
 def check_pci(s, t, ddoc):
-    """Every device query-pci lists has a decoded section (idstr 0000:BB:SS.F/...) whose
-    config space holds what QEMU reports: vendor, device, class, subsystem ids, the
-    interrupt line, and each BAR's base address (an unmapped ROM BAR, address -1, has
-    its enable bit clear; a BAR QEMU shows unmapped has its decode bit clear in the
-    command register)."""
+    """Every device query-pci lists has a decoded section (idstr 0000:BB:SS.F/...)
+    whose decoded config space header ("decoded": {"pci"}) says what QEMU reports:
+    vendor, device, class, subsystem ids, the interrupt line, and for each BAR its
+    type (io / memory, 64-bit, prefetchable) and base address; a BAR QEMU maps is
+    decoding at that address, one it shows unmapped (-1) is not decoding (the
+    expansion ROM: SeaBIOS leaves it disabled after copying it)."""
     why, bars, devs = [], 0, 0
     for b in t["devices"]["pci"]:
         for d in b["devices"]:
             prefix = "0000:%02x:%02x.%d/" % (d["bus"], d["slot"], d["function"])
             x = next((x for x in sections(ddoc) if x["idstr"].startswith(prefix)), None)
-            cfg = find_config({k: v for k, v in (x or {}).items() if k != "field-layout"})
-            if cfg is None:
+            c = ((x or {}).get("decoded") or {}).get("pci")
+            if c is None:
                 why.append("%s: no decoded config space" % prefix)
                 continue
             devs += 1
-            ids = (int.from_bytes(cfg[0:2], "little"), int.from_bytes(cfg[2:4], "little"),
-                   int.from_bytes(cfg[0x0a:0x0c], "little"),
-                   int.from_bytes(cfg[0x2c:0x2e], "little"), int.from_bytes(cfg[0x2e:0x30], "little"))
+            ids = (c["vendor-id"], c["device-id"], c["class"] >> 8,
+                   c.get("subsystem-vendor-id"), c.get("subsystem-id"))
             want = (d["id"]["vendor"], d["id"]["device"], d["class_info"]["class"],
                     d["id"].get("subsystem-vendor", ids[3]), d["id"].get("subsystem", ids[4]))
             if ids != want:
-                why.append("%s ids %s, QEMU %s" % (prefix, [hex(i) for i in ids],
-                                                    [hex(i) for i in want]))
-            if "irq" in d and cfg[0x3c] != d["irq"]:
-                why.append("%s interrupt line %d, QEMU irq %d" % (prefix, cfg[0x3c], d["irq"]))
-            command = int.from_bytes(cfg[4:6], "little")
+                why.append("%s ids %s, QEMU %s" % (prefix, ids, want))
+            if "irq" in d and c["interrupt-line"] != d["irq"]:
+                why.append("%s interrupt line %d, QEMU irq %d" % (
+                    prefix, c["interrupt-line"], d["irq"]))
             for r in d["regions"]:
                 bars += 1
-                got = bar_address(cfg, r)
-                if r["address"] == -1 and r["bar"] != 6:
-                    ok = not command & (1 if r["type"] == "io" else 2)
+                got = next((g for g in c["bars"] if g["bar"] == r["bar"]), None)
+                if got is None:
+                    why.append("%s BAR%d: not decoded" % (prefix, r["bar"]))
+                    continue
+                if r["bar"] == 6:
+                    ok = got["type"] == "rom"
                 else:
-                    ok = got == r["address"]
+                    ok = (QEMU_BAR_TYPE.get(got["type"]) == r["type"] and
+                          (got["type"] == "mem64") == bool(r.get("mem_type_64")) and
+                          got["prefetch"] == bool(r.get("prefetch")))
+                if r["address"] == -1:
+                    ok = ok and not got["decoding"]
+                else:
+                    ok = ok and got["decoding"] and num(got["address"]) == r["address"]
                 if not ok:
-                    why.append("%s BAR%d (%s): config %#x, QEMU %#x" % (
-                        prefix, r["bar"], r["type"], got, r["address"]))
-    desc = ("%s %s: %d PCI devices' decoded config spaces carry query-pci's ids, interrupt "
-            "lines and all %d BAR addresses" % (label(s), s["name"], devs, bars))
-    return not why, desc if not why else "%s (%s)" % (desc, "; ".join(why)[:600]), None
+                    why.append("%s BAR%d: decoded %s, QEMU %s" % (
+                        prefix, r["bar"], json.dumps(got), json.dumps(r)))
+    desc = ("%s %s: %d PCI devices' decoded config space headers carry query-pci's ids, "
+            "interrupt lines and all %d BARs (type, address, mapped or not)" % (
+                label(s), s["name"], devs, bars))
+    return not why, desc if not why else "%s (%s)" % (desc, "; ".join(why)[:900]), None
 
 
 def check_run(s, out, t, cprdump, doc):
@@ -619,7 +654,7 @@ def check_run(s, out, t, cprdump, doc):
         results.append(check_qemu_report(s, t))
     if has_vmdesc:
         results.append(check_bodies(s, out, doc))
-    if not DECODER or not has_vmdesc:
+    if not has_vmdesc:
         return results
     ddoc, err = decode(cprdump, out, s.get("vmdesc_differs", []))
     results.append(check_decoded_all(s, out, doc, ddoc, err))

@@ -5,6 +5,8 @@ guest is stopped, just before the stream is saved: the oracle for the field deco
   rtc         QOM /machine rtc-time (the CMOS time, mc146818rtc's "date") and the -rtc base
   nics        QOM "mac" of each NIC given an id (e1000 nic0, virtio-net vnet0)
   pci         QMP query-pci (BARs as QEMU maps them)
+  rx_filter   QMP query-rx-filter of each virtio-net NIC given an id (its MAC,
+              receive modes, MAC and VLAN tables: virtio-net's own state)
   virtio      QMP x-query-virtio-status of each virtio device (QEMU 7.2 only: in 11.1.3
               the command aborts QEMU with a QAPI visitor assertion, HMP too)"""
 import calendar
@@ -144,6 +146,8 @@ def record(q, s):
                                      property="mac"))
                    for n in device_ids(s["args"], ("e1000", "virtio-net"))]
     dev["pci"] = q.cmd("query-pci")
+    dev["rx_filter"] = [q.cmd("query-rx-filter", name=n["id"])[0]
+                        for n in device_ids(s["args"], "virtio-net")]
     if s["qemu"] == "7.2":
         dev["virtio"] = [dict(n, status=q.cmd("x-query-virtio-status",
                                                path=virtio_path(n["id"])))

@@ -7,7 +7,8 @@ def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=N
        wrapper=None, defer=False, target="x86_64", page_size=4096, ps_source=None,
        vmdesc_differs=(), iterative=(), kinds=None, disk_mb=0, bitmaps=(),
        mr_addrs=None, devices=False, accel=None, until_driver_ok=None, load_error=None,
-       extract=False, settle=0.4, hold=0, params=None):
+       extract=False, settle=0.4, hold=0, params=None, virtio_drive=None,
+       hmp_registers=False):
     """unrecorded: RAM blocks QEMU carries no fd for (anonymous guest RAM);
     refused: QEMU is expected to refuse the migration with this message;
     wrapper: put scripts/cprdump-exec-wrapper in cpr-exec-command, with this
@@ -31,7 +32,10 @@ def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=N
     guest runs and the migration is held back, pmemsave once it completes, for
     the --extract-ram checks (guestmem.py), for settle seconds of migration;
     hold: seconds more at 1 MiB/s (without our writes) before full speed;
-    params: more migrate-set-parameters, on both QEMUs (e.g. multifd-compression)."""
+    params: more migrate-set-parameters, on both QEMUs (e.g. multifd-compression);
+    virtio_drive: a virtio PCI device id that, once the guest is stopped, a qtest
+    driver (virtiodrv.py) takes to DRIVER_OK accepting every feature it offers;
+    hmp_registers: record the stopped vCPUs' `info registers -a` (any target)."""
     return {"name": name, "kind": kind, "qemu": qemu, "machine": machine,
             "args": list(args), "run_seconds": run, "caps": list(caps),
             "unrecorded": list(unrecorded), "refused": refused,
@@ -42,4 +46,5 @@ def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=N
             "mr_addrs": dict(mr_addrs or {}), "devices": devices, "accel": accel,
             "until_driver_ok": until_driver_ok, "load_error": load_error,
             "extract": extract, "settle": settle, "hold": hold,
-            "params": dict(params or {})}
+            "params": dict(params or {}),
+            "virtio_drive": virtio_drive, "hmp_registers": hmp_registers}

@@ -11,6 +11,7 @@
 #include "arm_cpreg.h"
 #include "input/input.h"
 #include "stream.h"
+#include "pci_config.h"
 #include "virtio_features.h"
 #include "virtio_state.h"
 #include "vmstate.h"
@@ -161,6 +162,38 @@ static void test_real_streams(void)
     g_assert_cmpuint(tot.known, ==, 1);
 }
 
+/* Hand-made headers: a 64-bit prefetchable BAR takes two registers; a bridge
+ * (type 1) has two BARs and its ROM at 0x38; no device: vendor 0xffff. */
+static void test_pci_config(void)
+{
+    uint8_t cfg[256] = { 0xf4, 0x1a, 0x41, 0x10, 0x02, 0x00 };
+    PciConfig c;
+
+    cfg[0x20] = 0x0c;                       /* BAR4: mem64, prefetchable */
+    cfg[0x23] = 0xfe;
+    cfg[0x24] = 0x01;                       /* BAR5: upper half */
+    g_assert_true(pci_config_decode(cfg, sizeof(cfg), &c));
+    g_assert_cmpuint(c.nbars, ==, 6);       /* 0-3, 4 (64-bit), ROM */
+    g_assert_cmpuint(c.bars[4].index, ==, 4);
+    g_assert_cmpuint(c.bars[4].type, ==, PCI_BAR_MEM64);
+    g_assert_true(c.bars[4].prefetch);
+    g_assert_cmphex(c.bars[4].address, ==, 0x1fe000000ull);
+    g_assert_true(c.bars[4].decoding);
+    g_assert_false(c.bars[0].decoding);     /* address 0 */
+    g_assert_cmpstr(pci_bar_type_name(c.bars[4].type), ==, "mem64");
+    cfg[0x0e] = 0x81;                       /* bridge, multi-function */
+    cfg[0x38] = 0x01;
+    cfg[0x39] = 0xf8;                       /* ROM 0xf800, enabled */
+    g_assert_true(pci_config_decode(cfg, sizeof(cfg), &c));
+    g_assert_true(c.multifunction);
+    g_assert_cmpuint(c.nbars, ==, 3);
+    g_assert_cmphex(c.bars[2].address, ==, 0xf800);
+    g_assert_true(c.bars[2].decoding);
+    memset(cfg, 0xff, 2);
+    g_assert_false(pci_config_decode(cfg, sizeof(cfg), &c));
+    g_assert_false(pci_config_decode(cfg, 63, &c));
+}
+
 /* ---- known values ---- */
 
 typedef struct Dev {
@@ -217,6 +250,28 @@ static char *fixture(const char *rel)
     return g_build_filename(fixtures_dir(), rel, NULL);
 }
 
+/* e1000's saved config space header (formats/pci_config.c): Intel 82540EM,
+ * an Ethernet controller, BAR0 32-bit memory and BAR1 I/O, then the ROM. */
+static void test_e1000_pci(Dev *d)
+{
+    const VmField *f = at(d, "parent_obj.config[0]");
+    PciConfig c;
+
+    g_assert_true(pci_config_decode(vmstate_bytes(d->t, f), (size_t)f->size,
+                                    &c));
+    g_assert_cmphex(c.vendor_id, ==, 0x8086);
+    g_assert_cmphex(c.device_id, ==, 0x100e);
+    g_assert_cmphex(c.class_code, ==, 0x020000);
+    g_assert_cmpuint(c.header_type, ==, 0);
+    g_assert_cmpuint(c.nbars, ==, 7);
+    g_assert_cmpuint(c.bars[0].type, ==, PCI_BAR_MEM32);
+    g_assert_cmpuint(c.bars[1].type, ==, PCI_BAR_IO);
+    g_assert_cmphex(c.bars[1].address & 3, ==, 0);
+    g_assert_cmpuint(c.bars[6].type, ==, PCI_BAR_ROM);
+    g_assert_cmpuint(c.bars[6].index, ==, 6);
+    g_assert_cmpuint(c.interrupt_pin, ==, 1);
+}
+
 static void test_pc_devices(void)
 {
     g_autofree char *path = fixture("11.1/exec-pc-devices/main.bin");
@@ -248,6 +303,7 @@ static void test_pc_devices(void)
                      0x12005452);
     g_assert_cmpuint(u(&d, "e1000/full_mac_state.mac_reg[5377]"), ==,
                      0x80005734);
+    test_e1000_pci(&d);
     dev_close(&d);
 
     /* cpu 0 of 2: the path of a compressed array element */
@@ -301,6 +357,20 @@ static void test_virtio(void)
     g_assert_true(s.has_features64);
     g_assert_cmpmem(vmstate_bytes(d.t, f) + (s.device_offset - f->offset), 6,
                     "\x52\x54\x00\x12\x34\x56", 6);
+    /* virtio-net's own part: QEMU's default MAC (52:54:00:12:34:56), link up,
+     * promiscuous after reset, no filters, the 512-byte VLAN bitmap all set
+     * (no CTRL_VLAN), and it ends where virtio/64bit_features begins */
+    g_assert_true(s.net.present);
+    g_assert_null(s.net.stop);
+    g_assert_cmpmem(s.net.mac, 6, "\x52\x54\x00\x12\x34\x56", 6);
+    g_assert_cmpuint(s.net.status, ==, 1);
+    g_assert_cmpuint(s.net.promisc, ==, 1);
+    g_assert_cmpuint(s.net.mac_table_in_use, ==, 0);
+    g_assert_cmpuint(s.net.vlans_allowed, ==, 4096);
+    g_assert_cmpuint(s.net.vlans_offset - s.net.offset, ==, 6 + 4 + 4 + 2 + 2 + 4);
+    g_assert_false(s.net.multiqueue);
+    g_assert_cmpuint(s.net.size, ==, s.device_size);
+    g_assert_cmpuint(s.net.size, ==, 6 + 4 + 4 + 2 + 1 + 1 + 4 + 512 + 4 + 7);
     g_assert_cmpuint(s.subs->len, ==, 4);
     g_assert_cmpstr(g_array_index(s.subs, VirtioSub, 0).name, ==,
                     "virtio/64bit_features");
@@ -316,6 +386,17 @@ static void test_virtio(void)
     g_assert_cmpstr(virtio_feature_name(VIRTIO_ID_BLOCK, 32), ==,
                     "VIRTIO_F_VERSION_1");
     g_assert_null(virtio_feature_name(VIRTIO_ID_RNG, 3));
+    /* QEMU's names (x-query-virtio-status of QEMU 7.2), not the spec's */
+    g_assert_cmpstr(virtio_feature_name(VIRTIO_ID_NET, 28), ==,
+                    "VIRTIO_RING_F_INDIRECT_DESC");
+    g_assert_cmpstr(virtio_feature_name(VIRTIO_ID_NET, 29), ==,
+                    "VIRTIO_RING_F_EVENT_IDX");
+    g_assert_cmpstr(virtio_feature_name(VIRTIO_ID_NET, 30), ==,
+                    "VHOST_USER_F_PROTOCOL_FEATURES");
+    g_assert_cmpstr(virtio_feature_name(VIRTIO_ID_NET, 33), ==,
+                    "VIRTIO_F_IOMMU_PLATFORM");
+    g_assert_cmpstr(virtio_feature_name(VIRTIO_ID_NET, 57), ==,
+                    "VIRTIO_NET_F_HASH_REPORT");
     g_assert_cmpuint(virtio_id_from_pci(0x1041), ==, VIRTIO_ID_NET);
     g_assert_cmpuint(virtio_id_from_pci(0x1001), ==, VIRTIO_ID_BLOCK);
 }
@@ -643,6 +724,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vmstate/real-streams", test_real_streams);
     g_test_add_func("/vmstate/pc-devices", test_pc_devices);
     g_test_add_func("/vmstate/virtio", test_virtio);
+    g_test_add_func("/vmstate/pci-config", test_pci_config);
     g_test_add_func("/vmstate/arm-cpregs", test_arm_cpregs);
     g_test_add_func("/vmstate/types", test_types);
     g_test_add_func("/vmstate/runs-and-subsections",
