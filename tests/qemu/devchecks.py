@@ -646,6 +646,63 @@ def check_pci(s, t, ddoc):
     return not why, desc if not why else "%s (%s)" % (desc, "; ".join(why)[:900]), None
 
 
+MPIDR_AFF = 0xff00ffffff   # Aff3 (39:32), Aff2..Aff0 (23:0)
+
+
+def be_int(v):
+    """A decoded number, or a custom-type field's bytes (hex) read big-endian as
+    QEMU wrote them (arm's "cpsr": qemu_put_be32 of pstate_read())."""
+    if isinstance(v, str) and re.fullmatch(r"([0-9a-f]{2})+", v):
+        return int(v, 16)
+    return num(v)
+
+
+def check_arm_cpu(s, t, ddoc):
+    """aarch64: each vCPU's `info registers` (stopped) equals its decoded cpu
+    section: PC = env.pc, X0-X30 = env.xregs[0..30], SP = env.xregs[31] (the
+    current SP, as QEMU prints it), PSTATE = cpsr; and the cpreg list, by the
+    names cprdump gives its register ids, holds what QEMU's own CPU properties
+    say: CNTFRQ_EL0 = qom cntfrq (and MIDR_EL1 = qom midr, MPIDR_EL1's affinity
+    = qom mp-affinity if the list has them: QEMU does not migrate these
+    constant registers)."""
+    why, n, named = [], 0, []
+    props = {p["index"]: p for p in t.get("arm_cpu_props", [])}
+    cpus = devtruth.parse_arm_registers(t.get("info_registers", ""))
+    for cpu in cpus:
+        x = section_obj(ddoc, "cpu", cpu["index"])
+        f = (x or {}).get("fields") or {}
+        xregs = [num(v) for v in f.get("env.xregs") or []]
+        pairs = [("PC env.pc", cpu["pc"], num(f.get("env.pc"))),
+                 ("SP env.xregs[31]", cpu["sp"], xregs[31] if len(xregs) == 32 else None),
+                 ("PSTATE cpsr", cpu["pstate"], be_int(f.get("cpsr")))]
+        pairs += [("X%02d env.xregs[%d]" % (i, i), v, xregs[i] if len(xregs) > i else None)
+                  for i, v in enumerate(cpu["x"])]
+        regs = {r["name"]: num(r["value"]) for r in
+                ((x or {}).get("decoded") or {}).get("cpregs", []) if r.get("name")}
+        p = props.get(cpu["index"], {})
+        # MIDR_EL1 and MPIDR_EL1 are constant (not migrated); CNTFRQ_EL0 is
+        pairs += [("CNTFRQ_EL0 = qom cntfrq", p.get("cntfrq"), regs.get("CNTFRQ_EL0"))]
+        for name, prop, mask in (("MIDR_EL1", "midr", None),
+                                 ("MPIDR_EL1", "mp-affinity", MPIDR_AFF)):
+            if name in regs:
+                pairs.append(("%s = qom %s" % (name, prop), p.get(prop),
+                              regs[name] & mask if mask else regs[name]))
+        named.append(len(regs))
+        for what, qv, dv in pairs:
+            n += 1
+            if qv is None or qv != dv:
+                why.append("cpu#%d %s: QEMU %s, decoded %s" % (
+                    cpu["index"], what, None if qv is None else hex(qv),
+                    None if dv is None else hex(dv)))
+    desc = ("%s %s: %d values of %d aarch64 vCPUs' info registers and CPU properties equal "
+            "the decoded cpu sections (PC %s, X1 %s; %s named cpregs)" % (
+                label(s), s["name"], n, len(cpus),
+                ", ".join("%#x" % c["pc"] for c in cpus),
+                ", ".join("%#x" % c["x"][1] for c in cpus), "/".join(map(str, named))))
+    ok = bool(cpus) and not why
+    return ok, desc if ok else "%s (%s)" % (desc, "; ".join(why[:8])[:700]), None
+
+
 def check_run(s, out, t, cprdump, doc):
     """The device-state checks of one run (doc: `cprdump --json main.bin`)."""
     results = []
@@ -661,4 +718,6 @@ def check_run(s, out, t, cprdump, doc):
     if s["devices"] and t.get("devices"):
         for check in (check_cpus, check_e1000, check_rtc, check_virtio, check_pci):
             results.append(check(s, t, ddoc))
+    if s.get("hmp_registers") and s["target"] == "aarch64":
+        results.append(check_arm_cpu(s, t, ddoc))
     return results

@@ -153,3 +153,32 @@ def record(q, s):
                                                path=virtio_path(n["id"])))
                          for n in device_ids(s["args"], "virtio-")]
     return dev
+
+
+ARM_CPU_PROPS = ("midr", "mp-affinity", "cntfrq")
+
+
+def arm_cpu_props(q):
+    """The QOM properties of each Arm vCPU that the ID and timer registers are
+    made from (target/arm/cpu.c): midr = MIDR_EL1, mp-affinity = MPIDR_EL1's
+    affinity fields, cntfrq = CNTFRQ_EL0 (Hz)."""
+    return [dict({p: q.cmd("qom-get", path=c["qom-path"], property=p) for p in ARM_CPU_PROPS},
+                 index=c["cpu-index"]) for c in q.cmd("query-cpus-fast")]
+
+
+def parse_arm_registers(text):
+    """`info registers -a` of aarch64 vCPUs -> [{"index", "pc", "x": [31], "sp",
+    "pstate"}] (target/arm/cpu.c aarch64_cpu_dump_state)."""
+    blocks = re.split(r"^CPU#(\d+)\s*$", text, flags=re.M)
+    cpus = []
+    for i in range(1, len(blocks), 2):
+        regs = {}
+        for line in blocks[i + 1].splitlines():
+            if re.match(r"^\s*((Q|Z|P)\d\d|FFR)=", line):   # vector registers
+                continue
+            for name, val in REG_RE.findall(line):
+                regs.setdefault(name, int(val, 16))
+        cpus.append({"index": int(blocks[i]), "pc": regs["PC"], "sp": regs["SP"],
+                     "pstate": regs["PSTATE"],
+                     "x": [regs["X%02d" % n] for n in range(31)]})
+    return cpus

@@ -8,7 +8,7 @@ def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=N
        vmdesc_differs=(), iterative=(), kinds=None, disk_mb=0, bitmaps=(),
        mr_addrs=None, devices=False, accel=None, until_driver_ok=None, load_error=None,
        extract=False, settle=0.4, hold=0, params=None, virtio_drive=None,
-       hmp_registers=False):
+       hmp_registers=False, files=None):
     """unrecorded: RAM blocks QEMU carries no fd for (anonymous guest RAM);
     refused: QEMU is expected to refuse the migration with this message;
     wrapper: put scripts/cprdump-exec-wrapper in cpr-exec-command, with this
@@ -35,7 +35,8 @@ def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=N
     params: more migrate-set-parameters, on both QEMUs (e.g. multifd-compression);
     virtio_drive: a virtio PCI device id that, once the guest is stopped, a qtest
     driver (virtiodrv.py) takes to DRIVER_OK accepting every feature it offers;
-    hmp_registers: record the stopped vCPUs' `info registers -a` (any target)."""
+    hmp_registers: record the stopped vCPUs' `info registers -a` (any target);
+    files: {name: bytes} written to $OUT before QEMU starts (the args name them)."""
     return {"name": name, "kind": kind, "qemu": qemu, "machine": machine,
             "args": list(args), "run_seconds": run, "caps": list(caps),
             "unrecorded": list(unrecorded), "refused": refused,
@@ -47,4 +48,5 @@ def sc(name, kind, qemu, machine, args, run=0, caps=(), unrecorded=(), refused=N
             "until_driver_ok": until_driver_ok, "load_error": load_error,
             "extract": extract, "settle": settle, "hold": hold,
             "params": dict(params or {}),
-            "virtio_drive": virtio_drive, "hmp_registers": hmp_registers}
+            "virtio_drive": virtio_drive, "hmp_registers": hmp_registers,
+            "files": dict(files or {})}

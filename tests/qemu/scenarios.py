@@ -51,6 +51,18 @@ DEVICES = ["-smp", "2", "-device", "VGA",
            "-netdev", "user,id=n1", "-device", "e1000,netdev=n1"]
 
 
+def a64_movz(rd, imm16, shift=0):
+    """MOVZ Xd, #imm16, LSL #shift (A64: sf=1 opc=10 100101 hw imm16 Rd)."""
+    return 0xd2800000 | (shift // 16) << 21 | imm16 << 5 | rd
+
+
+AARCH64_PROG = b"".join(x.to_bytes(4, "little") for x in [
+    a64_movz(1, 0x1234), a64_movz(2, 0xbeef, 16), a64_movz(3, 0xcafe, 32),
+    a64_movz(29, 0x7777), a64_movz(30, 0x4321),
+    0x910403ff,      # add sp, sp, #0x100
+    0x14000000])     # b .
+
+
 Q35_BLOCKS = ["pc.ram", "pc.bios", "pc.rom", "/rom@etc/acpi/tables",
               "/rom@etc/table-loader", "/rom@etc/acpi/rsdp"]
 
@@ -165,6 +177,16 @@ SCENARIOS = [
        vmdesc_differs=["s390_css"], iterative=["s390-storage_attributes"]),
     sc("stream72-riscv64-virt", "normal", "7.2", "virt", ["-m", "128"],
        target="riscv64", ps_source="vmdesc"),
+    # aarch64 registers against QEMU's own `info registers`: a 7-instruction
+    # program (movz x1/x2/x3/x29/x30, add sp, b .) loaded 2 MiB into RAM (the
+    # dtb takes its first MiB) by
+    # the generic loader, which also points the vCPU's PC there; it runs, then
+    # spins on its last instruction
+    sc("devices-aarch64-virt", "normal", "11.1", "virt",
+       ["-cpu", "cortex-a57", "-m", "128",
+        "-device", "loader,file=$OUT/prog.bin,addr=0x40200000,cpu-num=0"],
+       target="aarch64", ps_source="configuration", run=1, hmp_registers=True,
+       files={"prog.bin": AARCH64_PROG}),
     sc("stream-aarch64-virt", "normal", "11.1", "virt",
        ["-cpu", "cortex-a57", "-m", "128"], target="aarch64", ps_source="configuration"),
     sc("stream-aarch64-virt-xignore", "normal", "11.1", "virt,memory-backend=ram0",
@@ -315,6 +337,9 @@ def start_old(s, out, procs, truth):
         with open(os.path.join(out, "disk.raw"), "wb") as f:
             f.write(b"cprdump disk\n")
             f.truncate(s["disk_mb"] << 20)
+    for name, data in s.get("files", {}).items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
     p = procs.start(argv, os.path.join(out, "stderr.log"), qemu_env(out))
     q = QMP(os.path.join(out, "qmp-old.sock"), STEP_TIMEOUT, p)
     truth["producer"] = producer(q)
@@ -339,6 +364,10 @@ def start_old(s, out, procs, truth):
         truth["virtio_drive"] = virtiodrv.negotiate_all(q, out, s["virtio_drive"])
     if s["devices"]:
         truth["devices"] = devtruth.record(q, s)
+    if s.get("hmp_registers"):
+        truth["info_registers"] = q.hmp("info registers -a")
+        if s["target"] == "aarch64":
+            truth["arm_cpu_props"] = devtruth.arm_cpu_props(q)
     return p, q
 
 
