@@ -709,7 +709,7 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["devices"]:
         os.makedirs(DIR, exist_ok=True)
         bench_devices()
-    if sys.argv[1:] == ["diff"]:   # scripts/bench.py diff: section [6] only
+    elif sys.argv[1:] == ["diff"]:   # scripts/bench.py diff: section [6] only
         os.makedirs(DIR, exist_ok=True)
         log("cprdump bench (diff only): %s" % machine())
         bench_diff(generate("data-8g.bin", 8 * GIB, 1))

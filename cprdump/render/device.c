@@ -6,10 +6,10 @@
 #include "render/device.h"
 
 #include <glib.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "render/device_json.h"
 #include "render/device_named.h"
 #include "render/escape.h"
 #include "render/hexdump.h"
@@ -90,6 +90,7 @@ DeviceSet *device_set_new(const StreamModel *m, const DeviceView *v,
     ds->label = label;
     ds->selected = g_new0(bool, n);
     ds->trees = g_new0(VmTree *, n);
+    ds->held = g_new0(DevHeld *, n);
     ds->why = g_new0(const char *, n);
     for (guint i = 0; i < n; i++) {
         const StreamSection *s = &g_array_index(m->sections, StreamSection, i);
@@ -118,233 +119,37 @@ void device_set_free(DeviceSet *ds)
         return;
     }
     for (guint i = 0; i < ds->m->sections->len; i++) {
-        vmstate_free(ds->trees[i]);
+        if (ds->held[i]) {
+            dev_held_unref(ds->held[i]);   /* the printed document has it */
+        } else {
+            vmstate_free(ds->trees[i]);
+        }
     }
+    g_free(ds->held);
     g_free(ds->trees);
     g_free(ds->why);
     g_free(ds->selected);
     g_free(ds);
 }
 
-/* ---- "fields": values in wire order ---- */
+/* ---- "fields" and "field-layout": written at print time (device_json.c) */
 
-/* Signed values beyond +-2^53 are "0x..." strings of their bits. */
-static json_object *json_s64(int64_t v, unsigned width)
+static DevHeld *held(const DeviceSet *ds, guint i)
 {
-    if (v > -(1ll << 53) && v < (1ll << 53)) {
-        return json_object_new_int64(v);
+    if (!ds->held[i]) {
+        ds->held[i] = dev_held_new(ds->trees[i]);
     }
-    char buf[24];
-    uint64_t bits = width >= 8 ? (uint64_t)v
-                               : (uint64_t)v & ((1ull << (width * 8)) - 1);
-    g_snprintf(buf, sizeof(buf), "0x%0*" G_GINT64_MODIFIER "x", width * 2,
-               bits);
-    return json_object_new_string(buf);
-}
-
-static json_object *bytes_json(const VmTree *t, const VmField *f)
-{
-    g_autofree char *hex = hex_string(vmstate_bytes(t, f), (size_t)f->size);
-
-    return json_object_new_string(hex);
-}
-
-static json_object *value_json(const VmTree *t, const VmField *f);
-
-/* A name seen again, not next to its first run (so not one array): "#2",
- * "#3", ... counted per name, so n repeats cost O(n). */
-static char *repeat_key(GHashTable **seen, const char *name)
-{
-    gpointer n;
-
-    if (!*seen) {
-        *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    }
-    n = g_hash_table_lookup(*seen, name);
-    n = GUINT_TO_POINTER(n ? GPOINTER_TO_UINT(n) + 1 : 2);
-    g_hash_table_replace(*seen, g_strdup(name), n);
-    return g_strdup_printf("%s#%u", name, GPOINTER_TO_UINT(n));
-}
-
-static json_object *object_json(const VmTree *t, const VmField *f)
-{
-    json_object *o = json_object_new_object();
-    GHashTable *seen = NULL;
-
-    for (const VmField *k = vmstate_first(t, f); k; k = vmstate_next(t, k)) {
-        json_object *v = value_json(t, k);
-        /* names come from the vmdesc: keep the document valid UTF-8 */
-        g_autofree char *name = g_utf8_validate(k->name, -1, NULL)
-                                ? NULL : g_utf8_make_valid(k->name, -1);
-        const char *kn = name ? name : k->name;
-        if (json_object_object_get_ex(o, kn, NULL)) {
-            g_autofree char *key = NULL;
-            do {
-                g_free(key);
-                key = repeat_key(&seen, kn);
-            } while (json_object_object_get_ex(o, key, NULL));
-            json_object_object_add(o, key, v);
-        } else {
-            json_object_object_add(o, kn, v);
-        }
-    }
-    if (seen) {
-        g_hash_table_unref(seen);
-    }
-    return o;
-}
-
-static json_object *float_json(const VmField *f)
-{
-    double d = vmstate_float(f);
-
-    if (isfinite(d)) {
-        return json_object_new_double(d);
-    }
-    return json_object_new_string(isnan(d) ? "nan" : d > 0 ? "inf" : "-inf");
-}
-
-static json_object *value_json(const VmTree *t, const VmField *f)
-{
-    switch (f->kind) {
-    case VM_SECTION:
-    case VM_STRUCT:
-    case VM_SUBSECTION: {
-        return object_json(t, f);
-    }
-    case VM_ARRAY: {
-        json_object *a = json_object_new_array_ext((int)f->count);
-        for (const VmField *k = vmstate_first(t, f); k;
-             k = vmstate_next(t, k)) {
-            json_object_array_add(a, value_json(t, k));
-        }
-        return a;
-    }
-    case VM_INT:
-    case VM_TIMER:
-        return json_s64(vmstate_int(f), f->width);
-    case VM_UINT:
-        return json_u64(f->value);
-    case VM_BOOL:
-        return json_object_new_boolean(f->value != 0);
-    case VM_FLOAT:
-        return float_json(f);
-    case VM_POINTER:
-        return f->value == 0x30 ? NULL : f->value == 0x31
-               ? json_object_new_boolean(1) : json_object_new_int64(
-                   (int64_t)f->value);
-    case VM_STRING: {
-        g_autofree char *s = g_strndup((const char *)vmstate_bytes(t, f) + 1,
-                                       (size_t)f->size - 1);
-        return json_text(s);
-    }
-    default:
-        return bytes_json(t, f);
-    }
+    return ds->held[i];
 }
 
 json_object *device_fields_json(const DeviceSet *ds, guint i)
 {
-    const VmTree *t = ds->trees[i];
-
-    return t ? value_json(t, vmstate_root(t)) : NULL;
-}
-
-/* ---- "field-layout": offset and size of every field ---- */
-
-static json_object *flags_json(uint16_t flags)
-{
-    static const struct { uint16_t bit; const char *name; } names[] = {
-        { VMF_UNKNOWN_TYPE, "unknown-type" },
-        { VMF_MISMATCH, "mismatch" },
-        { VMF_UNDESCRIBED, "undescribed" },
-        { VMF_OPAQUE, "opaque" },
-        { VMF_ODD_SIZE, "odd-size" },
-    };
-    json_object *a = json_object_new_array();
-
-    for (size_t k = 0; k < G_N_ELEMENTS(names); k++) {
-        if (flags & names[k].bit) {
-            json_object_array_add(a, json_object_new_string(names[k].name));
-        }
-    }
-    return a;
-}
-
-/* Elements of f all leaves of one size: listed once on the array entry. */
-static uint64_t uniform_leaves(const VmTree *t, const VmField *f)
-{
-    const VmField *k = vmstate_first(t, f);
-    uint64_t size = k ? k->size : 0;
-
-    if (f->kind != VM_ARRAY || !k) {
-        return 0;
-    }
-    for (; k; k = vmstate_next(t, k)) {
-        if (k->first != VM_NONE || k->size != size || k->flags) {
-            return 0;
-        }
-    }
-    return size ? size : 0;
-}
-
-static void layout_walk(const VmTree *t, const VmField *f, GString *path,
-                        json_object *out)
-{
-    int64_t idx = 0;
-
-    for (const VmField *k = vmstate_first(t, f); k; k = vmstate_next(t, k)) {
-        size_t keep = path->len;
-        json_object *e = json_object_new_object();
-        uint64_t esize;
-
-        if (f->kind == VM_ARRAY) {
-            g_string_append_printf(path, "[%" G_GINT64_FORMAT "]", idx++);
-        } else {
-            g_string_append_printf(path, "%s%s", path->len ? "." : "",
-                                   k->name);
-        }
-        json_object_object_add(e, "path", json_text(path->str));
-        json_object_object_add(e, "type", json_text(k->type));
-        json_object_object_add(e, "offset", json_u64(k->offset));
-        json_object_object_add(e, "size", json_u64(k->size));
-        if (k->kind == VM_ARRAY) {
-            json_object_object_add(e, "count",
-                                   json_object_new_int64(k->count));
-        }
-        if (k->kind == VM_SUBSECTION) {
-            json_object_object_add(e, "version",
-                                   json_object_new_int64(k->version));
-        }
-        if (k->flags) {
-            json_object_object_add(e, "flags", flags_json(k->flags));
-        }
-        esize = uniform_leaves(t, k);
-        if (esize) {
-            json_object_object_add(e, "element-size", json_u64(esize));
-        }
-        json_object_array_add(out, e);
-        if (!esize) {
-            layout_walk(t, k, path, out);
-        }
-        g_string_truncate(path, keep);
-    }
+    return ds->trees[i] ? dev_json_fields(held(ds, i)) : NULL;
 }
 
 json_object *device_layout_json(const DeviceSet *ds, guint i)
 {
-    const VmTree *t = ds->trees[i];
-    json_object *a;
-    GString *path;
-
-    if (!t) {
-        return NULL;
-    }
-    a = json_object_new_array();
-    path = g_string_new(NULL);
-    layout_walk(t, vmstate_root(t), path, a);
-    g_string_free(path, TRUE);
-    return a;
+    return ds->trees[i] ? dev_json_layout(held(ds, i)) : NULL;
 }
 
 json_object *device_mismatches_json(const DeviceSet *ds, guint i)

@@ -32,6 +32,8 @@ typedef struct DeviceSet {
     const char *label;      /* input label, for warnings */
     bool *selected;         /* per section */
     VmTree **trees;         /* per section: NULL when it has no fields */
+    struct DevHeld **held;  /* per section: the tree kept for printing the
+                               JSON document (device_json.h), or NULL */
     const char **why;       /* per section: why it has no fields */
 } DeviceSet;
 

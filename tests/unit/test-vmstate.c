@@ -10,6 +10,7 @@
 
 #include "arm_cpreg.h"
 #include "input/input.h"
+#include "render/device_json.h"
 #include "stream.h"
 #include "pci_config.h"
 #include "virtio_features.h"
@@ -192,6 +193,78 @@ static void test_pci_config(void)
     memset(cfg, 0xff, 2);
     g_assert_false(pci_config_decode(cfg, sizeof(cfg), &c));
     g_assert_false(pci_config_decode(cfg, 63, &c));
+}
+
+/* ---- the JSON writer (cprdump/render/device_json.c) ---- */
+
+/* "fields" and "field-layout" of t, written by device_json.c, are exactly
+ * what json-c itself prints for the same values, in every output form. */
+static void check_writer(VmTree *t)
+{
+    static const int forms[] = {
+        JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+            JSON_C_TO_STRING_NOSLASHESCAPE,
+        JSON_C_TO_STRING_PLAIN, JSON_C_TO_STRING_SPACED,
+        JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_PRETTY_TAB,
+    };
+    DevHeld *h = dev_held_new(t);
+    json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "fields", dev_json_fields(h));
+    json_object_object_add(o, "field-layout", dev_json_layout(h));
+    dev_held_unref(h);
+    for (size_t k = 0; k < G_N_ELEMENTS(forms); k++) {
+        g_autofree char *ours = g_strdup(json_object_to_json_string_ext(
+                                             o, forms[k]));
+        json_object *back = json_tokener_parse(ours);
+        g_assert_nonnull(back);
+        g_assert_cmpstr(json_object_to_json_string_ext(back, forms[k]), ==,
+                        ours);
+        json_object_put(back);
+    }
+    json_object_put(o);
+}
+
+static void test_json_writer(void)
+{
+    g_autoptr(GPtrArray) paths = stream_paths();
+    guint sections = 0;
+    /* names a writer must escape, a repeated name, a float, a string */
+    const char *desc_text =
+        "{\"name\":\"d\",\"instance_id\":0,\"vmsd_name\":\"d\",\"version\":1,"
+        "\"fields\":[{\"name\":\"a/b\",\"type\":\"uint8\",\"size\":1},"
+        "{\"name\":\"q\\\"\\n\\u0001\",\"type\":\"int32\",\"size\":4},"
+        "{\"name\":\"x\",\"type\":\"uint8\",\"size\":1},"
+        "{\"name\":\"y\",\"type\":\"float64\",\"size\":8},"
+        "{\"name\":\"x\",\"type\":\"uint16\",\"size\":2},"
+        "{\"name\":\"c\",\"type\":\"capability\",\"size\":4},"
+        "{\"name\":\"e\",\"type\":\"struct\",\"size\":0,"
+        "\"struct\":{\"vmsd_name\":\"e\",\"version\":1,\"fields\":[]}}]}";
+    const uint8_t body[] = { 7, 0xff, 0xff, 0xff, 0xfe, 1, 0x3f, 0xf8, 0, 0,
+                             0, 0, 0, 0, 0, 2, 3, 'a', '/', 'b' };
+    json_object *desc = json_tokener_parse(desc_text);
+
+    g_assert_nonnull(desc);
+    check_writer(vmstate_decode(desc, body, sizeof(body), 0x100));
+    json_object_put(desc);
+    for (guint i = 0; i < paths->len; i++) {
+        StreamModel *m = load_stream(g_ptr_array_index(paths, i));
+        for (guint k = 0; k < m->sections->len; k++) {
+            const StreamSection *s = &g_array_index(m->sections, StreamSection,
+                                                    k);
+            json_object *d = stream_section_desc(m, s);
+            size_t len;
+            const uint8_t *b = stream_section_body(m, s, &len);
+            if (s->type == QEMU_VM_SECTION_FULL && d && b) {
+                check_writer(vmstate_decode(d, b, len, s->body_offset));
+                sections++;
+            }
+        }
+        stream_free(m);
+    }
+    g_test_message("%u sections of %u streams written as json-c writes them",
+                   sections, paths->len);
+    g_assert_cmpuint(sections, >, 500);
 }
 
 /* ---- known values ---- */
@@ -725,6 +798,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vmstate/pc-devices", test_pc_devices);
     g_test_add_func("/vmstate/virtio", test_virtio);
     g_test_add_func("/vmstate/pci-config", test_pci_config);
+    g_test_add_func("/vmstate/json-writer", test_json_writer);
     g_test_add_func("/vmstate/arm-cpregs", test_arm_cpregs);
     g_test_add_func("/vmstate/types", test_types);
     g_test_add_func("/vmstate/runs-and-subsections",
