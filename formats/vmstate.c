@@ -224,13 +224,13 @@ static void decode_number(Ctx *c, uint32_t i, const TypeInfo *ti, size_t pos,
 static bool decode_struct(Ctx *c, json_object *f, uint32_t i, size_t pos,
                           uint64_t size, unsigned depth);
 
-/* One element of entry f at pos, size bytes (known to fit). */
-static bool decode_element(Ctx *c, json_object *f, const TypeInfo *ti,
+/* One element of entry f (its name and type) at pos, size bytes (known to
+ * fit). */
+static bool decode_element(Ctx *c, json_object *f, const char *name,
+                           const char *type, const TypeInfo *ti,
                            uint32_t into, size_t pos, uint64_t size,
                            unsigned depth)
 {
-    const char *name = json_get_str(f, "name");
-    const char *type = json_get_str(f, "type");
     uint8_t kind = ti->kind >= K_IRQ_STATE ? VM_ARRAY : ti->kind;
     uint32_t i = add_node(c, into, name, type, kind, pos, size);
 
@@ -376,7 +376,8 @@ static bool decode_entry(Ctx *c, json_object *f, uint32_t into, size_t *pos,
         return false;
     }
     for (int64_t e = 0; e < count; e++) {
-        if (!decode_element(c, f, ti, into, *pos, (uint64_t)size, depth)) {
+        if (!decode_element(c, f, name, type, ti, into, *pos, (uint64_t)size,
+                            depth)) {
             *pos += (size_t)size;
             return false;
         }

@@ -57,16 +57,73 @@ static void held_delete(json_object *jso, void *userdata)
 
 /* ---- a writer in json-c's format (json_object.c of json-c 0.16) ---- */
 
+#define JW_BUF (1u << 16)
+
 typedef struct Jw {
     struct printbuf *pb;
     int flags;
+    size_t n;               /* bytes in buf */
+    char buf[JW_BUF];       /* written to pb (or the sink) when full */
 } Jw;
 
-#define PUT(w, lit) printbuf_strappend((w)->pb, lit)
+/* While out_finish() prints the document, its stream: what json-c has
+ * printed so far is written out first, then these members go straight to
+ * it, so the document is never held whole. */
+static FILE *sink;
+
+void dev_json_sink(FILE *fp)
+{
+    sink = fp;
+}
+
+static void flush(Jw *w)
+{
+    if (sink) {
+        if (w->pb->bpos) {
+            fwrite(w->pb->buf, 1, (size_t)w->pb->bpos, sink);
+            printbuf_reset(w->pb);
+        }
+        fwrite(w->buf, 1, w->n, sink);
+    } else {
+        printbuf_memappend(w->pb, w->buf, (int)w->n);
+    }
+    w->n = 0;
+}
 
 static void put(Jw *w, const char *s, size_t n)
 {
-    printbuf_memappend_fast(w->pb, s, (int)n);
+    if (n > JW_BUF - w->n) {
+        flush(w);
+        if (n > JW_BUF) {
+            w->n = 0;
+            if (sink) {
+                fwrite(s, 1, n, sink);
+            } else {
+                printbuf_memappend(w->pb, s, (int)n);
+            }
+            return;
+        }
+    }
+    memcpy(w->buf + w->n, s, n);
+    w->n += n;
+}
+
+#define PUT(w, lit) put((w), "" lit, sizeof(lit) - 1)
+
+static Jw *jw_new(struct printbuf *pb, int flags)
+{
+    Jw *w = g_new(Jw, 1);
+
+    w->pb = pb;
+    w->flags = flags;
+    w->n = 0;
+    return w;
+}
+
+static void jw_done(Jw *w)
+{
+    flush(w);
+    g_free(w);
 }
 
 static bool pretty(const Jw *w)
@@ -76,12 +133,21 @@ static bool pretty(const Jw *w)
 
 static void indent(Jw *w, int level)
 {
-    if (pretty(w)) {
-        if (w->flags & JSON_C_TO_STRING_PRETTY_TAB) {
-            printbuf_memset(w->pb, -1, '\t', level);
-        } else {
-            printbuf_memset(w->pb, -1, ' ', level * 2);
-        }
+    static const char spaces[] = "                                "
+                                 "                                ";
+    static const char tabs[] = "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
+    size_t n;
+    bool tab;
+
+    if (!pretty(w) || level <= 0) {
+        return;
+    }
+    tab = w->flags & JSON_C_TO_STRING_PRETTY_TAB;
+    n = tab ? (size_t)level : (size_t)level * 2;
+    while (n) {
+        size_t k = MIN(n, tab ? sizeof(tabs) - 1 : sizeof(spaces) - 1);
+        put(w, tab ? tabs : spaces, k);
+        n -= k;
     }
 }
 
@@ -170,17 +236,46 @@ static void escaped(Jw *w, const char *s, size_t n)
     put(w, s + start, n - start);
 }
 
+/* Bytes json_escape_str changes: control bytes, '"', '\\' and '/' (the
+ * last only without NOSLASHESCAPE); bytes from 0x80 need a UTF-8 check. */
+static bool plain_ascii(const char *s, size_t *len, bool slash)
+{
+    size_t i = 0;
+
+    for (; s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\' ||
+            (c == '/' && slash)) {
+            for (; s[i]; i++) {
+            }
+            *len = i;
+            return false;
+        }
+    }
+    *len = i;
+    return true;
+}
+
 static void str(Jw *w, const char *s)
 {
+    size_t n;
+
     PUT(w, "\"");
-    escaped(w, s, strlen(s));
+    if (plain_ascii(s, &n, !(w->flags & JSON_C_TO_STRING_NOSLASHESCAPE))) {
+        put(w, s, n);
+    } else {
+        escaped(w, s, n);
+    }
     PUT(w, "\"");
 }
 
 /* A string as json_text() makes it: valid UTF-8. */
 static void text(Jw *w, const char *s)
 {
-    if (g_utf8_validate(s, -1, NULL)) {
+    size_t n;
+
+    if (plain_ascii(s, &n, !(w->flags & JSON_C_TO_STRING_NOSLASHESCAPE)) ||
+        g_utf8_validate(s, (gssize)n, NULL)) {
         str(w, s);
         return;
     }
@@ -190,12 +285,11 @@ static void text(Jw *w, const char *s)
 
 static void key(Jw *w, const char *k)
 {
-    PUT(w, "\"");
-    escaped(w, k, strlen(k));
+    str(w, k);
     if (w->flags & JSON_C_TO_STRING_SPACED) {
-        PUT(w, "\": ");
+        PUT(w, ": ");
     } else {
-        PUT(w, "\":");
+        PUT(w, ":");
     }
 }
 
@@ -362,7 +456,8 @@ static void object(Jw *w, const VmTree *t, const VmField *f, int level)
     for (const VmField *k = vmstate_first(t, f); k; k = vmstate_next(t, k)) {
         /* names come from the vmdesc: keep the document valid UTF-8 */
         const char *name = k->name;
-        if (!g_utf8_validate(name, -1, NULL)) {
+        size_t n;
+        if (!plain_ascii(name, &n, false) && !g_utf8_validate(name, -1, NULL)) {
             name = g_utf8_make_valid(name, -1);
             g_ptr_array_add(ks.owned, (char *)name);
         }
@@ -452,9 +547,10 @@ static int fields_to_string(json_object *jso, struct printbuf *pb, int level,
                             int flags)
 {
     DevHeld *h = json_object_get_userdata(jso);
-    Jw w = { pb, flags };
+    Jw *w = jw_new(pb, flags);
 
-    value(&w, h->t, vmstate_root(h->t), level);
+    value(w, h->t, vmstate_root(h->t), level);
+    jw_done(w);
     return 0;
 }
 
@@ -575,13 +671,14 @@ static int layout_to_string(json_object *jso, struct printbuf *pb, int level,
                             int flags)
 {
     DevHeld *h = json_object_get_userdata(jso);
-    Jw w = { pb, flags };
+    Jw *w = jw_new(pb, flags);
     GString *path = g_string_new(NULL);
     bool had = false;
 
-    open_with(&w, '[');
-    layout_walk(&w, h->t, vmstate_root(h->t), path, level, &had);
-    close_with(&w, level, had, ']');
+    open_with(w, '[');
+    layout_walk(w, h->t, vmstate_root(h->t), path, level, &had);
+    close_with(w, level, had, ']');
+    jw_done(w);
     g_string_free(path, TRUE);
     return 0;
 }

@@ -5,6 +5,7 @@
 #define CPRDUMP_RENDER_DEVICE_JSON_H
 
 #include <json-c/json.h>
+#include <stdio.h>
 
 #include "vmstate.h"
 
@@ -19,5 +20,9 @@ void dev_held_unref(DevHeld *h);
  * holds a reference to h). */
 json_object *dev_json_fields(DevHeld *h);
 json_object *dev_json_layout(DevHeld *h);
+
+/* out_finish(): while the document is printed to fp, these members go to
+ * fp directly (after what json-c has printed before them); NULL after. */
+void dev_json_sink(FILE *fp);
 
 #endif

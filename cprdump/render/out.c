@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <stdarg.h>
 
+#include "render/device_json.h"
 #include "render/escape.h"
 
 #define LABEL_WIDTH 12
@@ -36,10 +37,13 @@ Out *out_new(OutMode mode, FILE *fp)
 void out_finish(Out *o)
 {
     if (o->mode == OUT_JSON) {
+        /* --device members are written to o->fp as they are printed */
+        dev_json_sink(o->fp);
         fputs(json_object_to_json_string_ext(o->root, JSON_C_TO_STRING_PRETTY |
                                              JSON_C_TO_STRING_SPACED |
                                              JSON_C_TO_STRING_NOSLASHESCAPE),
               o->fp);
+        dev_json_sink(NULL);
         fputc('\n', o->fp);
         json_object_put(o->root);
     }
