@@ -73,7 +73,10 @@
 #include "input/procsnap.h"
 #include "live/qmp.h"
 #include "render/render_preflight.h"
+#include "render/device_named.h"
 #include "vmstate.h"
+#include "pci_config.h"
+#include "virtio_state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -1157,6 +1160,65 @@ static inline uint64_t hostile_vm_tiling(const VmTree *t, const VmField *f,
     return end;
 }
 
+/* A PCI config space header of n bytes: BARs in register order, the ROM
+ * last, a decoding BAR never at address 0, nothing read past 64 bytes. */
+static inline void hostile_pci_config(const uint8_t *buf, size_t len)
+{
+    PciConfig c;
+    bool ok = pci_config_decode(buf, len, &c);
+
+    HOSTILE_CHECK(ok || len < PCI_CONFIG_HEADER || c.vendor_id == 0xffff ||
+                  c.vendor_id == 0, "header of %zu bytes refused", len);
+    if (!ok) {
+        return;
+    }
+    HOSTILE_CHECK(c.nbars <= PCI_BARS_MAX + 1, "%u BARs", c.nbars);
+    for (unsigned i = 0; i < c.nbars; i++) {
+        const PciBar *b = &c.bars[i];
+        HOSTILE_CHECK(!b->decoding || b->address, "BAR%u decoding at 0",
+                      b->index);
+        HOSTILE_CHECK(i == 0 || b->index > c.bars[i - 1].index,
+                      "BARs out of order");
+        HOSTILE_CHECK((b->type == PCI_BAR_ROM) == (b->index == PCI_BARS_MAX),
+                      "ROM at BAR%u", b->index);
+        g_free(named_bar_text(b));
+    }
+}
+
+/* The bytes of a "virtio" field: whatever they are, everything decoded lies
+ * inside the field, virtio-net's part inside the device part. */
+static inline void hostile_virtio_state(const uint8_t *buf, size_t len,
+                                        uint64_t at)
+{
+    VirtioState s;
+    bool ok = virtio_state_decode(buf, len, at, &s);
+
+    HOSTILE_CHECK(ok || s.stop, "virtio field refused without a reason");
+    HOSTILE_CHECK(s.common_size <= len, "decoded %" PRIu64 " of %zu bytes",
+                  s.common_size, len);
+    if (ok) {
+        HOSTILE_CHECK(s.device_offset >= at && s.device_offset + s.device_size
+                      <= at + len, "device part outside the field");
+        HOSTILE_CHECK(s.config_offset + s.config_len <= at + len,
+                      "config space outside the field");
+        HOSTILE_CHECK(s.net.size <= s.device_size, "virtio-net part of %"
+                      PRIu64 " bytes in a device part of %" PRIu64,
+                      s.net.size, s.device_size);
+        HOSTILE_CHECK(!s.net.present || s.net.vlans_offset +
+                      VIRTIO_NET_VLANS <= s.device_offset + s.device_size,
+                      "VLAN bitmap outside the device part");
+        for (guint i = 0; i < s.subs->len; i++) {
+            const VirtioSub *v = &g_array_index(s.subs, VirtioSub, i);
+            HOSTILE_CHECK(v->offset >= s.device_offset && v->offset < at + len,
+                          "virtio subsection outside the field");
+        }
+    }
+    if (s.vendor_id == 0x1af4 && len >= 4) {
+        hostile_pci_config(buf + 4, len - 4);
+    }
+    virtio_state_clear(&s);
+}
+
 /* One vmdesc description and one body, decoded directly: whatever the bytes,
  * the fields tile the body, every mismatch lies inside it, a body without
  * mismatch is all described, and paths resolve without a crash. */
@@ -1186,6 +1248,15 @@ static inline void hostile_vmstate_tree(json_object *desc, const uint8_t *body,
         char *p = vmstate_path(t, vmstate_field(t, i));
         vmstate_lookup(t, p);
         g_free(p);
+    }
+    for (guint i = 0; i < t->fields->len; i++) {
+        const VmField *f = vmstate_field(t, i);
+        if (f->kind == VM_BYTES && !strcmp(f->type, "pci config")) {
+            hostile_pci_config(vmstate_bytes(t, f), (size_t)f->size);
+        } else if (f->kind == VM_BYTES && !strcmp(f->type, "virtio")) {
+            hostile_virtio_state(vmstate_bytes(t, f), (size_t)f->size,
+                                 f->offset);
+        }
     }
     vmstate_free(t);
 }
