@@ -664,8 +664,10 @@ def check_arm_cpu(s, t, ddoc):
     names cprdump gives its register ids, holds what QEMU's own CPU properties
     say: CNTFRQ_EL0 = qom cntfrq (and MIDR_EL1 = qom midr, MPIDR_EL1's affinity
     = qom mp-affinity if the list has them: QEMU does not migrate these
-    constant registers)."""
+    constant registers); and every register cprdump names has the value QEMU's
+    gdbstub gives the register of that name (gdb_names)."""
     why, n, named = [], 0, []
+    gdbstats = {"same": 0, "nonzero": 0, "absent": [], "aliased": []}
     props = {p["index"]: p for p in t.get("arm_cpu_props", [])}
     cpus = devtruth.parse_arm_registers(t.get("info_registers", ""))
     for cpu in cpus:
@@ -688,6 +690,8 @@ def check_arm_cpu(s, t, ddoc):
                 pairs.append(("%s = qom %s" % (name, prop), p.get(prop),
                               regs[name] & mask if mask else regs[name]))
         named.append(len(regs))
+        if cpu["index"] == 0 and "gdb_sysregs" in t:
+            gdb_names(t["gdb_sysregs"], regs, why, gdbstats)
         for what, qv, dv in pairs:
             n += 1
             if qv is None or qv != dv:
@@ -695,12 +699,44 @@ def check_arm_cpu(s, t, ddoc):
                     cpu["index"], what, None if qv is None else hex(qv),
                     None if dv is None else hex(dv)))
     desc = ("%s %s: %d values of %d aarch64 vCPUs' info registers and CPU properties equal "
-            "the decoded cpu sections (PC %s, X1 %s; %s named cpregs)" % (
+            "the decoded cpu sections (PC %s, X1 %s; %s named cpregs, %d of them by "
+            "QEMU's gdbstub name and value, %d non-zero; QEMU's shorter names: %s; "
+            "not among its AArch64 registers: %s)" % (
                 label(s), s["name"], n, len(cpus),
                 ", ".join("%#x" % c["pc"] for c in cpus),
-                ", ".join("%#x" % c["x"][1] for c in cpus), "/".join(map(str, named))))
+                ", ".join("%#x" % c["x"][1] for c in cpus), "/".join(map(str, named)),
+                gdbstats["same"], gdbstats["nonzero"],
+                " ".join(sorted(set(gdbstats["aliased"]))) or "none",
+                " ".join(sorted(set(gdbstats["absent"]))) or "none"))
     ok = bool(cpus) and not why
     return ok, desc if ok else "%s (%s)" % (desc, "; ".join(why[:8])[:700]), None
+
+
+GDB_SAME_MIN = 40        # of the 62 names the cpu section's list gets
+GDB_NONZERO_MIN = 5
+
+
+def gdb_names(gdb, regs, why, stats):
+    """cprdump's names of the cpreg ids against QEMU's own (the gdbstub's
+    system-registers.xml, generated from the same cpreg list, read while the
+    vCPU is stopped): a name both have must carry the same value; enough of
+    them, and enough non-zero ones, that a wrong name would show."""
+    for name, v in regs.items():
+        if name not in gdb and name.endswith("_EL1") and name[:-4] in gdb:
+            # QEMU names some registers it defines for both states without the
+            # _EL1 of their AArch64 name (CLIDR, CSSELR): compare with it
+            stats["aliased"].append("%s=%s" % (name, name[:-4]))
+            name = name[:-4]
+        if name not in gdb:
+            stats["absent"].append(name)   # the stub lists AArch64 registers only
+        elif gdb[name] != v:
+            why.append("cpreg %s: decoded %#x, gdbstub %#x" % (name, v, gdb[name]))
+        else:
+            stats["same"] += 1
+            stats["nonzero"] += bool(v)
+    if stats["same"] < GDB_SAME_MIN or stats["nonzero"] < GDB_NONZERO_MIN:
+        why.append("only %d cpreg names equal the gdbstub's (%d non-zero)" % (
+            stats["same"], stats["nonzero"]))
 
 
 def check_run(s, out, t, cprdump, doc):

@@ -10,6 +10,7 @@ import time
 
 import guestmem
 import devtruth
+import gdbregs
 import virtiodrv
 from qmp import QMP, QMPError, Procs, parse_ramblocks, wait_for_path, wait_migration
 from relay import Relay
@@ -184,7 +185,8 @@ SCENARIOS = [
     # spins on its last instruction
     sc("devices-aarch64-virt", "normal", "11.1", "virt",
        ["-cpu", "cortex-a57", "-m", "128",
-        "-device", "loader,file=$OUT/prog.bin,addr=0x40200000,cpu-num=0"],
+        "-device", "loader,file=$OUT/prog.bin,addr=0x40200000,cpu-num=0",
+        "-gdb", "unix:$OUT/gdb.sock,server=on,wait=off"],
        target="aarch64", ps_source="configuration", run=1, hmp_registers=True,
        files={"prog.bin": AARCH64_PROG}),
     sc("stream-aarch64-virt", "normal", "11.1", "virt",
@@ -368,6 +370,7 @@ def start_old(s, out, procs, truth):
         truth["info_registers"] = q.hmp("info registers -a")
         if s["target"] == "aarch64":
             truth["arm_cpu_props"] = devtruth.arm_cpu_props(q)
+            truth["gdb_sysregs"] = gdbregs.sysregs(os.path.join(out, "gdb.sock"))
     return p, q
 
 
