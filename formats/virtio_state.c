@@ -83,8 +83,12 @@ static bool pci_part(Cur *c, VirtioState *s)
     if (cap >= 0 && cap + 4 <= (int)PCI_CONFIG) {
         s->msix_entries = (le16(cfg + cap + 2) & 0x7ff) + 1u;
     }
+    if (c->n - c->pos < (s->express ? PCIE_CONFIG : PCI_CONFIG)) {
+        s->stop = "ends inside the PCI device's config space";
+        return false;
+    }
     c->pos += s->express ? PCIE_CONFIG : PCI_CONFIG;
-    if (c->pos > c->n || !take(c, 16, &v)) {
+    if (!take(c, 16, &v)) {
         s->stop = "ends inside the PCI device's state";
         return false;
     }

@@ -407,6 +407,24 @@ static void test_pc_devices(void)
 /* The opaque virtio field of virtio-net-pci (the first NIC: MAC
  * 52:54:00:12:34:56): transitional PCI id 0x1000, 4 MSI-X vectors, rx/tx
  * queues of 256 and the control queue of 64. */
+/* fuzz-pci-config found it: a config space with a PCI Express capability
+ * (4096 bytes) in a field cut before its end was passed over, and the
+ * renderer dumped the bytes "after" it from beyond the field. */
+static void test_virtio_pcie_cut(const uint8_t *field)
+{
+    uint8_t cut[700];
+    VirtioState s;
+    const uint8_t *cfg = cut + 4;
+
+    memcpy(cut, field, sizeof(cut));
+    cut[4 + (cfg[0x34] & 0xfc)] = 0x10;    /* first capability: PCIe */
+    g_assert_false(virtio_state_decode(cut, sizeof(cut), 0x1000, &s));
+    g_assert_true(s.express);
+    g_assert_cmpstr(s.stop, ==, "ends inside the PCI device's config space");
+    g_assert_cmpuint(s.common_size, <=, sizeof(cut));
+    virtio_state_clear(&s);
+}
+
 static void test_virtio(void)
 {
     g_autofree char *path = fixture("11.1/exec-pc-devices/main.bin");
@@ -445,6 +463,7 @@ static void test_virtio(void)
     g_assert_cmpuint(s.net.size, ==, s.device_size);
     g_assert_cmpuint(s.net.size, ==, 6 + 4 + 4 + 2 + 1 + 1 + 4 + 512 + 4 + 7);
     g_assert_cmpuint(s.subs->len, ==, 4);
+    test_virtio_pcie_cut(vmstate_bytes(d.t, f));
     g_assert_cmpstr(g_array_index(s.subs, VirtioSub, 0).name, ==,
                     "virtio/64bit_features");
     g_assert_cmpstr(g_array_index(s.subs, VirtioSub, 3).name, ==,
