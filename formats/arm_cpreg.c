@@ -22,7 +22,7 @@ static const Name sysregs[] = {
     { 3, 0, 0, 0, 0, "MIDR_EL1" }, { 3, 0, 0, 0, 5, "MPIDR_EL1" },
     { 3, 0, 0, 0, 6, "REVIDR_EL1" },
     { 3, 0, 0, 4, 0, "ID_AA64PFR0_EL1" }, { 3, 0, 0, 4, 1, "ID_AA64PFR1_EL1" },
-    { 3, 0, 0, 4, 4, "ID_AA64ZFR0_EL1" },
+    { 3, 0, 0, 4, 4, "ID_AA64ZFR0_EL1" }, { 3, 0, 0, 4, 5, "ID_AA64SMFR0_EL1" },
     { 3, 0, 0, 5, 0, "ID_AA64DFR0_EL1" }, { 3, 0, 0, 5, 1, "ID_AA64DFR1_EL1" },
     { 3, 0, 0, 6, 0, "ID_AA64ISAR0_EL1" },
     { 3, 0, 0, 6, 1, "ID_AA64ISAR1_EL1" },

@@ -670,8 +670,8 @@ def finish():
 def bench_diff(a):
     """[6] --diff of two generated 8 GiB streams (different data pages and page
     counts; the same template's device sections) against the summary walk of both:
-    the diff decodes each once, then re-reads only the device bodies and the
-    vmdesc (lseek over the pages)."""
+    the diff decodes each once, keeping the device bodies and no page, then
+    compares their typed fields section by section."""
     log("\n[6] --diff A B vs cprdump A; cprdump B (8 GiB each, warm cache)")
     b = generate("data-8g-b.bin", 8 * GIB, 2)
     for path, m in (a, b):

@@ -155,22 +155,35 @@ static bool parent_missing(const DiffFacts *self, const DiffFact *d,
 
 typedef struct Pending {
     DiffChange c;
-    guint order;              /* group order, then fact order */
+    guint order;              /* group order, then the order added */
     guint seq;
 } Pending;
 
-static void add_change(const DiffOpts *o, DiffResult *r, GArray *pend,
-                       guint order, DiffKind k, const DiffFact *d,
-                       const char *a, const char *b)
+static const char *keep(DiffResult *r, const char *s)
 {
-    Pending p = { { k, d->group, d->path, a, b }, order, pend->len };
+    return s ? g_string_chunk_insert(r->strings, s) : NULL;
+}
+
+static void add_change(const DiffOpts *o, DiffResult *r, guint order,
+                       DiffKind k, const DiffFact *d, const char *a,
+                       const char *b)
+{
+    Pending p = { { k, NULL, NULL, NULL, NULL }, order, r->pending->len };
 
     if (ignored(o, d->group, d->path)) {
         r->ignored++;
         return;
     }
+    if (r->pending->len >= DIFF_CHANGES_MAX) {
+        r->over = true;
+        return;
+    }
+    p.c.group = g_string_chunk_insert_const(r->strings, d->group);
+    p.c.path = keep(r, d->path);
+    p.c.a = keep(r, a);
+    p.c.b = keep(r, b);
     r->counts[k]++;
-    g_array_append_val(pend, p);
+    g_array_append_val(r->pending, p);
 }
 
 static gint by_order(gconstpointer x, gconstpointer y)
@@ -183,65 +196,91 @@ static gint by_order(gconstpointer x, gconstpointer y)
     return p->seq < q->seq ? -1 : p->seq > q->seq;
 }
 
+guint diff_group_order(const DiffFacts *a, const char *group)
+{
+    return GPOINTER_TO_UINT(g_hash_table_lookup(a->group_order, group));
+}
+
 static void compare_a(const DiffFacts *a, const DiffFacts *b,
-                      const DiffOpts *o, DiffResult *r, GArray *pend)
+                      const DiffOpts *o, guint fixed, DiffResult *r)
 {
     for (guint i = 0; i < a->facts->len; i++) {
         const DiffFact *d = &g_array_index(a->facts, DiffFact, i);
         const DiffFact *e = find_key(b, d->key);
-        guint order = GPOINTER_TO_UINT(g_hash_table_lookup(a->group_order,
-                                                           d->group));
+        guint order = fixed ? fixed : diff_group_order(a, d->group);
         if (!e) {
             if (!parent_missing(a, d, b)) {
-                add_change(o, r, pend, order, DIFF_REMOVED, d, d->value, NULL);
+                add_change(o, r, order, DIFF_REMOVED, d, d->value, NULL);
             }
         } else if (parent_missing(a, d, b)) {
             continue;
         } else if (strcmp(d->value, e->value)) {
-            add_change(o, r, pend, order, (d->flags | e->flags) & FACT_VERSION
+            add_change(o, r, order, (d->flags | e->flags) & FACT_VERSION
                        ? DIFF_VERSION : DIFF_CHANGED, d, d->value, e->value);
         }
     }
 }
 
 static void compare_b(const DiffFacts *a, const DiffFacts *b,
-                      const DiffOpts *o, DiffResult *r, GArray *pend)
+                      const DiffOpts *o, guint fixed, DiffResult *r)
 {
     for (guint i = 0; i < b->facts->len; i++) {
         const DiffFact *e = &g_array_index(b->facts, DiffFact, i);
-        guint order;
+        guint order = fixed;
         if (find_key(a, e->key) || parent_missing(b, e, a)) {
             continue;
         }
         /* groups A lacks come after all of A's */
-        order = GPOINTER_TO_UINT(g_hash_table_lookup(a->group_order, e->group));
-        if (!order) {
-            order = a->facts->len + GPOINTER_TO_UINT(
-                g_hash_table_lookup(b->group_order, e->group));
+        if (!order && !(order = diff_group_order(a, e->group))) {
+            order = DIFF_FACTS_MAX + diff_group_order(b, e->group);
         }
-        add_change(o, r, pend, order, DIFF_ADDED, e, NULL, e->value);
+        add_change(o, r, order, DIFF_ADDED, e, NULL, e->value);
     }
+}
+
+void diff_result_init(DiffResult *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->changes = g_array_new(FALSE, FALSE, sizeof(DiffChange));
+    r->pending = g_array_new(FALSE, FALSE, sizeof(Pending));
+    r->strings = g_string_chunk_new(4096);
+}
+
+void diff_compare_add(const DiffFacts *a, const DiffFacts *b,
+                      const DiffOpts *o, guint order, DiffResult *r)
+{
+    compare_a(a, b, o, order, r);
+    compare_b(a, b, o, order, r);
+}
+
+void diff_result_finish(DiffResult *r)
+{
+    g_array_sort(r->pending, by_order);
+    for (guint i = 0; i < r->pending->len; i++) {
+        g_array_append_val(r->changes, g_array_index(r->pending, Pending,
+                                                     i).c);
+    }
+    g_array_set_size(r->pending, 0);
 }
 
 void diff_compare(const DiffFacts *a, const DiffFacts *b, const DiffOpts *o,
                   DiffResult *r)
 {
-    g_autoptr(GArray) pend = g_array_new(FALSE, FALSE, sizeof(Pending));
-
-    memset(r, 0, sizeof(*r));
-    r->changes = g_array_new(FALSE, FALSE, sizeof(DiffChange));
-    compare_a(a, b, o, r, pend);
-    compare_b(a, b, o, r, pend);
-    g_array_sort(pend, by_order);
-    for (guint i = 0; i < pend->len; i++) {
-        g_array_append_val(r->changes, g_array_index(pend, Pending, i).c);
-    }
+    diff_result_init(r);
+    diff_compare_add(a, b, o, 0, r);
+    diff_result_finish(r);
 }
 
 void diff_result_clear(DiffResult *r)
 {
     if (r->changes) {
         g_array_unref(r->changes);
+    }
+    if (r->pending) {
+        g_array_unref(r->pending);
+    }
+    if (r->strings) {
+        g_string_chunk_free(r->strings);
     }
     memset(r, 0, sizeof(*r));
 }

@@ -68,7 +68,7 @@ const DiffFact *diff_facts_find(const DiffFacts *f, const char *group,
 
 typedef struct DiffChange {
     DiffKind kind;
-    const char *group;        /* borrowed from the fact lists */
+    const char *group;        /* in the result's string chunk */
     const char *path;
     const char *a;            /* NULL: absent in A */
     const char *b;
@@ -80,12 +80,31 @@ typedef struct DiffOpts {
 } DiffOpts;
 
 typedef struct DiffResult {
-    GArray *changes;          /* DiffChange, grouped, in A's order then B's */
+    GArray *changes;          /* DiffChange, grouped, in A's order then B's
+                                 (after diff_result_finish) */
     uint64_t ignored;         /* changes dropped by --ignore or the volatile
                                  list */
     uint64_t counts[4];       /* per DiffKind */
+    bool over;                /* changes past DIFF_CHANGES_MAX were dropped */
+    GStringChunk *strings;    /* the changes' groups, paths and values */
+    GArray *pending;          /* changes not yet sorted into place */
 } DiffResult;
 
+/* Most changes one diff keeps (a hostile pair costs bounded memory). */
+#define DIFF_CHANGES_MAX 4000000u
+
+void diff_result_init(DiffResult *r);
+/* Adds the changes from a to b to r, copying their strings (a and b may be
+ * freed after). order: where these changes go among the groups, as
+ * diff_group_order() gives it; 0: each group at its place in a, groups a
+ * lacks after all of a's. */
+void diff_compare_add(const DiffFacts *a, const DiffFacts *b,
+                      const DiffOpts *o, guint order, DiffResult *r);
+/* Puts the changes added so far in order, into r->changes. */
+void diff_result_finish(DiffResult *r);
+/* The place of group among a's groups (1 + its first fact), or 0. */
+guint diff_group_order(const DiffFacts *a, const char *group);
+/* init, add (order 0), finish. */
 void diff_compare(const DiffFacts *a, const DiffFacts *b, const DiffOpts *o,
                   DiffResult *r);
 void diff_result_clear(DiffResult *r);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A migration stream as diff facts (check/diff.h): configuration, framing,
- * RAM blocks and page totals, and per device section its version and the
- * fields its vmdesc entry lists, each with the bytes it has in the body.
- * The bytes come from a StreamBytes: the whole input in memory, or only the
- * ranges the diff needs, re-read from the input after decoding
- * (input/reread.h), so that no page is ever held.
+ * RAM blocks and page totals, one group per device section (its vmsd,
+ * version and body size), and, section by section, the fields its vmdesc
+ * entry describes, decoded by formats/vmstate.h and written as --device
+ * writes them (render/field_text.h), with the virtio state and the Arm
+ * cpregs by name. The model must have kept its device bodies
+ * (StreamOpts.keep_bodies); pages are never held.
  */
 #ifndef CPRDUMP_CHECK_DIFF_STREAM_H
 #define CPRDUMP_CHECK_DIFF_STREAM_H
@@ -13,14 +14,27 @@
 #include <glib.h>
 
 #include "check/diff.h"
-#include "input/reread.h"
 #include "stream.h"
 
-/* The ranges the diff of m reads: complete device bodies, the vmdesc JSON. */
-GArray *diff_stream_ranges(const StreamModel *m);
+/* The stream's facts, without the device fields. */
+void diff_stream_facts(const StreamModel *m, DiffFacts *f);
 
-/* The stream's facts; b may be NULL (layout from the model alone). */
-void diff_stream_facts(const StreamModel *m, const StreamBytes *b,
-                       DiffFacts *f);
+/* The fields of section s as facts of group 'group' (none when the section
+ * has no vmdesc entry or no kept body). */
+void diff_section_fields(const StreamModel *m, const StreamSection *s,
+                         const char *group, DiffFacts *f);
+
+/* Compares the fields of every device section a and b both have, one
+ * section at a time, into r (each under its group; top: a's facts from
+ * diff_stream_facts, for the group order). */
+void diff_stream_fields(const StreamModel *a, const StreamModel *b,
+                        const DiffFacts *top, const DiffOpts *o,
+                        DiffResult *r);
+
+/* A whole diff into r (initialised and finished here): fa against fb, then,
+ * when ma and mb are the streams they came from, their device fields. */
+void diff_run(const DiffFacts *fa, const StreamModel *ma,
+              const DiffFacts *fb, const StreamModel *mb, const DiffOpts *o,
+              DiffResult *r);
 
 #endif

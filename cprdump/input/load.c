@@ -79,7 +79,9 @@ static bool load_stream(Session *s, Loaded *l, const uint8_t *head, size_t n)
 {
     FmtSource src;
 
-    StreamOpts o = { .keep_bodies = device_view_active(&s->devices) };
+    /* --device and --diff decode device fields from the kept bodies */
+    StreamOpts o = { .keep_bodies = device_view_active(&s->devices) ||
+                                    s->diff };
 
     input_source(l->in, &src);
     l->devices = &s->devices;

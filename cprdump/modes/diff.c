@@ -1,18 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * cprdump --diff A B: both inputs decoded as usual (what decoded before an
- * error still counts), turned into facts (check/diff_cpr.h,
- * check/diff_stream.h) and compared (check/diff.h). A stream is read twice:
- * once by its decoder, in constant memory, then for the device bodies and
- * the vmdesc alone (input/reread.h). Standard input is spooled to an unlinked
- * temporary file first, so that it can be read twice too.
+ * cprdump --diff A B: both inputs decoded as usual, in one pass each (what
+ * decoded before an error still counts; a stream keeps its device bodies,
+ * never its pages), turned into facts (check/diff_cpr.h,
+ * check/diff_stream.h) and compared (check/diff.h); a stream's device
+ * fields section by section, each decoded by formats/vmstate.h.
  */
-#define _GNU_SOURCE     /* O_TMPFILE */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "check/diff.h"
 #include "check/diff_cpr.h"
@@ -20,7 +14,6 @@
 #include "cli_error.h"
 #include "exitcodes.h"
 #include "input/load.h"
-#include "input/reread.h"
 #include "modes/modes.h"
 #include "render/escape.h"
 #include "render/render_diff.h"
@@ -28,88 +21,19 @@
 
 typedef struct Side {
     const char *path;
-    int spool_fd;            /* "-": stdin copied here; else -1 */
     Loaded l;
-    StreamBytes bytes;
     DiffFacts *facts;
 } Side;
 
-static int spool_stdin(GError **errp)
+/* The facts of one side, without a stream's device fields. */
+static void side_facts(Side *sd)
 {
-    const char *dir = g_get_tmp_dir();
-    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    char buf[1 << 16];
-    ssize_t n;
-
-    if (fd < 0) {
-        g_set_error(errp, CPRDUMP_ERROR, EXIT_INPUT, "<stdin>: cannot spool "
-                    "to %s: %s", dir, g_strerror(errno));
-        return -1;
-    }
-    while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0 || write(fd, buf, (size_t)n) != n) {
-            g_set_error(errp, CPRDUMP_ERROR, EXIT_INPUT, "<stdin>: %s",
-                        g_strerror(errno));
-            close(fd);
-            return -1;
-        }
-    }
-    return fd;
-}
-
-static Input *open_side(Side *sd, GError **errp)
-{
-    if (sd->spool_fd >= 0) {
-        return input_open_fd(sd->spool_fd, false, "<stdin>", errp);
-    }
-    return input_open_path(sd->path, errp);
-}
-
-static bool load_side(Session *s, Side *sd)
-{
-    g_autoptr(GError) e = NULL;
-    Input *in;
-
-    if (!strcmp(sd->path, "-")) {
-        sd->spool_fd = spool_stdin(&e);
-        if (sd->spool_fd < 0) {
-            report_gerror(s->out, e);
-            sd->l.rc = e->code;
-            return false;
-        }
-    }
-    in = open_side(sd, &e);
-    if (!in) {
-        report_gerror(s->out, e);
-        sd->l.rc = e->code;
-        return false;
-    }
-    sd->l.path = sd->path;
-    return load_input(s, in, &sd->l);
-}
-
-/* The facts of one side; a stream's bytes are read a second time. */
-static int side_facts(Session *s, Side *sd)
-{
-    g_autoptr(GError) e = NULL;
-    Input *in;
-
     sd->facts = diff_facts_new();
     if (sd->l.state) {
         diff_cpr_facts(sd->l.state, sd->facts);
-        return EXIT_OK;
+    } else {
+        diff_stream_facts(sd->l.stream, sd->facts);
     }
-    g_autoptr(GArray) ranges = diff_stream_ranges(sd->l.stream);
-    in = open_side(sd, &e);
-    if (!in || !reread_ranges(in, ranges, &sd->bytes, &e)) {
-        report_gerror(s->out, e);
-        return e->code;
-    }
-    diff_stream_facts(sd->l.stream, &sd->bytes, sd->facts);
-    return EXIT_OK;
 }
 
 static const char *kind_name(const Loaded *l)
@@ -159,7 +83,8 @@ static int compare(Session *s, Side *sd)
     DiffResult r;
     int rc = EXIT_OK;
 
-    diff_compare(sd[0].facts, sd[1].facts, &o, &r);
+    diff_run(sd[0].facts, sd[0].l.stream, sd[1].facts, sd[1].l.stream, &o,
+             &r);
     out_begin(s->out, "diff", NULL);
     for (int i = 0; i < 2; i++) {
         int ri = render_side(s, i ? "b" : "a", &sd[i]);
@@ -178,12 +103,11 @@ static int compare(Session *s, Side *sd)
 
 static int run_diff(Session *s)
 {
-    Side sd[2] = { { .path = s->files[0], .spool_fd = -1 },
-                   { .path = s->files[1], .spool_fd = -1 } };
+    Side sd[2] = { { .path = s->files[0] }, { .path = s->files[1] } };
     int rc = EXIT_OK;
 
     for (int i = 0; i < 2 && !rc; i++) {
-        if (!load_side(s, &sd[i])) {
+        if (!load_path(s, sd[i].path, &sd[i].l)) {
             rc = sd[i].l.rc;
         }
     }
@@ -195,19 +119,14 @@ static int run_diff(Session *s)
         report_gerror(s->out, e);
         rc = EXIT_USAGE;
     }
-    for (int i = 0; i < 2 && !rc; i++) {
-        rc = side_facts(s, &sd[i]);
-    }
     if (!rc) {
+        side_facts(&sd[0]);
+        side_facts(&sd[1]);
         rc = compare(s, sd);
     }
     for (int i = 0; i < 2; i++) {
         diff_facts_free(sd[i].facts);
-        stream_bytes_clear(&sd[i].bytes);
         loaded_clear(&sd[i].l);
-        if (sd[i].spool_fd >= 0) {
-            close(sd[i].spool_fd);
-        }
     }
     return rc;
 }

@@ -12,6 +12,7 @@
 
 #include "render/device_named.h"
 #include "render/escape.h"
+#include "render/field_text.h"
 #include "render/hexdump.h"
 #include "virtio_features.h"
 
@@ -69,85 +70,6 @@ static void dump_from(Hum *h, const uint8_t *p, size_t n, uint64_t base,
 static void dump(Hum *h, const uint8_t *p, size_t n, unsigned depth)
 {
     dump_from(h, p, n, 0, depth);
-}
-
-/* Names that hold counts, lengths or indices print in decimal. */
-static bool count_word(const char *w, size_t n)
-{
-    static const char *const words[] = {
-        "count", "cnt", "num", "nb", "nr", "len", "length", "size", "idx",
-        "index", "n", "entries", "nentries",
-    };
-
-    for (size_t i = 0; i < G_N_ELEMENTS(words); i++) {
-        if (strlen(words[i]) == n && !g_ascii_strncasecmp(w, words[i], n)) {
-            return true;
-        }
-    }
-    return (n > 3 && !g_ascii_strncasecmp(w, "num", 3)) ||
-           (n > 5 && !g_ascii_strncasecmp(w + n - 5, "count", 5));
-}
-
-static bool countish(const char *name)
-{
-    for (const char *p = name; *p;) {
-        size_t n = 0;
-        while (g_ascii_isalnum(p[n])) {
-            n++;
-        }
-        if (n && count_word(p, n)) {
-            return true;
-        }
-        p += n ? n : 1;
-    }
-    return false;
-}
-
-static char *hex_pairs(const uint8_t *p, size_t n)
-{
-    GString *s = g_string_new(NULL);
-
-    for (size_t i = 0; i < n; i++) {
-        g_string_append_printf(s, "%s%02x", i ? " " : "", p[i]);
-    }
-    return g_string_free(s, FALSE);
-}
-
-static char *scalar_text(const VmTree *t, const VmField *f, bool count)
-{
-    int64_t v;
-
-    switch (f->kind) {
-    case VM_INT:
-        v = vmstate_int(f);
-        return v < 0 ? g_strdup_printf("%" G_GINT64_FORMAT " (0x%0*"
-                                       G_GINT64_MODIFIER "x)", v,
-                                       f->width * 2, f->value)
-                     : g_strdup_printf("%" G_GINT64_FORMAT, v);
-    case VM_UINT:
-        return count ? g_strdup_printf("%" G_GUINT64_FORMAT, f->value)
-                     : g_strdup_printf("0x%0*" G_GINT64_MODIFIER "x",
-                                       f->width * 2, f->value);
-    case VM_BOOL:
-        return g_strdup(f->value ? "true" : "false");
-    case VM_FLOAT:
-        return g_strdup_printf("%.17g", vmstate_float(f));
-    case VM_TIMER:
-        v = vmstate_int(f);
-        return v == -1 ? g_strdup("-1 (not armed)")
-                       : g_strdup_printf("%" G_GINT64_FORMAT " ns", v);
-    case VM_POINTER:
-        return g_strdup(f->value == 0x30 ? "null" : f->value == 0x31
-                        ? "present" : "(not a pointer marker)");
-    case VM_STRING: {
-        g_autofree char *s = g_strndup((const char *)vmstate_bytes(t, f) + 1,
-                                       (size_t)f->size - 1);
-        g_autofree char *e = text_escape(s);
-        return g_strdup_printf("\"%s\"", e);
-    }
-    default:
-        return hex_pairs(vmstate_bytes(t, f), (size_t)f->size);
-    }
 }
 
 static const char *flag_note(const VmField *f)
@@ -381,7 +303,7 @@ static bool leaf_array(const VmTree *t, const VmField *f, unsigned *width)
 static void show_numbers(Hum *h, const VmField *f, const char *name,
                          unsigned width, unsigned depth)
 {
-    bool count = countish(name);
+    bool count = field_countish(name);
     g_autofree char *type = text_escape(f->type);
     GPtrArray *vals = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *prev = NULL;
@@ -396,7 +318,7 @@ static void show_numbers(Hum *h, const VmField *f, const char *name,
     }
     for (const VmField *k = vmstate_first(h->t, f); k;
          k = vmstate_next(h->t, k)) {
-        g_ptr_array_add(vals, scalar_text(h->t, k, count));
+        g_ptr_array_add(vals, field_value_text(h->t, k, count));
     }
     if (f->count <= 4) {
         g_ptr_array_add(vals, NULL);
@@ -486,7 +408,7 @@ static void show(Hum *h, const VmField *f, const char *name, unsigned depth)
     default:
         break;
     }
-    g_autofree char *v = scalar_text(h->t, f, countish(name));
+    g_autofree char *v = field_value_text(h->t, f, field_countish(name));
     emit(h, f, depth, "%s = %s%s", safe, v, flag_note(f));
 }
 

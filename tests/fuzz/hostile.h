@@ -1324,54 +1324,68 @@ static inline void hostile_vmstate(const uint8_t *buf, size_t len)
 
 /* ---- diff (pairs of inputs) ---- */
 
-/* The facts of one input as --diff makes them, from memory (the stream's
- * bytes are the input itself); NULL when it is neither kind. */
-static inline DiffFacts *hostile_diff_facts(const uint8_t *buf, size_t len,
-                                            int *kind)
+/* One input as --diff reads it, from memory: its facts and, for a stream,
+ * its model (device bodies kept). */
+typedef struct HostileSide {
+    DiffFacts *facts;       /* NULL when the input is neither kind */
+    StreamModel *m;
+    int kind;               /* 1 stream, 2 CPR state */
+} HostileSide;
+
+static inline void hostile_diff_side(const uint8_t *buf, size_t len,
+                                     HostileSide *sd)
 {
-    DiffFacts *f = diff_facts_new();
     FmtError err;
 
+    *sd = (HostileSide){ 0 };
     if (stream_probe(buf, len) >= 32) {
-        StreamModel *m = NULL;
-        StreamBytes b = { .whole = buf, .whole_len = len };
-        GArray *r;
-
-        stream_decode_mem(buf, len, &m, &err);
-        r = diff_stream_ranges(m);
-        for (guint i = 0; i < r->len; i++) {
-            const ByteRange *br = &g_array_index(r, ByteRange, i);
-            HOSTILE_CHECK(br->offset <= len && br->len <= len - br->offset,
-                          "diff range %" PRIu64 "+%" PRIu64 " outside %zu",
-                          br->offset, br->len, len);
-        }
-        g_array_unref(r);
-        diff_stream_facts(m, &b, f);
-        stream_free(m);
-        *kind = 1;
+        StreamOpts so = { .keep_bodies = true };
+        stream_decode_mem_opts(buf, len, &so, &sd->m, &err);
+        sd->facts = diff_facts_new();
+        diff_stream_facts(sd->m, sd->facts);
+        sd->kind = 1;
     } else if (cpr_state_probe(buf, len) >= 32) {
         CprState *st = NULL;
 
         cpr_state_decode(buf, len, CPR_MODE_AUTO, &st, &err);
-        diff_cpr_facts(st, f);
+        sd->facts = diff_facts_new();
+        diff_cpr_facts(st, sd->facts);
         cpr_state_free(st);
-        *kind = 2;
-    } else {
-        diff_facts_free(f);
-        return NULL;
+        sd->kind = 2;
     }
-    return f;
+}
+
+static inline void hostile_diff_side_clear(HostileSide *sd)
+{
+    diff_facts_free(sd->facts);
+    stream_free(sd->m);
+}
+
+/* Every fact of a stream with its device fields, section by section, for
+ * the bound on the changes. */
+static inline uint64_t hostile_all_facts(const HostileSide *sd)
+{
+    uint64_t n = sd->facts->facts->len;
+
+    for (guint i = 0; sd->m && i < sd->m->sections->len; i++) {
+        const StreamSection *s = &g_array_index(sd->m->sections,
+                                                StreamSection, i);
+        DiffFacts *f = diff_facts_new();
+        diff_section_fields(sd->m, s, "g", f);
+        n += f->facts->len;
+        diff_facts_free(f);
+    }
+    return n;
 }
 
 static inline void hostile_check_changes(const DiffResult *r,
-                                         const DiffFacts *a,
-                                         const DiffFacts *b)
+                                         const HostileSide *a,
+                                         const HostileSide *b)
 {
-    uint64_t sum = 0;
+    uint64_t sum = 0, na = hostile_all_facts(a), nb = hostile_all_facts(b);
 
-    HOSTILE_CHECK(r->changes->len <= a->facts->len + b->facts->len,
-                  "%u changes from %u + %u facts", r->changes->len,
-                  a->facts->len, b->facts->len);
+    HOSTILE_CHECK(r->changes->len <= na + nb, "%u changes from %" PRIu64
+                  " + %" PRIu64 " facts", r->changes->len, na, nb);
     for (guint i = 0; i < r->changes->len; i++) {
         const DiffChange *c = &g_array_index(r->changes, DiffChange, i);
         HOSTILE_CHECK(c->group && c->path, "change %u without a path", i);
@@ -1433,22 +1447,22 @@ static inline void hostile_render_diff(const DiffResult *r)
 static inline void hostile_diff(const uint8_t *a, size_t la, const uint8_t *b,
                                 size_t lb, bool render)
 {
-    int ka = 0, kb = 0, ka2 = 0;
-    DiffFacts *fa = hostile_diff_facts(a, la, &ka);
-    DiffFacts *fb = hostile_diff_facts(b, lb, &kb);
-    DiffFacts *fa2 = hostile_diff_facts(a, la, &ka2);
+    HostileSide sa, sb, sa2;
     DiffOpts o = { NULL, false };
     DiffResult ab, ba, aa;
 
-    if (fa && fb && ka == kb) {
-        diff_compare(fa, fa2, &o, &aa);
+    hostile_diff_side(a, la, &sa);
+    hostile_diff_side(b, lb, &sb);
+    hostile_diff_side(a, la, &sa2);
+    if (sa.facts && sb.facts && sa.kind == sb.kind) {
+        diff_run(sa.facts, sa.m, sa2.facts, sa2.m, &o, &aa);
         HOSTILE_CHECK(aa.changes->len == 0, "A differs from itself in %u",
                       aa.changes->len);
         diff_result_clear(&aa);
-        diff_compare(fa, fb, &o, &ab);
-        diff_compare(fb, fa, &o, &ba);
-        hostile_check_changes(&ab, fa, fb);
-        hostile_check_changes(&ba, fb, fa);
+        diff_run(sa.facts, sa.m, sb.facts, sb.m, &o, &ab);
+        diff_run(sb.facts, sb.m, sa.facts, sa.m, &o, &ba);
+        hostile_check_changes(&ab, &sa, &sb);
+        hostile_check_changes(&ba, &sb, &sa);
         HOSTILE_CHECK(ab.counts[DIFF_ADDED] == ba.counts[DIFF_REMOVED] &&
                       ab.counts[DIFF_REMOVED] == ba.counts[DIFF_ADDED] &&
                       ab.counts[DIFF_CHANGED] == ba.counts[DIFF_CHANGED] &&
@@ -1460,9 +1474,9 @@ static inline void hostile_diff(const uint8_t *a, size_t la, const uint8_t *b,
         diff_result_clear(&ab);
         diff_result_clear(&ba);
     }
-    diff_facts_free(fa);
-    diff_facts_free(fb);
-    diff_facts_free(fa2);
+    hostile_diff_side_clear(&sa);
+    hostile_diff_side_clear(&sb);
+    hostile_diff_side_clear(&sa2);
 }
 
 /* libFuzzer's one input as a pair: BE u32 length of A, A, then B. */

@@ -49,6 +49,12 @@ PAIRS = [
     pair("diff-idle-twice-72", "idle",
          sc("a", "normal", "7.2", "pc", ["-m", "128"] + e1000(MAC_A, rom="") + IDLE),
          None, same_process=True),
+    pair("diff-idle-twice-q35", "idle",
+         sc("a", "normal", "11.1", "q35", ["-m", "128"] + e1000(MAC_A, rom="") + IDLE),
+         None, same_process=True),
+    pair("diff-idle-twice-q35-72", "idle",
+         sc("a", "normal", "7.2", "q35", ["-m", "128"] + e1000(MAC_A, rom="") + IDLE),
+         None, same_process=True),
     pair("diff-e1000-mac", "mac",
          sc("a", "normal", "11.1", "pc", ["-m", "128"] + e1000(MAC_A)),
          sc("b", "normal", "11.1", "pc", ["-m", "128"] + e1000(MAC_B))),
@@ -68,6 +74,22 @@ PAIRS = [
          sc("b", "cpr-exec", "11.1", "pc,aux-ram-share=on,memory-backend=ram0",
             MEMFD + ["-device", "VGA"])),
 ]
+
+
+
+def vblk(extra):
+    """virtio-blk on a blank 1 MiB disk that SeaBIOS drives (and fails to boot
+    from), so that the guest negotiates its features before the save."""
+    return ["-m", "128", "-drive", "file=$OUT/disk.img,if=none,id=d0,format=raw",
+            "-device", "virtio-blk-pci,drive=d0," + extra] + IDLE
+
+
+# QEMU 7.2: 11.1.3 aborts in x-query-virtio-status (qapi-visit-core.c:52,
+# visit_start_struct: "!(v->type & VISITOR_OUTPUT) || *obj"), 7.2 answers
+PAIRS.append(pair(
+    "diff-virtio-blk-modern", "virtio",
+    sc("a", "normal", "7.2", "pc", vblk("disable-modern=on,disable-legacy=off")),
+    sc("b", "normal", "7.2", "pc", vblk("disable-modern=off,disable-legacy=on"))))
 
 ROM_SIZES = {"rom-a.bin": 32 << 10, "rom-b.bin": 64 << 10}
 
@@ -139,6 +161,21 @@ def stop_halted(q):
     raise RuntimeError("the vCPU was never halted when stopped")
 
 
+def virtio_status(q):
+    """QEMU's own report of each virtio device's status and negotiated
+    features (x-query-virtio-status)."""
+    out = {}
+    for dev in q.cmd("x-query-virtio"):
+        st = q.cmd("x-query-virtio-status", path=dev["path"])
+        gf = st.get("guest-features", {})
+        names = [f.split(":")[0] for k in ("transports", "dev-features") for f in gf.get(k, [])]
+        out[dev["path"]] = {"name": dev["name"], "guest-features": sorted(names),
+                            "unknown-dev-features": gf.get("unknown-dev-features", 0),
+                            "statuses": [x.split(":")[0] for x in
+                                         st.get("status", {}).get("statuses", [])]}
+    return out
+
+
 def read_bytes(path):
     try:
         with open(path, "rb") as f:
@@ -148,7 +185,10 @@ def read_bytes(path):
 
 
 def write_roms(out):
-    """Option ROM images of two sizes (0x55aa, size in 512-byte units)."""
+    """Option ROM images of two sizes (0x55aa, size in 512-byte units), and a
+    blank 1 MiB disk image."""
+    with open(os.path.join(out, "disk.img"), "wb") as f:
+        f.truncate(1 << 20)
     for name, size in ROM_SIZES.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(b"\x55\xaa" + bytes([size // 512]) + bytes(size - 3))
@@ -167,6 +207,8 @@ def run_stream_side(s, out, procs, truth, second=None):
         q.cmd("cont")
         wait_idle(os.path.join(out, "seabios.log"))
         stop_halted(q)
+        if s["qemu"] == "7.2" and any("virtio" in a for a in s["args"]):
+            truth["virtio"] = virtio_status(q)
     save(q, os.path.join(out, "main.bin"), s["qemu"], truth)
     if second:
         os.makedirs(second, exist_ok=True)
@@ -261,6 +303,11 @@ def show(d):
     return "{%s}" % ", ".join("%s: %s" % (k, v) for k, v in sorted(d.items()))
 
 
+def number(v):
+    """A value as --diff writes an integer: "123", "-2 (0xfffffffe)", "0x7b"."""
+    return int(v.split()[0], 0)
+
+
 def check_idle(s, out, t, cprdump):
     rc, doc = run_diff(cprdump, out)
     rc2, doc2 = run_diff(cprdump, out, "--ignore-volatile")
@@ -268,7 +315,7 @@ def check_idle(s, out, t, cprdump):
     odd = {k: v for k, v in got.items() if not is_volatile(k)}
     # the virtual clock moved forward by at least the second between the saves
     clk = got.get("timer#0: cpu_clock_offset")
-    moved = clk is not None and int(clk[1], 16) - int(clk[0], 16) >= 10**9
+    moved = clk is not None and number(clk[1]) - number(clk[0]) >= 10**9
     ok1 = rc == 1 and got and not odd and moved
     yield ok1, ("%s: two saves of one idle QEMU %s VM differ only in volatile fields (%d, "
                 "the virtual clock offset moved >= 1 s)" % (
@@ -419,25 +466,34 @@ def check_versions(s, out, t, cprdump):
         s["name"]) + ("" if ok else " (got %s)" % show(stream)), None
 
 
-CPREG_NAMES_RE = re.compile(r'ENC\((\d+), (\d+), (\d+), (\d+), (\d+)\), "(\w+)"')
+ARM_CPREG_RE = re.compile(r'\{ (\d+), (\d+), (\d+), (\d+), (\d+), "(\w+)" \}')
 
 
 def cpreg_table():
-    with open(os.path.join(REPO, "cprdump", "check", "diff_cpreg.c")) as f:
-        return {int(a) << 14 | int(b) << 11 | int(c) << 7 | int(d) << 3 | int(e): n
-                for a, b, c, d, e, n in CPREG_NAMES_RE.findall(f.read())}
+    """The register names of formats/arm_cpreg.c: AArch64 by encoding, AArch32
+    cp15 by (opc1, CRn, CRm, opc2)."""
+    with open(os.path.join(REPO, "formats", "arm_cpreg.c")) as f:
+        rows = ARM_CPREG_RE.findall(f.read())
+    aa64 = {int(a) << 14 | int(b) << 11 | int(c) << 7 | int(d) << 3 | int(e): n
+            for a, b, c, d, e, n in rows if int(a) != 15}
+    cp15 = {(int(b), int(c), int(d), int(e)): n for a, b, c, d, e, n in rows if int(a) == 15}
+    return aa64, cp15
 
 
 def cpreg_name(i, table):
     """The register naming of doc/diff.md, from the KVM register id."""
+    aa64, cp15 = table
     if i >> 56 == 0x60 and (i >> 16) & 0xfff == 0x13:
         e = i & 0xffff
-        return table.get(e) or "S%d_%d_C%d_C%d_%d" % (e >> 14, (e >> 11) & 7, (e >> 7) & 15,
-                                                      (e >> 3) & 15, e & 7)
+        return aa64.get(e) or "S%d_%d_C%d_C%d_%d" % (e >> 14, (e >> 11) & 7, (e >> 7) & 15,
+                                                     (e >> 3) & 15, e & 7)
     ns = " (ns)" if i & (1 << 29) else ""
     cp = (i >> 16) & 0xfff
     if (i >> 52) & 0xf == 3:
         return "p%d,%d,c%d%s" % (cp, (i >> 3) & 15, (i >> 7) & 15, ns)
+    key = ((i >> 3) & 15, (i >> 11) & 15, (i >> 7) & 15, i & 7)
+    if cp == 15 and key in cp15:
+        return cp15[key] + ns
     return "p%d,%d,c%d,c%d,%d%s" % (cp, (i >> 3) & 15, (i >> 11) & 15, (i >> 7) & 15, i & 7, ns)
 
 
@@ -515,7 +571,63 @@ def check_cpr(s, out, t, cprdump):
                    "" if ok else " (rc %s, got %s, want %s)" % (rc, show(got), show(want))), None
 
 
-CHECKS = {"idle": check_idle, "mac": check_mac, "rom": check_rom, "versions": check_versions,
+# the virtio spec's device status bits, by the names QEMU 7.2's
+# x-query-virtio-status gives them (VIRTIO_CONFIG_S_NAME), and cprdump's
+STATUS_BITS = [("ACKNOWLEDGE", 1, "ACKNOWLEDGE"), ("DRIVER", 2, "DRIVER"),
+               ("DRIVER_OK", 4, "DRIVER_OK"), ("FEATURES_OK", 8, "FEATURES_OK"),
+               ("NEEDS_RESET", 64, "DEVICE_NEEDS_RESET"), ("FAILED", 128, "FAILED")]
+
+
+def status_text(statuses):
+    names = {x.replace("VIRTIO_CONFIG_S_", "") for x in statuses}
+    bits = [(v, mine) for q, v, mine in STATUS_BITS if q in names]
+    assert len(bits) == len(names), "a status QEMU names that the spec does not: %s" % names
+    return "0x%02x (%s)" % (sum(v for v, _ in bits), "|".join(m for _, m in bits) or "reset")
+
+
+def check_virtio(s, out, t, cprdump):
+    """virtio-blk legacy-only against modern-only on QEMU 7.2: the feature bits
+    SeaBIOS negotiated, as QEMU's x-query-virtio-status names them, added and
+    removed by name, and the device status as QEMU reports it."""
+    rc, doc = run_diff(cprdump, out, "--ignore-volatile")
+    vs = [list(side.get("virtio", {}).values()) for side in t["sides"]]
+    if [len(v) for v in vs] != [1, 1]:
+        yield False, "%s: QEMU reports %s virtio devices" % (s["name"], vs), None
+        return
+    fa, fb = (set(v[0]["guest-features"]) for v in vs)
+    group = "0000:00:02.0/virtio-blk#0"
+    want = {"%s: virtio.feature %s" % (group, n): ("on" if n in fa else None,
+                                                  "on" if n in fb else None,
+                                                  "removed" if n in fa else "added")
+            for n in fa ^ fb}
+    sa, sb = (status_text(v[0]["statuses"]) for v in vs)
+    if sa != sb:
+        want["%s: virtio.status" % group] = (sa, sb, "changed")
+    got = {k: v for k, v in changes(doc, group).items()
+           if ": virtio.feature " in k or k.endswith(": virtio.status")}
+    ok = rc == 1 and got == want and bool(fa ^ fb) and all(
+        v[0]["unknown-dev-features"] == 0 for v in vs)
+    yield ok, ("%s: legacy and modern virtio-blk: the negotiated features QEMU 7.2 names "
+               "(x-query-virtio-status) added %s and removed %s, by name; status %s, %s" % (
+                   s["name"], sorted(fb - fa), sorted(fa - fb), sa, sb)) + (
+                       "" if ok else " (rc %s, got %s, want %s)" % (rc, show(got), show(want))), None
+    # every negotiated feature by QEMU's name, not only those that differ
+    for side, names in zip("ab", (fa, fb)):
+        r = subprocess.run([cprdump, "--json", "--device=*virtio-blk*",
+                            os.path.join(out, side, "main.bin")], capture_output=True, timeout=60)
+        try:
+            secs = [x for x in json.loads(r.stdout)["stream"]["sections"]
+                    if x.get("decoded", {}).get("virtio")]
+            mine = set(secs[0]["decoded"]["virtio"]["guest-feature-names"])
+        except (ValueError, KeyError, IndexError):
+            mine = None
+        ok = mine == names
+        yield ok, "%s: side %s: cprdump names the negotiated features as QEMU does: %s" % (
+            s["name"], side, sorted(names)) + ("" if ok else " (cprdump: %s)" % (
+                sorted(mine) if mine is not None else r.stderr[:200])), None
+
+
+CHECKS = {"virtio": check_virtio, "idle": check_idle, "mac": check_mac, "rom": check_rom, "versions": check_versions,
           "cpregs": check_cpregs, "cpr": check_cpr}
 
 

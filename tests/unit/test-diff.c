@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests of the diff engine (cprdump/check/diff.c), the vmdesc field walk
- * (formats/vmdesc_fields.c), the volatile list and the cpreg names.
+ * Unit tests of the diff engine (cprdump/check/diff.c), the typed device
+ * fields as facts (cprdump/check/diff_fields.c, over formats/vmstate.c), the
+ * volatile list and the cpreg names.
  */
 #include <glib.h>
 #include <json-c/json.h>
@@ -9,7 +10,8 @@
 
 #include "check/diff.h"
 #include "check/diff_cpreg.h"
-#include "vmdesc_fields.h"
+#include "check/diff_fields.h"
+#include "vmstate.h"
 
 /* "KIND GROUP: PATH A B" lines of a result, for exact comparisons. */
 static char *result_text(const DiffResult *r)
@@ -180,7 +182,7 @@ static void test_duplicates_and_limit(void)
     g_assert_true(a->over);
 }
 
-/* ---- the vmdesc walk, on a description of QEMU's shape ---- */
+/* ---- typed fields, on a description of QEMU's shape ---- */
 
 static const char desc_json[] =
     "{\"name\":\"dev\",\"instance_id\":0,\"vmsd_name\":\"dev\",\"version\":2,"
@@ -205,61 +207,197 @@ static const uint8_t body[] = {
     0x08,                           /* dev/sub.y */
 };
 
-static uint32_t record(void *opaque, uint32_t parent, const VdfItem *it)
+/* "PATH=VALUE" lines of a fact list, in order. */
+static char *facts_text(const DiffFacts *f)
 {
-    GString *s = opaque;
+    GString *s = g_string_new(NULL);
 
-    g_string_append_printf(s, "%u %s %" G_GUINT64_FORMAT, parent, it->path,
-                           it->offset);
-    if (it->bytes) {
-        for (uint64_t i = 0; i < it->size; i++) {
-            g_string_append_printf(s, " %02x", it->bytes[i]);
+    for (guint i = 0; i < f->facts->len; i++) {
+        const DiffFact *d = &g_array_index(f->facts, DiffFact, i);
+        g_string_append_printf(s, "%s=%s\n", d->path, d->value);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static DiffFacts *tree_facts(const char *json, const uint8_t *b, size_t n)
+{
+    json_object *d = json_tokener_parse(json);
+    VmTree *t = vmstate_decode(d, b, n, 0x100);
+    DiffFacts *f = diff_facts_new();
+
+    diff_tree_facts(t, "dev#0", f);
+    vmstate_free(t);
+    json_object_put(d);
+    return f;
+}
+
+/* Every field by --device's path, its value as --device prints it. */
+static void test_fields(void)
+{
+    g_autoptr(DiffFacts) f = tree_facts(desc_json, body, sizeof(body));
+    g_autofree char *t = facts_text(f);
+
+    g_assert_cmpstr(t, ==,
+                    "(fields)=decoded\n"
+                    "a=0x0001\n"
+                    "r=2 x uint32\n"
+                    "r[0]=0x00000002\n"
+                    "r[1]=0x00000003\n"
+                    "s=struct\n"
+                    "s.x=0x04\n"
+                    "u=2 x uint8\n"
+                    "u[0]=0x05\n"
+                    "u[1]=0x06\n"
+                    "dev/sub=subsection version 3\n"
+                    "dev/sub.y=0x08\n");
+}
+
+static const char typed_json[] =
+    "{\"fields\":["
+    "{\"name\":\"num_tx\",\"type\":\"uint32\",\"size\":4},"
+    "{\"name\":\"neg\",\"type\":\"int32\",\"size\":4},"
+    "{\"name\":\"on\",\"type\":\"bool\",\"size\":1},"
+    "{\"name\":\"t\",\"type\":\"timer\",\"size\":8},"
+    "{\"name\":\"x\",\"type\":\"uint8\",\"size\":1},"
+    "{\"name\":\"y\",\"type\":\"uint8\",\"size\":1},"
+    "{\"name\":\"x\",\"type\":\"uint8\",\"size\":1},"
+    "{\"name\":\"buf\",\"type\":\"buffer\",\"size\":20}]}";
+
+static void typed_body(uint8_t *b, uint8_t last)
+{
+    static const uint8_t head[] = {
+        0, 0, 1, 0,                 /* num_tx: a count, decimal */
+        0xff, 0xff, 0xff, 0xfe,     /* neg: -2 */
+        1,                          /* on */
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,     /* not armed */
+        7, 8, 9,                    /* x, y, x again */
+    };
+
+    memcpy(b, head, sizeof(head));
+    for (unsigned i = 0; i < 20; i++) {
+        b[sizeof(head) + i] = (uint8_t)i;
+    }
+    b[sizeof(head) + 19] = last;
+}
+
+/* Decimal counts, signed values, bools, timers, a repeated name "#2", and a
+ * buffer in 16-byte pieces; two such sections differ in one piece. */
+static void test_typed_values(void)
+{
+    uint8_t ba[40], bb[40];
+    DiffOpts o = { 0 };
+
+    typed_body(ba, 19);
+    typed_body(bb, 0xaa);
+    g_autoptr(DiffFacts) a = tree_facts(typed_json, ba, sizeof(ba));
+    g_autoptr(DiffFacts) b = tree_facts(typed_json, bb, sizeof(bb));
+    g_autofree char *t = facts_text(a);
+    g_autofree char *c = compare_text(a, b, &o, NULL);
+
+    g_assert_cmpstr(t, ==,
+                    "(fields)=decoded\n"
+                    "num_tx=256\n"
+                    "neg=-2 (0xfffffffe)\n"
+                    "on=true\n"
+                    "t=-1 (not armed)\n"
+                    "x=0x07\n"
+                    "y=0x08\n"
+                    "x#2=0x09\n"
+                    "buf=20 bytes (buffer)\n"
+                    "buf+0x0=00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f\n"
+                    "buf+0x10=10 11 12 13\n");
+    g_assert_cmpstr(c, ==, "changed dev#0: buf+0x10 10 11 12 13 10 11 12 aa\n");
+}
+
+/* An Arm cpu's cpreg lists compared by register: one removed, one changed,
+ * one added, whatever their positions; the lists' own lengths differ too. */
+static const char cpu_json[] =
+    "{\"fields\":["
+    "{\"name\":\"cpreg_vmstate_indexes\",\"type\":\"uint64\",\"size\":8,"
+    "\"array_len\":%d},"
+    "{\"name\":\"cpreg_vmstate_values\",\"type\":\"uint64\",\"size\":8,"
+    "\"array_len\":%d}]}";
+
+static DiffFacts *cpu_facts(const uint64_t *ids, const uint64_t *vals, int n)
+{
+    g_autofree char *json = g_strdup_printf(cpu_json, n, n);
+    g_autofree uint8_t *b = g_malloc(16 * (size_t)n);
+
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < 8; k++) {
+            b[8 * i + k] = (uint8_t)(ids[i] >> (56 - 8 * k));
+            b[8 * (n + i) + k] = (uint8_t)(vals[i] >> (56 - 8 * k));
         }
     }
-    g_string_append_c(s, '\n');
-    return (uint32_t)s->len;    /* any handle: the offset in the text */
+    return tree_facts(json, b, 16 * (size_t)n);
 }
 
-static void test_walk(void)
+static void test_cpregs(void)
 {
-    json_object *d = json_tokener_parse(desc_json);
-    g_autoptr(GString) s = g_string_new(NULL);
-    uint64_t n = vmdesc_fields_walk(d, body, sizeof(body), 7, record, s);
-    g_auto(GStrv) lines = g_strsplit(s->str, "\n", -1);
+    static const uint64_t ia[] = { 0x603000000013c000ull,     /* MIDR_EL1 */
+                                   0x603000000013df00ull,     /* CNTFRQ_EL0 */
+                                   0x603000000013c011ull };
+    static const uint64_t va[] = { 0x411fd070, 62500000, 1 };
+    static const uint64_t ib[] = { 0x603000000013df00ull,
+                                   0x603000000013c000ull,
+                                   0x603000000013c080ull,     /* SCTLR_EL1 */
+                                   0x603000000013c011ull };
+    static const uint64_t vb[] = { 1000000000, 0x411fd070, 5, 1 };
+    g_autoptr(DiffFacts) a = cpu_facts(ia, va, 3);
+    g_autoptr(DiffFacts) b = cpu_facts(ib, vb, 4);
+    DiffOpts o = { 0 };
+    g_autofree char *c = compare_text(a, b, &o, NULL);
 
-    g_assert_cmpuint(n, ==, sizeof(body));
-    g_assert_cmpstr(lines[0], ==, "7 a 0 00 01");
-    g_assert_true(g_str_has_prefix(lines[1], "7 r 2"));
-    g_assert_true(g_str_has_suffix(lines[2], " r[0] 2 00 00 00 02"));
-    g_assert_true(g_str_has_suffix(lines[3], " r[1] 6 00 00 00 03"));
-    g_assert_true(g_str_has_prefix(lines[4], "7 s 10"));
-    g_assert_true(g_str_has_suffix(lines[5], " s.x 10 04"));
-    g_assert_true(g_str_has_prefix(lines[6], "7 u 11"));
-    g_assert_true(g_str_has_suffix(lines[7], " u[0] 11 05"));
-    g_assert_true(g_str_has_suffix(lines[8], " u[1] 12 06"));
-    g_assert_true(g_str_has_prefix(lines[9], "7 dev/sub 13"));
-    g_assert_true(g_str_has_suffix(lines[10], " dev/sub.y 26 08"));
-    g_assert_cmpstr(lines[11], ==, "");
-    /* a body cut short: the elements past its end have no bytes, or are not
-     * visited at all (arrays) */
-    g_string_truncate(s, 0);
-    vmdesc_fields_walk(d, body, 4, 7, record, s);
-    g_assert_true(strstr(s->str, " r[0] ") == NULL);
-    g_assert_nonnull(strstr(s->str, "7 a 0 00 01\n"));
-    json_object_put(d);
+    g_assert_cmpstr(c, ==,
+                    "changed dev#0: cpreg_vmstate_indexes 3 x uint64 4 x uint64\n"
+                    "changed dev#0: cpreg_vmstate_values 3 x uint64 4 x uint64\n"
+                    "changed dev#0: cpreg CNTFRQ_EL0 0x0000000003b9aca0 "
+                    "0x000000003b9aca00\n"
+                    "added dev#0: cpreg SCTLR_EL1 - 0x0000000000000005\n");
 }
 
-static void test_walk_hostile(void)
+/* Section by section into one result: each section's changes under its
+ * group's place, after the group's own facts. */
+static void test_sections_in_order(void)
 {
-    /* a huge array_len without a body visits the array once, no element */
-    json_object *d = json_tokener_parse(
+    g_autoptr(DiffFacts) a = diff_facts_new();
+    g_autoptr(DiffFacts) b = diff_facts_new();
+    g_autoptr(DiffFacts) fa = diff_facts_new();
+    g_autoptr(DiffFacts) fb = diff_facts_new();
+    DiffOpts o = { 0 };
+    DiffResult r;
+
+    section(a, "first#0", "1", "0x1");
+    section(a, "second#0", "1", "0x1");
+    section(b, "first#0", "2", "0x1");
+    section(b, "second#0", "2", "0x1");
+    diff_fact(fa, DIFF_NO_PARENT, 0, "first#0", "f", "1");
+    diff_fact(fb, DIFF_NO_PARENT, 0, "first#0", "f", "2");
+    diff_result_init(&r);
+    diff_compare_add(a, b, &o, 0, &r);
+    diff_compare_add(fa, fb, &o, diff_group_order(a, "first#0"), &r);
+    diff_facts_free(g_steal_pointer(&fa));
+    diff_facts_free(g_steal_pointer(&fb));  /* the result keeps its strings */
+    diff_result_finish(&r);
+    g_autofree char *t = result_text(&r);
+    g_assert_cmpstr(t, ==,
+                    "version first#0: version 1 2\n"
+                    "changed first#0: f 1 2\n"
+                    "version second#0: version 1 2\n");
+    diff_result_clear(&r);
+}
+
+/* A huge array_len over a short body costs nothing: the decoder stops at
+ * the body's end with a mismatch, the facts stay few. */
+static void test_fields_hostile(void)
+{
+    static const uint8_t b[4] = { 1, 2, 3, 4 };
+    g_autoptr(DiffFacts) f = tree_facts(
         "{\"fields\":[{\"name\":\"big\",\"type\":\"uint8\",\"size\":1,"
-        "\"array_len\":2000000000}]}");
-    g_autoptr(GString) s = g_string_new(NULL);
+        "\"array_len\":2000000000}]}", b, sizeof(b));
 
-    vmdesc_fields_walk(d, NULL, 0, 0, record, s);
-    g_assert_cmpstr(s->str, ==, "0 big 0\n");
-    json_object_put(d);
+    g_assert_cmpuint(f->facts->len, <, 8);
+    g_assert_nonnull(diff_facts_find(f, "dev#0", "(fields)"));
 }
 
 static void test_cpreg_names(void)
@@ -289,8 +427,11 @@ int main(int argc, char **argv)
     g_test_add_func("/diff/volatile", test_volatile);
     g_test_add_func("/diff/whole", test_whole);
     g_test_add_func("/diff/duplicates-limit", test_duplicates_and_limit);
-    g_test_add_func("/diff/vmdesc-walk", test_walk);
-    g_test_add_func("/diff/vmdesc-walk-hostile", test_walk_hostile);
+    g_test_add_func("/diff/fields", test_fields);
+    g_test_add_func("/diff/typed-values", test_typed_values);
+    g_test_add_func("/diff/cpregs", test_cpregs);
+    g_test_add_func("/diff/sections-in-order", test_sections_in_order);
+    g_test_add_func("/diff/fields-hostile", test_fields_hostile);
     g_test_add_func("/diff/cpreg-names", test_cpreg_names);
     return g_test_run();
 }

@@ -952,6 +952,105 @@ static void check_diff(const uint8_t *buf, size_t len, bool render)
     hostile_diff(base, n, buf, len, render);
 }
 
+/* The leaf field holding body byte 'at' (absolute), or NULL. */
+static const VmField *leaf_at(const VmTree *t, uint64_t at)
+{
+    for (guint i = 1; i < t->fields->len; i++) {
+        const VmField *f = vmstate_field(t, i);
+        if (f->first == VM_NONE && at >= f->offset && at - f->offset < f->size) {
+            return f;
+        }
+    }
+    return NULL;
+}
+
+typedef struct Cand {
+    const StreamSection *s;
+    char *group;
+} Cand;
+
+/* One bit of a described device field flipped: --diff shows at least one
+ * change, all of them in that section's group (a field, or the named
+ * virtio/cpreg facts it feeds); and the pair passes hostile_diff. */
+static void test_diff_device_bytes(void)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(SEED);
+    g_autoptr(GArray) cands = g_array_new(FALSE, FALSE, sizeof(Cand));
+    HostileSide sa;
+    gsize len;
+    const uint8_t *base;
+    guint done = 0, fields = 0;
+
+    g_assert_nonnull(smallest_stream);
+    base = g_bytes_get_data(smallest_stream->bytes, &len);
+    hostile_diff_side(base, len, &sa);
+    g_assert_nonnull(sa.m);
+    for (guint i = 0; i < sa.m->sections->len; i++) {
+        const StreamSection *s = &g_array_index(sa.m->sections, StreamSection,
+                                                i);
+        size_t n = 0;
+        const uint8_t *body = stream_section_body(sa.m, s, &n);
+        if (s->type != QEMU_VM_SECTION_FULL || !s->desc || !body || !n) {
+            continue;
+        }
+        g_autoptr(VmTree) t = vmstate_decode(s->desc, body, n, s->body_offset);
+        if (t->mismatches->len == 0 && g_strcmp0(s->idstr, "ram")) {
+            Cand c = { s, g_strdup_printf("%s#%u", s->idstr, s->instance_id) };
+            g_array_append_val(cands, c);
+        }
+    }
+    g_assert_cmpuint(cands->len, >, 3);
+    for (guint k = 0; k < 150; k++) {
+        const Cand *c = &g_array_index(cands, Cand,
+                                       g_rand_int_range(r, 0, (gint32)cands->len));
+        uint64_t off = c->s->body_offset + (uint64_t)g_rand_int_range(
+            r, 0, (gint32)(c->s->body_end - c->s->body_offset));
+        size_t n = 0;
+        const uint8_t *body = stream_section_body(sa.m, c->s, &n);
+        g_autoptr(VmTree) t = vmstate_decode(c->s->desc, body, n,
+                                             c->s->body_offset);
+        const VmField *f = leaf_at(t, off);
+        g_autofree uint8_t *b = NULL;
+        HostileSide sb;
+        DiffOpts o = { NULL, false };
+        DiffResult res;
+
+        if (!f || f->kind == VM_BOOL) {
+            continue;       /* any non-zero byte is the same true */
+        }
+        b = g_memdup2(base, len);
+        b[off] ^= (uint8_t)(1u << g_rand_int_range(r, 0, 8));
+        hostile_diff_side(b, len, &sb);
+        diff_run(sa.facts, sa.m, sb.facts, sb.m, &o, &res);
+        g_autofree char *where = vmstate_path(t, f);
+        if (res.changes->len == 0) {
+            g_error("%s: %s at 0x%" G_GINT64_MODIFIER "x (%s): no change",
+                    c->group, where, off, f->type);
+        }
+        for (guint i = 0; i < res.changes->len; i++) {
+            const DiffChange *d = &g_array_index(res.changes, DiffChange, i);
+            if (strcmp(d->group, c->group)) {
+                g_error("%s: %s at 0x%" G_GINT64_MODIFIER "x: a change in %s",
+                        c->group, where, off, d->group);
+            }
+            fields += d->kind == DIFF_CHANGED && *d->path;
+        }
+        diff_result_clear(&res);
+        hostile_diff_side_clear(&sb);
+        if (k % 25 == 0) {
+            hostile_diff(base, len, b, len, true);
+        }
+        done++;
+    }
+    g_test_message("%u device-body bit flips in %u sections of %s, %u field "
+                   "changes", done, cands->len, smallest_stream->path, fields);
+    g_assert_cmpuint(done, >, 100);
+    for (guint i = 0; i < cands->len; i++) {
+        g_free(g_array_index(cands, Cand, i).group);
+    }
+    hostile_diff_side_clear(&sa);
+}
+
 /* Each mutation diffed against the bytes it came from, both ways. */
 static void test_diff_mutations(void)
 {
@@ -1280,6 +1379,7 @@ int main(int argc, char **argv)
     g_test_add_func("/mutations/libvirt/prefixes", test_libvirt_prefixes);
     g_test_add_func("/mutations/libvirt/mutations", test_libvirt_mutations);
     g_test_add_func("/mutations/diff/pairs", test_diff_mutations);
+    g_test_add_func("/mutations/diff/device-bytes", test_diff_device_bytes);
     {
         Fixture *lf = load_zst(LTIM_ZST);
         gsize n;
