@@ -4,26 +4,15 @@ from its cpreg list (one <reg name=... regnum=...> per register QEMU can read),
 and each register's value read with the remote protocol's `p` packet
 (target byte order: little-endian). The truth for the cpreg list's names."""
 import re
-import socket
-import time
+
+from qmp import connect_unix
 
 REG_RE = re.compile(r'<reg name="([^"]+)" bitsize="(\d+)" regnum="(\d+)"')
 
 
 class GdbRemote:
     def __init__(self, path, timeout=10):
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                self.sock.settimeout(timeout)
-                self.sock.connect(path)
-                break
-            except OSError:
-                self.sock.close()
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        self.sock = connect_unix(path, timeout)
         self.buf = b""
         self.ack = True
         self.cmd("QStartNoAckMode")

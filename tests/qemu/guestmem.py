@@ -5,9 +5,10 @@ migration runs so that pages are sent again, and QEMU's own pmemsave of the low
 memory once the source has stopped."""
 import base64
 import os
-import socket
 import threading
 import time
+
+from qmp import connect_unix
 
 QTEST_SOCK = "qtest.sock"
 PAGE = 4096
@@ -28,18 +29,7 @@ class QTest:
     """The qtest line protocol: one command a line, answered "OK ..." or "FAIL"."""
 
     def __init__(self, path, timeout=20):
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                self.sock.settimeout(timeout)
-                self.sock.connect(path)
-                break
-            except OSError:
-                self.sock.close()
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        self.sock = connect_unix(path, timeout)
         self.buf = b""
         self.lock = threading.Lock()
 

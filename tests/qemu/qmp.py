@@ -22,36 +22,37 @@ def wait_for_path(path, timeout, proc=None):
         time.sleep(0.05)
 
 
+def connect_unix(path, timeout, proc=None):
+    """A connected unix stream socket. The socket file can exist before QEMU listens
+    on it (or not exist yet): under load a connect can fail for a moment, so retry
+    until the timeout (or QEMU's exit)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(path)
+            return sock
+        except OSError:
+            sock.close()
+            if proc is not None and proc.poll() is not None:
+                raise QMPError("QEMU exited (rc %s) before listening on %s" % (
+                    proc.returncode, path))
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class QMP:
     """One QMP connection over a unix socket; events are kept in self.events."""
 
     def __init__(self, path, timeout=20, proc=None):
         wait_for_path(path, timeout, proc)
-        self.sock = self._connect(path, timeout, proc)
+        self.sock = connect_unix(path, timeout, proc)
         self.buf = b""
         self.events = []
         self.greeting = self._read()
         self.cmd("qmp_capabilities")
-
-    @staticmethod
-    def _connect(path, timeout, proc):
-        """The socket file exists before QEMU listens on it: under load a connect can
-        be refused for a moment, so retry until the timeout (or QEMU's exit)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            sock.settimeout(timeout)
-            try:
-                sock.connect(path)
-                return sock
-            except ConnectionRefusedError:
-                sock.close()
-                if proc is not None and proc.poll() is not None:
-                    raise QMPError("QEMU exited (rc %s) before listening on %s" % (
-                        proc.returncode, path))
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
 
     def _read(self):
         while b"\n" not in self.buf:
