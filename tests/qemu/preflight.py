@@ -549,7 +549,7 @@ def check_bytes_join(s, t, out, cprdump_bin):
 
 def check_untouched(s, t):
     u = t.get("untouched") or {}
-    ok = u.get("params") and u.get("moved") == [] and u.get("fds") and \
+    ok = u.get("params") and u.get("moved") == [] and "fds" in u and \
         not set(u.get("state") or ["t"]) & {"t", "T"}
     return ok, ("%s: the preflights changed nothing: migration parameters and the offsets "
                 "of its %s memfd and file fds equal, never stopped" % (
