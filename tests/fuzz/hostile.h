@@ -811,9 +811,12 @@ static inline void hostile_check_json(const char *s, size_t n)
 /* A label as hostile as the names: the CLI prints whatever path it is given. */
 #define HOSTILE_LABEL "in\x1b]0;x\x07\xff\xc2\x85\x7f.bin"
 
-/* Renders st (and err, if set) as the CLI does into memory: human text in a
- * UTF-8 and in the C locale (the CLI follows the environment's), and JSON. */
-static inline void hostile_render_cpr(const CprState *st, const FmtError *err)
+typedef void (*HostileRenderFn)(Out *o, size_t run, const void *ctx);
+
+/* Renders through fn as the CLI prints, into memory: human text in a UTF-8
+ * and in the C locale (the CLI follows the environment's), then JSON (runs 0,
+ * 1, 2); each output must be clean human text or valid strict JSON. */
+static inline void hostile_render_each(HostileRenderFn fn, const void *ctx)
 {
     static const struct {
         OutMode mode;
@@ -821,7 +824,6 @@ static inline void hostile_render_cpr(const CprState *st, const FmtError *err)
     } runs[] = {
         { OUT_HUMAN, "C.UTF-8" }, { OUT_HUMAN, "C" }, { OUT_JSON, "C.UTF-8" },
     };
-    InputInfo info = { HOSTILE_LABEL, (int64_t)st->size, "none" };
 
     for (size_t i = 0; i < G_N_ELEMENTS(runs); i++) {
         char *text = NULL;
@@ -835,16 +837,7 @@ static inline void hostile_render_cpr(const CprState *st, const FmtError *err)
         fp = open_memstream(&text, &n);
         HOSTILE_CHECK(fp != NULL, "open_memstream failed");
         o = out_new(runs[i].mode, fp);
-        if (st->header_ok || !fmt_error_is_set(err)) {
-            render_cpr_state(o, &info, st);
-        }
-        if (fmt_error_is_set(err)) {
-            char *msg = report_message(HOSTILE_LABEL, err);
-
-            hostile_check_human(msg, strlen(msg));
-            g_free(msg);
-            out_json(o, "error", report_json(HOSTILE_LABEL, err));
-        }
+        fn(o, i, ctx);
         out_finish(o);
         fclose(fp);
         if (runs[i].mode == OUT_HUMAN) {
@@ -857,53 +850,77 @@ static inline void hostile_render_cpr(const CprState *st, const FmtError *err)
     setlocale(LC_ALL, "C");
 }
 
+/* A decode error as the CLI reports it: its stderr line and the JSON key. */
+static inline void hostile_render_error(Out *o, const FmtError *err)
+{
+    char *msg = report_message(HOSTILE_LABEL, err);
+
+    hostile_check_human(msg, strlen(msg));
+    g_free(msg);
+    out_json(o, "error", report_json(HOSTILE_LABEL, err));
+}
+
+typedef struct HostileCpr {
+    const CprState *st;
+    const FmtError *err;
+} HostileCpr;
+
+static inline void hostile_cpr_run(Out *o, size_t run, const void *ctx)
+{
+    const HostileCpr *c = ctx;
+    InputInfo info = { HOSTILE_LABEL, (int64_t)c->st->size, "none" };
+
+    (void)run;
+    if (c->st->header_ok || !fmt_error_is_set(c->err)) {
+        render_cpr_state(o, &info, c->st);
+    }
+    if (fmt_error_is_set(c->err)) {
+        hostile_render_error(o, c->err);
+    }
+}
+
+/* Renders st (and err, if set) as the CLI does, in every output form. */
+static inline void hostile_render_cpr(const CprState *st, const FmtError *err)
+{
+    HostileCpr c = { st, err };
+
+    hostile_render_each(hostile_cpr_run, &c);
+}
+
+typedef struct HostileStream {
+    const StreamModel *m;
+    const FmtError *err;
+    size_t len;
+} HostileStream;
+
+static inline void hostile_stream_run(Out *o, size_t run, const void *ctx)
+{
+    static char *all[] = { (char *)"all", NULL };
+    static const DeviceView devices = { all, true, true };
+    const HostileStream *h = ctx;
+    InputInfo info = { HOSTILE_LABEL, (int64_t)h->len, "none" };
+
+    if (h->m->header_ok || !fmt_error_is_set(h->err)) {
+        /* the summary in one human pass, every device field by field
+         * (with offsets) in the others */
+        render_stream(o, &info, h->m, run == 0 ? NULL : &devices);
+    }
+    if (fmt_error_is_set(h->err)) {
+        hostile_render_error(o, h->err);
+    }
+}
+
 /* The stream rendered as the CLI does (memory decode), both ways. */
 static inline void hostile_render_stream_bytes(const uint8_t *buf, size_t len)
 {
-    static const OutMode modes[] = { OUT_HUMAN, OUT_HUMAN, OUT_JSON };
-    static const char *const locales[] = { "C.UTF-8", "C", "C.UTF-8" };
-    static char *all[] = { (char *)"all", NULL };
-    static const DeviceView devices = { all, true, true };
     StreamModel *m = NULL;
     FmtError err;
-    InputInfo info = { HOSTILE_LABEL, (int64_t)len, "none" };
     StreamOpts opts = { .keep_bodies = true };
+    HostileStream h;
 
     stream_decode_mem_opts(buf, len, &opts, &m, &err);
-    for (size_t i = 0; i < G_N_ELEMENTS(modes); i++) {
-        char *text = NULL;
-        size_t n = 0;
-        FILE *fp;
-        Out *o;
-
-        if (!setlocale(LC_ALL, locales[i])) {
-            continue;
-        }
-        fp = open_memstream(&text, &n);
-        HOSTILE_CHECK(fp != NULL, "open_memstream failed");
-        o = out_new(modes[i], fp);
-        if (m->header_ok || !fmt_error_is_set(&err)) {
-            /* the summary in one human pass, every device field by field
-             * (with offsets) in the others */
-            render_stream(o, &info, m, i == 0 ? NULL : &devices);
-        }
-        if (fmt_error_is_set(&err)) {
-            char *msg = report_message(HOSTILE_LABEL, &err);
-
-            hostile_check_human(msg, strlen(msg));
-            g_free(msg);
-            out_json(o, "error", report_json(HOSTILE_LABEL, &err));
-        }
-        out_finish(o);
-        fclose(fp);
-        if (modes[i] == OUT_HUMAN) {
-            hostile_check_human(text, n);
-        } else {
-            hostile_check_json(text, n);
-        }
-        free(text);
-    }
-    setlocale(LC_ALL, "C");
+    h = (HostileStream){ m, &err, len };
+    hostile_render_each(hostile_stream_run, &h);
     stream_free(m);
 }
 
@@ -940,14 +957,18 @@ static inline uint64_t hostile_vd_walk(const VdVmsd *v, unsigned depth)
     return n;
 }
 
+static inline void hostile_against_run(Out *o, size_t run, const void *ctx)
+{
+    (void)run;
+    render_against(o, "stream", ctx);
+}
+
 static inline void hostile_against(const StreamModel *m, VmstateDump *d)
 {
     g_autoptr(GPtrArray) dests = g_ptr_array_new();
     AgDest dest = { .label = (char *)"dump", .kind = AGD_DUMP, .dump = d,
                     .machine = d->machine };
     Against *a;
-    char *text = NULL;
-    size_t n = 0;
 
     g_ptr_array_add(dests, &dest);
     a = against_run(m, dests);
@@ -959,20 +980,7 @@ static inline void hostile_against(const StreamModel *m, VmstateDump *d)
                       "failing finding %s without QEMU's line",
                       ag_rule(f->rule)->id);
     }
-    for (int json = 0; json < 2; json++) {
-        FILE *fp = open_memstream(&text, &n);
-        Out *o = out_new(json ? OUT_JSON : OUT_HUMAN, fp);
-        render_against(o, "stream", a);
-        out_finish(o);
-        fclose(fp);
-        if (json) {
-            hostile_check_json(text, n);
-        } else {
-            hostile_check_human(text, n);
-        }
-        free(text);
-        text = NULL;
-    }
+    hostile_render_each(hostile_against_run, a);
     against_free(a);
 }
 
@@ -1019,11 +1027,24 @@ static inline void hostile_vmstate_dump(const uint8_t *buf, size_t len,
  */
 #define HOSTILE_SNAP_SEP '\x1e'
 
+typedef struct HostilePreflight {
+    const ProcSnap *snap;
+    const PfReport *r;
+    bool qmp;
+} HostilePreflight;
+
+static inline void hostile_preflight_run(Out *o, size_t run, const void *ctx)
+{
+    const HostilePreflight *p = ctx;
+
+    (void)run;
+    render_preflight(o, p->snap, p->r, p->qmp ? HOSTILE_LABEL : NULL,
+                     p->qmp ? "--qmp" : NULL);
+}
+
 static inline void hostile_preflight_report(const ProcSnap *snap,
                                             const QmpFacts *qmp)
 {
-    static const OutMode modes[] = { OUT_HUMAN, OUT_HUMAN, OUT_JSON };
-    static const char *const locales[] = { "C.UTF-8", "C", "C.UTF-8" };
     PfReport *r = preflight_build(snap, qmp);
     unsigned sum = 0;
 
@@ -1040,30 +1061,8 @@ static inline void hostile_preflight_report(const ProcSnap *snap,
         HOSTILE_CHECK(b->map != PF_MAP_NONE || qmp, "a block with no mapping "
                       "without QMP");
     }
-    for (size_t i = 0; i < G_N_ELEMENTS(modes); i++) {
-        char *text = NULL;
-        size_t n = 0;
-        FILE *fp;
-        Out *o;
-
-        if (!setlocale(LC_ALL, locales[i])) {
-            continue;
-        }
-        fp = open_memstream(&text, &n);
-        HOSTILE_CHECK(fp != NULL, "open_memstream failed");
-        o = out_new(modes[i], fp);
-        render_preflight(o, snap, r, qmp ? HOSTILE_LABEL : NULL,
-                         qmp ? "--qmp" : NULL);
-        out_finish(o);
-        fclose(fp);
-        if (modes[i] == OUT_HUMAN) {
-            hostile_check_human(text, n);
-        } else {
-            hostile_check_json(text, n);
-        }
-        free(text);
-    }
-    setlocale(LC_ALL, "C");
+    hostile_render_each(hostile_preflight_run,
+                        &(HostilePreflight){ snap, r, qmp != NULL });
     preflight_free(r);
 }
 
@@ -1404,37 +1403,18 @@ static inline void hostile_check_changes(const DiffResult *r,
                   r->changes->len);
 }
 
+static inline void hostile_diff_run(Out *o, size_t run, const void *ctx)
+{
+    (void)run;
+    out_begin(o, "diff", NULL);
+    render_diff_changes(o, ctx);
+    render_diff_summary(o, ctx);
+    out_end(o);
+}
+
 static inline void hostile_render_diff(const DiffResult *r)
 {
-    static const OutMode modes[] = { OUT_HUMAN, OUT_HUMAN, OUT_JSON };
-    static const char *const locales[] = { "C.UTF-8", "C", "C.UTF-8" };
-
-    for (size_t i = 0; i < G_N_ELEMENTS(modes); i++) {
-        char *text = NULL;
-        size_t n = 0;
-        FILE *fp;
-        Out *o;
-
-        if (!setlocale(LC_ALL, locales[i])) {
-            continue;
-        }
-        fp = open_memstream(&text, &n);
-        HOSTILE_CHECK(fp != NULL, "open_memstream failed");
-        o = out_new(modes[i], fp);
-        out_begin(o, "diff", NULL);
-        render_diff_changes(o, r);
-        render_diff_summary(o, r);
-        out_end(o);
-        out_finish(o);
-        fclose(fp);
-        if (modes[i] == OUT_HUMAN) {
-            hostile_check_human(text, n);
-        } else {
-            hostile_check_json(text, n);
-        }
-        free(text);
-    }
-    setlocale(LC_ALL, "C");
+    hostile_render_each(hostile_diff_run, r);
 }
 
 /*
