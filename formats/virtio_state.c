@@ -183,7 +183,14 @@ static void subsections(Cur *c, VirtioState *s)
 
     s->device_offset = s->offset + c->pos;
     for (size_t i = c->pos; i < c->n; i++) {
-        VirtioSub sub = { .offset = s->offset + i };
+        const uint8_t *mark = memchr(c->p + i, 0x05, c->n - i);
+        VirtioSub sub;
+
+        if (!mark) {
+            break;
+        }
+        i = (size_t)(mark - c->p);
+        sub.offset = s->offset + i;
         if (!sub_at(c->p + i, c->n - i, &sub)) {
             continue;
         }

@@ -68,14 +68,27 @@ static const TypeInfo types[] = {
 
 static const TypeInfo unknown_type = { NULL, VM_RAW, 0, VMF_UNKNOWN_TYPE };
 
+static gpointer types_index(gpointer unused)
+{
+    GHashTable *h = g_hash_table_new(g_str_hash, g_str_equal);
+
+    (void)unused;
+    for (size_t i = 0; i < G_N_ELEMENTS(types); i++) {
+        g_hash_table_insert(h, (gpointer)types[i].name, (gpointer)&types[i]);
+    }
+    return h;
+}
+
 static const TypeInfo *type_info(const char *name)
 {
-    for (size_t i = 0; name && i < G_N_ELEMENTS(types); i++) {
-        if (!strcmp(types[i].name, name)) {
-            return &types[i];
-        }
+    static GOnce once = G_ONCE_INIT;
+    const TypeInfo *ti;
+
+    if (!name) {
+        return &unknown_type;
     }
-    return &unknown_type;
+    ti = g_hash_table_lookup(g_once(&once, types_index, NULL), name);
+    return ti ? ti : &unknown_type;
 }
 
 typedef struct Ctx {
@@ -83,9 +96,187 @@ typedef struct Ctx {
     const uint8_t *b;     /* body */
     size_t budget;        /* nodes left */
     bool stopped;         /* a limit was hit: unwind */
+    GHashTable *descs;    /* json_object * -> Desc *: compiled descriptions */
 } Ctx;
 
 static const char UNDESCRIBED[] = "(undescribed)";
+
+/* ---- descriptions, read from json-c once per decode ----
+ * A description object (a section's, a struct's, a subsection's) is looked
+ * up in json-c once, however many elements it describes (ich9_ahci's six
+ * ports, an array of 1,024 structs). */
+
+typedef struct Entry {
+    const char *name, *type;
+    const TypeInfo *ti;
+    int64_t size, count;    /* count: array_len, or 1 without one */
+    bool has_len;           /* "array_len" present: an array even of 1 */
+    json_object *nested;    /* struct, tmp, vstruct: the description */
+    size_t run_end;         /* a run's first entry: past its last */
+    uint64_t pack;          /* a run's first entry: its element count when
+                               it is one packed array (vmstate.h), else 0 */
+} Entry;
+
+typedef struct Sub {
+    json_object *desc;
+    const char *name;       /* vmsd_name */
+    int64_t version;
+} Sub;
+
+typedef struct Desc {
+    Entry *fields;
+    size_t nf;
+    Sub *subs;
+    size_t ns;
+} Desc;
+
+static void desc_free(gpointer p)
+{
+    Desc *d = p;
+
+    g_free(d->fields);
+    g_free(d->subs);
+    g_free(d);
+}
+
+static size_t array_len_of(json_object *o, const char *key, json_object **a)
+{
+    if (!json_object_object_get_ex(o, key, a) ||
+        !json_object_is_type(*a, json_type_array)) {
+        return 0;
+    }
+    return json_object_array_length(*a);
+}
+
+/* An integer, bool, float or timer of its type's own width: nothing about
+ * one element can go wrong. */
+static bool plain_number(const TypeInfo *ti, int64_t size)
+{
+    return (ti->kind == VM_INT || ti->kind == VM_UINT ||
+            ti->kind == VM_BOOL || ti->kind == VM_FLOAT ||
+            ti->kind == VM_TIMER) && size == ti->width;
+}
+
+static const char *str_of(json_object *v)
+{
+    return json_object_is_type(v, json_type_string) ? json_object_get_string(v)
+                                                    : NULL;
+}
+
+static int64_t int_of(json_object *v, int64_t dflt)
+{
+    return json_object_is_type(v, json_type_int) ? json_object_get_int64(v)
+                                                 : dflt;
+}
+
+/* One pass over the entry's members (a lookup per key cost more than the
+ * decoding itself on 5,000 sections). */
+static void read_entry(json_object *f, Entry *e)
+{
+    json_object *len = NULL, *st = NULL;
+    bool fields = false;
+
+    e->size = -1;
+    if (json_object_is_type(f, json_type_object)) {
+        json_object_object_foreach(f, key, v) {
+            switch (key[0]) {
+            case 'n':
+                e->name = strcmp(key, "name") ? e->name : str_of(v);
+                break;
+            case 't':
+                e->type = strcmp(key, "type") ? e->type : str_of(v);
+                break;
+            case 's':
+                if (!strcmp(key, "size")) {
+                    e->size = int_of(v, -1);
+                } else if (!strcmp(key, "struct")) {
+                    st = v;
+                }
+                break;
+            case 'a':
+                if (!strcmp(key, "array_len")) {
+                    len = v;
+                    e->has_len = true;
+                }
+                break;
+            case 'f':
+                /* even null, as json-c's get_ex */
+                fields = fields || !strcmp(key, "fields");
+                break;
+            }
+        }
+    }
+    e->ti = type_info(e->type);
+    e->count = e->has_len ? int_of(len, -1) : 1;
+    if (e->ti->kind == VM_STRUCT) {
+        /* the nested description: "struct" for struct, the entry itself
+         * for tmp / vstruct (vmstate.md) */
+        e->nested = json_object_is_type(st, json_type_object) ? st
+                    : fields ? f : NULL;
+    }
+}
+
+static const char *entry_name(const Entry *e)
+{
+    return e->name ? e->name : "?";
+}
+
+/* Entries [i, j) share one name: one array (QEMU 7.2, 10.0 and 11.1 write
+ * "index" differently, so runs are grouped by name alone). Packed when all
+ * are plain numbers of one type. */
+static void read_run(Desc *d, size_t i)
+{
+    Entry *e = &d->fields[i];
+    size_t j = i + 1;
+    uint64_t n = 0;
+
+    while (j < d->nf && !strcmp(entry_name(&d->fields[j]), entry_name(e))) {
+        j++;
+    }
+    e->run_end = j;
+    if (j - i == 1 && !e->has_len) {
+        return;
+    }
+    for (size_t k = i; k < j; k++) {
+        const Entry *x = &d->fields[k];
+        if (!e->type || !x->type || strcmp(x->type, e->type) ||
+            !plain_number(x->ti, x->size) || x->count < 0 ||
+            (uint64_t)x->count > UINT32_MAX - n) {
+            return;
+        }
+        n += (uint64_t)x->count;
+    }
+    e->pack = n;
+}
+
+static const Desc *desc_of(Ctx *c, json_object *desc)
+{
+    Desc *d = g_hash_table_lookup(c->descs, desc);
+    json_object *fields, *subs;
+
+    if (d) {
+        return d;
+    }
+    d = g_new0(Desc, 1);
+    d->nf = array_len_of(desc, "fields", &fields);
+    d->ns = array_len_of(desc, "subsections", &subs);
+    d->fields = g_new0(Entry, d->nf);
+    d->subs = g_new0(Sub, d->ns);
+    for (size_t i = 0; i < d->nf; i++) {
+        read_entry(json_object_array_get_idx(fields, i), &d->fields[i]);
+    }
+    for (size_t i = 0; i < d->nf; i = d->fields[i].run_end) {
+        read_run(d, i);
+    }
+    for (size_t i = 0; i < d->ns; i++) {
+        Sub *sub = &d->subs[i];
+        sub->desc = json_object_array_get_idx(subs, i);
+        sub->name = json_get_str(sub->desc, "vmsd_name");
+        sub->version = json_get_int(sub->desc, "version", -1);
+    }
+    g_hash_table_insert(c->descs, desc, d);
+    return d;
+}
 
 /* ---- tree building ---- */
 
@@ -221,18 +412,17 @@ static void decode_number(Ctx *c, uint32_t i, const TypeInfo *ti, size_t pos,
     f->flags |= VMF_ODD_SIZE;
 }
 
-static bool decode_struct(Ctx *c, json_object *f, uint32_t i, size_t pos,
-                          uint64_t size, unsigned depth);
+static bool decode_struct(Ctx *c, const Entry *e, uint32_t i, size_t pos,
+                          unsigned depth);
 
-/* One element of entry f (its name and type) at pos, size bytes (known to
- * fit). */
-static bool decode_element(Ctx *c, json_object *f, const char *name,
-                           const char *type, const TypeInfo *ti,
-                           uint32_t into, size_t pos, uint64_t size,
+/* One element of entry e at pos, e->size bytes (known to fit). */
+static bool decode_element(Ctx *c, const Entry *e, uint32_t into, size_t pos,
                            unsigned depth)
 {
+    const TypeInfo *ti = e->ti;
+    uint64_t size = (uint64_t)e->size;
     uint8_t kind = ti->kind >= K_IRQ_STATE ? VM_ARRAY : ti->kind;
-    uint32_t i = add_node(c, into, name, type, kind, pos, size);
+    uint32_t i = add_node(c, into, e->name, e->type, kind, pos, size);
 
     node(c, i)->flags |= ti->flags;
     switch (ti->kind) {
@@ -256,12 +446,12 @@ static bool decode_element(Ctx *c, json_object *f, const char *name,
             node(c, i)->kind = VM_BYTES;
             node(c, i)->flags |= VMF_ODD_SIZE;
         } else if (budget_ok(c, size / ti->width, pos, i)) {
-            add_words(c, i, name, ti->kind == K_IRQ_STATE ? VM_INT : VM_UINT,
-                      ti->width, pos, size / ti->width);
+            add_words(c, i, e->name, ti->kind == K_IRQ_STATE ? VM_INT
+                      : VM_UINT, ti->width, pos, size / ti->width);
         }
         break;
     case VM_STRUCT:
-        return decode_struct(c, f, i, pos, size, depth);
+        return decode_struct(c, e, i, pos, depth);
     default:
         break;
     }
@@ -271,22 +461,6 @@ static bool decode_element(Ctx *c, json_object *f, const char *name,
 
 static bool decode_desc(Ctx *c, json_object *desc, uint32_t parent,
                         size_t *pos, size_t end, unsigned depth);
-
-/* The nested description of a struct-like entry: "struct" for struct, the
- * field object itself for tmp / vstruct (vmstate.md). */
-static json_object *nested_desc(json_object *f)
-{
-    json_object *d;
-
-    if (json_object_object_get_ex(f, "struct", &d) &&
-        json_object_is_type(d, json_type_object)) {
-        return d;
-    }
-    if (json_object_object_get_ex(f, "fields", &d)) {
-        return f;
-    }
-    return NULL;
-}
 
 /* QEMU before 9.1.3 described an array of pointers by its first element
  * only: a NULL first slot makes every element a 1-byte struct with an empty
@@ -313,10 +487,11 @@ static bool decode_old_null(Ctx *c, uint32_t i, size_t pos)
     return false;
 }
 
-static bool decode_struct(Ctx *c, json_object *f, uint32_t i, size_t pos,
-                          uint64_t size, unsigned depth)
+static bool decode_struct(Ctx *c, const Entry *e, uint32_t i, size_t pos,
+                          unsigned depth)
 {
-    json_object *d = nested_desc(f);
+    json_object *d = e->nested;
+    uint64_t size = (uint64_t)e->size;
     size_t p = pos, end = pos + (size_t)size;
     bool ok;
 
@@ -341,88 +516,79 @@ static bool decode_struct(Ctx *c, json_object *f, uint32_t i, size_t pos,
 
 /* ---- entries, runs, subsections ---- */
 
-/* Entry f (array_len elements of size bytes) at *pos into 'into'. */
-static bool decode_entry(Ctx *c, json_object *f, uint32_t into, size_t *pos,
+/* Entry e (e->count elements of e->size bytes) at *pos into 'into'. */
+static bool decode_entry(Ctx *c, const Entry *e, uint32_t into, size_t *pos,
                          size_t end, unsigned depth)
 {
-    const char *name = json_get_str(f, "name");
-    const char *type = json_get_str(f, "type");
-    int64_t size = json_get_int(f, "size", -1);
-    int64_t count = json_object_object_get_ex(f, "array_len", NULL)
-                    ? json_get_int(f, "array_len", -1) : 1;
-    const TypeInfo *ti = type_info(type);
     size_t left = end - *pos;
     uint32_t bad;
 
-    if (size < 0 || count < 0) {
-        bad = add_node(c, into, name, type, VM_RAW, *pos, left);
+    if (e->size < 0 || e->count < 0) {
+        bad = add_node(c, into, e->name, e->type, VM_RAW, *pos, left);
         node(c, bad)->flags |= VMF_UNDESCRIBED;
         mismatch(c, FMT_ERR_INVALID, *pos, bad, NULL, "field without a "
-                 "valid %s in the vmdesc", size < 0 ? "size" : "array_len");
+                 "valid %s in the vmdesc", e->size < 0 ? "size" : "array_len");
         *pos = end;
         return false;
     }
-    if (count && (uint64_t)size > left / (uint64_t)count) {
-        bad = add_node(c, into, name, type, VM_RAW, *pos, left);
+    if (e->count && (uint64_t)e->size > left / (uint64_t)e->count) {
+        bad = add_node(c, into, e->name, e->type, VM_RAW, *pos, left);
         node(c, bad)->flags |= VMF_UNDESCRIBED;
         mismatch(c, FMT_ERR_TRUNCATED, *pos, bad, NULL, "%s of %" G_GINT64_FORMAT
                  " x %" G_GINT64_FORMAT " bytes overruns the %s: %zu bytes "
-                 "left", type ? type : "field", count, size,
+                 "left", e->type ? e->type : "field", e->count, e->size,
                  into ? "enclosing field" : "section body", left);
         *pos = end;
         return false;
     }
-    if (!budget_ok(c, (uint64_t)count, *pos, into)) {
+    if (!budget_ok(c, (uint64_t)e->count, *pos, into)) {
         return false;
     }
-    for (int64_t e = 0; e < count; e++) {
-        if (!decode_element(c, f, name, type, ti, into, *pos, (uint64_t)size,
-                            depth)) {
-            *pos += (size_t)size;
+    for (int64_t k = 0; k < e->count; k++) {
+        bool ok = decode_element(c, e, into, *pos, depth);
+        *pos += (size_t)e->size;
+        if (!ok) {
             return false;
         }
-        *pos += (size_t)size;
     }
     return true;
 }
 
-static const char *entry_name(json_object *f)
+/* One node for a run of n plain numbers (vmstate.h "packed"). */
+static void decode_packed(Ctx *c, const Entry *e, uint32_t parent,
+                          size_t *pos)
 {
-    const char *n = json_get_str(f, "name");
+    uint64_t size = e->pack * e->ti->width;
+    uint32_t arr = add_node(c, parent, e->name, e->type, VM_ARRAY, *pos,
+                            size);
+    VmField *a = node(c, arr);
 
-    return n ? n : "?";
+    a->packed = e->ti->kind;
+    a->width = e->ti->width;
+    a->count = (uint32_t)e->pack;
+    c->t->described += size;
+    *pos += (size_t)size;
 }
 
-/* Entries [i, j) share one name: one array (QEMU 7.2, 10.0 and 11.1 write
- * "index" differently, so runs are grouped by name alone). */
-static size_t run_end(json_object *fields, size_t i, size_t n)
+/* The run of entries from d->fields[i]: one array when it has more than one
+ * entry or an array_len. */
+static bool decode_run(Ctx *c, const Desc *d, size_t i, uint32_t parent,
+                       size_t *pos, size_t end, unsigned depth)
 {
-    const char *name = entry_name(json_object_array_get_idx(fields, i));
-    size_t j = i + 1;
-
-    while (j < n &&
-           !strcmp(entry_name(json_object_array_get_idx(fields, j)), name)) {
-        j++;
-    }
-    return j;
-}
-
-static bool decode_run(Ctx *c, json_object *fields, size_t i, size_t j,
-                       uint32_t parent, size_t *pos, size_t end,
-                       unsigned depth)
-{
-    json_object *f = json_object_array_get_idx(fields, i);
+    const Entry *e = &d->fields[i];
     uint32_t into = parent, arr = VM_NONE;
     size_t start = *pos;
     bool ok = true;
 
-    if (j - i > 1 || json_object_object_get_ex(f, "array_len", NULL)) {
-        arr = into = add_node(c, parent, json_get_str(f, "name"),
-                              json_get_str(f, "type"), VM_ARRAY, *pos, 0);
+    if (e->pack && e->pack <= (end - *pos) / e->ti->width) {
+        decode_packed(c, e, parent, pos);
+        return true;
     }
-    for (size_t k = i; k < j && ok; k++) {
-        ok = decode_entry(c, json_object_array_get_idx(fields, k), into, pos,
-                          end, depth);
+    if (e->run_end - i > 1 || e->has_len) {
+        arr = into = add_node(c, parent, e->name, e->type, VM_ARRAY, *pos, 0);
+    }
+    for (size_t k = i; k < e->run_end && ok; k++) {
+        ok = decode_entry(c, &d->fields[k], into, pos, end, depth);
     }
     if (arr != VM_NONE) {
         node(c, arr)->size = *pos - start;
@@ -430,11 +596,11 @@ static bool decode_run(Ctx *c, json_object *fields, size_t i, size_t j,
     return ok;
 }
 
-static bool decode_subsection(Ctx *c, json_object *sub, uint32_t parent,
+static bool decode_subsection(Ctx *c, const Sub *sub, uint32_t parent,
                               size_t *pos, size_t end, unsigned depth)
 {
-    const char *name = json_get_str(sub, "vmsd_name");
-    int64_t version = json_get_int(sub, "version", -1);
+    const char *name = sub->name;
+    int64_t version = sub->version;
     size_t len = name ? strlen(name) : 0, start = *pos;
     const uint8_t *b = c->b + *pos;
     g_autofree char *safe = g_strescape(name ? name : "?", NULL);
@@ -474,18 +640,9 @@ static bool decode_subsection(Ctx *c, json_object *sub, uint32_t parent,
     }
     *pos += 6 + len;
     c->t->described += 6 + len;
-    ok = decode_desc(c, sub, i, pos, end, depth + 1);
+    ok = decode_desc(c, sub->desc, i, pos, end, depth + 1);
     node(c, i)->size = *pos - start;
     return ok;
-}
-
-static size_t array_len_of(json_object *o, const char *key, json_object **a)
-{
-    if (!json_object_object_get_ex(o, key, a) ||
-        !json_object_is_type(*a, json_type_array)) {
-        return 0;
-    }
-    return json_object_array_length(*a);
 }
 
 /* desc's fields, then its subsections, into parent from *pos up to end.
@@ -493,9 +650,7 @@ static size_t array_len_of(json_object *o, const char *key, json_object **a)
 static bool decode_desc(Ctx *c, json_object *desc, uint32_t parent,
                         size_t *pos, size_t end, unsigned depth)
 {
-    json_object *fields, *subs;
-    size_t nf = array_len_of(desc, "fields", &fields);
-    size_t ns = array_len_of(desc, "subsections", &subs);
+    const Desc *d;
 
     if (depth >= VMSTATE_DEPTH_MAX) {
         mismatch(c, FMT_ERR_LIMIT, *pos, parent, NULL, "the vmdesc nests "
@@ -503,16 +658,14 @@ static bool decode_desc(Ctx *c, json_object *desc, uint32_t parent,
         c->stopped = true;
         return false;
     }
-    for (size_t i = 0; i < nf;) {
-        size_t j = run_end(fields, i, nf);
-        if (!decode_run(c, fields, i, j, parent, pos, end, depth)) {
+    d = desc_of(c, desc);
+    for (size_t i = 0; i < d->nf; i = d->fields[i].run_end) {
+        if (!decode_run(c, d, i, parent, pos, end, depth)) {
             return false;
         }
-        i = j;
     }
-    for (size_t i = 0; i < ns; i++) {
-        if (!decode_subsection(c, json_object_array_get_idx(subs, i), parent,
-                               pos, end, depth)) {
+    for (size_t i = 0; i < d->ns; i++) {
+        if (!decode_subsection(c, &d->subs[i], parent, pos, end, depth)) {
             return false;
         }
     }
@@ -526,12 +679,14 @@ VmTree *vmstate_decode(json_object *desc, const uint8_t *body, size_t len,
 {
     static const uint8_t empty[1];
     VmTree *t = g_new0(VmTree, 1);
-    Ctx c = { .t = t, .b = body ? body : empty };
+    Ctx c = { .t = t, .b = body ? body : empty,
+              .descs = g_hash_table_new_full(NULL, NULL, NULL, desc_free) };
     size_t pos = 0;
 
     body = c.b;
     len = body == empty ? 0 : len;
     t->fields = g_array_new(FALSE, FALSE, sizeof(VmField));
+    t->scratch = g_new0(VmField, 1);
     t->mismatches = g_array_new(FALSE, FALSE, sizeof(VmMismatch));
     t->body = body;
     t->body_offset = at;
@@ -546,6 +701,7 @@ VmTree *vmstate_decode(json_object *desc, const uint8_t *body, size_t len,
                  "the footer that the vmdesc does not describe", len - pos);
     }
     add_rest(&c, 0, pos, len);
+    g_hash_table_unref(c.descs);
     return t;
 }
 
@@ -561,6 +717,7 @@ void vmstate_free(VmTree *t)
     }
     g_array_unref(t->mismatches);
     g_array_unref(t->fields);
+    g_free(t->scratch);
     json_object_put(t->desc);
     g_free(t);
 }
@@ -584,6 +741,35 @@ double vmstate_float(const VmField *f)
     return d;
 }
 
+const VmField *vmstate_elem(const VmTree *t, const VmField *arr, uint32_t i,
+                            VmField *buf)
+{
+    uint64_t pos = arr->offset - t->body_offset + (uint64_t)i * arr->width;
+
+    *buf = (VmField) {
+        .name = arr->name, .type = arr->type, .kind = arr->packed,
+        .width = arr->width,
+        .parent = (uint32_t)(arr - vmstate_root(t)),
+        .first = VM_NONE, .last = VM_NONE, .next = VM_NONE,
+        .offset = arr->offset + (uint64_t)i * arr->width, .size = arr->width,
+        .value = load_be(t->body + pos, arr->width),
+    };
+    return buf;
+}
+
+const VmField *vmstate_iter_next(VmIter *it)
+{
+    const VmField *p = it->parent;
+
+    if (p->packed) {
+        return it->i < p->count ? vmstate_elem(it->t, p, it->i++, &it->buf)
+                                : NULL;
+    }
+    it->cur = it->cur ? vmstate_next(it->t, it->cur)
+                      : vmstate_first(it->t, p);
+    return it->cur;
+}
+
 int64_t vmstate_index(const VmTree *t, const VmField *f)
 {
     const VmField *p = vmstate_parent(t, f);
@@ -591,6 +777,9 @@ int64_t vmstate_index(const VmTree *t, const VmField *f)
 
     if (!p || p->kind != VM_ARRAY) {
         return -1;
+    }
+    if (p->packed) {
+        return p->width ? (int64_t)((f->offset - p->offset) / p->width) : 0;
     }
     for (const VmField *k = vmstate_first(t, p); k && k != f;
          k = vmstate_next(t, k)) {
@@ -665,11 +854,15 @@ const VmField *vmstate_lookup(const VmTree *t, const char *path)
             if (end == r + 1 || *end != ']') {
                 return NULL;
             }
+            r = end + 1;
+            if (f->packed) {
+                return i < f->count && !*r
+                       ? vmstate_elem(t, f, (uint32_t)i, t->scratch) : NULL;
+            }
             f = vmstate_first(t, f);
             for (; f && i; i--) {
                 f = vmstate_next(t, f);
             }
-            r = end + 1;
             continue;
         }
         if (*r == '.' && f != vmstate_root(t)) {

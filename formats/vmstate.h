@@ -52,8 +52,12 @@ typedef struct VmField {
                                array elements repeat their array's name */
     const char *type;       /* vmdesc type name ("uint32", "struct", ...) */
     uint8_t kind;           /* VmKind */
-    uint8_t width;          /* integer / float: bytes of the value */
+    uint8_t width;          /* integer / float: bytes of the value; packed
+                               array: bytes of each element */
     uint16_t flags;         /* VMF_* */
+    uint8_t packed;         /* VM_ARRAY of plain numbers: the VmKind of its
+                               'count' elements, which are not nodes (read
+                               them with VmIter or vmstate_elem); else 0 */
     uint32_t parent;        /* indices into VmTree.fields, or VM_NONE */
     uint32_t first;         /* first child */
     uint32_t last;          /* last child */
@@ -75,6 +79,7 @@ typedef struct VmMismatch {
 
 typedef struct VmTree {
     GArray *fields;         /* VmField; [0] is the root (VM_SECTION) */
+    VmField *scratch;       /* vmstate_lookup()'s packed element */
     GArray *mismatches;     /* VmMismatch, in body order */
     const uint8_t *body;    /* borrowed: valid while the caller keeps it */
     uint64_t body_offset;   /* absolute offset of body[0] */
@@ -125,6 +130,31 @@ static inline const uint8_t *vmstate_bytes(const VmTree *t, const VmField *f)
     return t->body + (f->offset - t->body_offset);
 }
 
+/* Element i (< arr->count) of a packed array, written to *buf. */
+const VmField *vmstate_elem(const VmTree *t, const VmField *arr, uint32_t i,
+                            VmField *buf);
+
+/*
+ * The children of any field, packed array elements included:
+ *   VmIter it = vmstate_iter(t, f);
+ *   for (const VmField *k; (k = vmstate_iter_next(&it));) ...
+ * A packed element lives in the iterator until the next call.
+ */
+typedef struct VmIter {
+    const VmTree *t;
+    const VmField *parent;
+    const VmField *cur;
+    uint32_t i;
+    VmField buf;
+} VmIter;
+
+static inline VmIter vmstate_iter(const VmTree *t, const VmField *parent)
+{
+    return (VmIter) { .t = t, .parent = parent };
+}
+
+const VmField *vmstate_iter_next(VmIter *it);
+
 /* The value of a VM_INT as a signed number (sign-extended from its width). */
 int64_t vmstate_int(const VmField *f);
 /* VM_FLOAT as a double. */
@@ -143,7 +173,8 @@ const VmField *vmstate_child(const VmTree *t, const VmField *p,
  * "e1000/mit_state.mit_ide". Tools print "IDSTR: PATH" for the whole stream.
  */
 char *vmstate_path(const VmTree *t, const VmField *f);
-/* The field at path (longest name match at each step), or NULL. */
+/* The field at path (longest name match at each step), or NULL. An element
+ * of a packed array is returned in t->scratch, valid until the next call. */
 const VmField *vmstate_lookup(const VmTree *t, const char *path);
 
 #endif

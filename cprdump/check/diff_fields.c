@@ -103,10 +103,10 @@ static void walk_children(Walk *w, const VmField *p, uint32_t parent)
     GHashTable *seen = p->kind == VM_ARRAY ? NULL
         : g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     size_t keep = w->path->len;
+    VmIter it = vmstate_iter(w->t, p);
     guint64 i = 0;
 
-    for (const VmField *k = vmstate_first(w->t, p); k;
-         k = vmstate_next(w->t, k)) {
+    for (const VmField *k; (k = vmstate_iter_next(&it));) {
         if (!seen) {
             g_string_append_printf(w->path, "[%" G_GUINT64_FORMAT "]", i++);
         } else {
@@ -126,10 +126,11 @@ static void walk_children(Walk *w, const VmField *p, uint32_t parent)
 /* cpreg_vmstate_indexes and _values, one fact per register. */
 static void cpreg_facts(Walk *w, uint32_t parent)
 {
-    const VmField *v = vmstate_first(w->t, w->cp_val);
+    VmIter ik = vmstate_iter(w->t, w->cp_idx);
+    VmIter iv = vmstate_iter(w->t, w->cp_val);
 
-    for (const VmField *k = vmstate_first(w->t, w->cp_idx); k && v;
-         k = vmstate_next(w->t, k), v = vmstate_next(w->t, v)) {
+    for (const VmField *k, *v; (k = vmstate_iter_next(&ik)) &&
+                               (v = vmstate_iter_next(&iv));) {
         g_autofree char *name = cpreg_name(k->value);
         g_autofree char *p = g_strdup_printf("cpreg %s", name);
         diff_fact(w->f, parent, 0, w->group, p, "0x%016" G_GINT64_MODIFIER

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * --device: selection, decoding (once per section) and the JSON members of a
- * selected section. The human tree is in device_human.c.
+ * --device: selection, decoding (one section at a time) and the JSON members
+ * of a selected section. The human tree is in device_human.c.
  */
 #include "render/device.h"
 
@@ -79,88 +79,10 @@ static void warn(const DeviceSet *ds, guint i, const VmTree *t)
     }
 }
 
-DeviceSet *device_set_new(const StreamModel *m, const DeviceView *v,
-                          const char *label)
+static json_object *mismatches_json(const VmTree *t)
 {
-    DeviceSet *ds = g_new0(DeviceSet, 1);
-    guint n = m->sections->len;
+    json_object *a = json_object_new_array();
 
-    ds->m = m;
-    ds->view = v;
-    ds->label = label;
-    ds->selected = g_new0(bool, n);
-    ds->trees = g_new0(VmTree *, n);
-    ds->held = g_new0(DevHeld *, n);
-    ds->why = g_new0(const char *, n);
-    for (guint i = 0; i < n; i++) {
-        const StreamSection *s = &g_array_index(m->sections, StreamSection, i);
-        const uint8_t *body;
-        size_t len = 0;
-
-        if (!selected(v, s)) {
-            continue;
-        }
-        ds->selected[i] = true;
-        body = stream_section_body(m, s, &len);
-        ds->why[i] = why_no_fields(m, s, body != NULL);
-        if (!ds->why[i]) {
-            ds->trees[i] = vmstate_decode(s->desc, body, len, s->body_offset);
-            if (!v->quiet) {
-                warn(ds, i, ds->trees[i]);
-            }
-        }
-    }
-    return ds;
-}
-
-void device_set_free(DeviceSet *ds)
-{
-    if (!ds) {
-        return;
-    }
-    for (guint i = 0; i < ds->m->sections->len; i++) {
-        if (ds->held[i]) {
-            dev_held_unref(ds->held[i]);   /* the printed document has it */
-        } else {
-            vmstate_free(ds->trees[i]);
-        }
-    }
-    g_free(ds->held);
-    g_free(ds->trees);
-    g_free(ds->why);
-    g_free(ds->selected);
-    g_free(ds);
-}
-
-/* ---- "fields" and "field-layout": written at print time (device_json.c) */
-
-static DevHeld *held(const DeviceSet *ds, guint i)
-{
-    if (!ds->held[i]) {
-        ds->held[i] = dev_held_new(ds->trees[i]);
-    }
-    return ds->held[i];
-}
-
-json_object *device_fields_json(const DeviceSet *ds, guint i)
-{
-    return ds->trees[i] ? dev_json_fields(held(ds, i)) : NULL;
-}
-
-json_object *device_layout_json(const DeviceSet *ds, guint i)
-{
-    return ds->trees[i] ? dev_json_layout(held(ds, i)) : NULL;
-}
-
-json_object *device_mismatches_json(const DeviceSet *ds, guint i)
-{
-    const VmTree *t = ds->trees[i];
-    json_object *a;
-
-    if (!t) {
-        return NULL;
-    }
-    a = json_object_new_array();
     for (guint k = 0; k < t->mismatches->len; k++) {
         const VmMismatch *mm = &g_array_index(t->mismatches, VmMismatch, k);
         json_object *e = json_object_new_object();
@@ -174,9 +96,106 @@ json_object *device_mismatches_json(const DeviceSet *ds, guint i)
     return a;
 }
 
+VmTree *device_tree(const DeviceSet *ds, guint i)
+{
+    const StreamSection *s = &g_array_index(ds->m->sections, StreamSection, i);
+    const uint8_t *body;
+    size_t len = 0;
+
+    if (!ds->selected[i] || ds->why[i]) {
+        return NULL;
+    }
+    body = stream_section_body(ds->m, s, &len);
+    return vmstate_decode(s->desc, body, len, s->body_offset);
+}
+
+/* Keeps what the section's object needs; the tree goes, so that the next
+ * section's decode reuses its memory. */
+static void take_facts(DeviceSet *ds, guint i, VmTree *t)
+{
+    DevFacts *f = &ds->facts[i];
+
+    if (!ds->view->quiet) {
+        warn(ds, i, t);
+    }
+    f->described = (int64_t)t->described;
+    f->mismatches = mismatches_json(t);
+    f->decoded = named_json(t);
+    f->held = dev_held_new(t);
+    vmstate_free(t);
+}
+
+DeviceSet *device_set_new(const StreamModel *m, const DeviceView *v,
+                          const char *label)
+{
+    DeviceSet *ds = g_new0(DeviceSet, 1);
+    guint n = m->sections->len;
+
+    ds->m = m;
+    ds->view = v;
+    ds->label = label;
+    ds->selected = g_new0(bool, n);
+    ds->facts = g_new0(DevFacts, n);
+    ds->why = g_new0(const char *, n);
+    for (guint i = 0; i < n; i++) {
+        const StreamSection *s = &g_array_index(m->sections, StreamSection, i);
+        size_t len = 0;
+
+        if (!selected(v, s)) {
+            continue;
+        }
+        ds->selected[i] = true;
+        ds->why[i] = why_no_fields(m, s,
+                                   stream_section_body(m, s, &len) != NULL);
+        if (!ds->why[i]) {
+            take_facts(ds, i, device_tree(ds, i));
+        }
+    }
+    return ds;
+}
+
+void device_set_free(DeviceSet *ds)
+{
+    if (!ds) {
+        return;
+    }
+    for (guint i = 0; i < ds->m->sections->len; i++) {
+        DevFacts *f = &ds->facts[i];
+        dev_held_unref(f->held);    /* the printed document has its own */
+        json_object_put(f->mismatches);
+        json_object_put(f->decoded);
+    }
+    g_free(ds->facts);
+    g_free(ds->why);
+    g_free(ds->selected);
+    g_free(ds);
+}
+
+/* ---- the JSON members: each a new reference ("fields" and "field-layout"
+ * are written at print time, device_json.c) ---- */
+
+json_object *device_fields_json(const DeviceSet *ds, guint i)
+{
+    DevHeld *h = ds->facts[i].held;
+
+    return h ? dev_json_fields(h) : NULL;
+}
+
+json_object *device_layout_json(const DeviceSet *ds, guint i)
+{
+    DevHeld *h = ds->facts[i].held;
+
+    return h ? dev_json_layout(h) : NULL;
+}
+
+json_object *device_mismatches_json(const DeviceSet *ds, guint i)
+{
+    return json_object_get(ds->facts[i].mismatches);
+}
+
 int64_t device_described(const DeviceSet *ds, guint i)
 {
-    return ds->trees[i] ? (int64_t)ds->trees[i]->described : -1;
+    return ds->facts[i].held ? ds->facts[i].described : -1;
 }
 
 const char *device_why(const DeviceSet *ds, guint i)
@@ -190,7 +209,7 @@ json_object *device_body_head_json(const DeviceSet *ds, guint i)
     const uint8_t *body;
     size_t len;
 
-    if (ds->trees[i] || s->body_end < s->body_offset || !s->body_end) {
+    if (ds->facts[i].held || s->body_end < s->body_offset || !s->body_end) {
         return NULL;
     }
     body = stream_section_body(ds->m, s, &len);
@@ -203,5 +222,5 @@ json_object *device_body_head_json(const DeviceSet *ds, guint i)
 
 json_object *device_decoded_json(const DeviceSet *ds, guint i)
 {
-    return ds->trees[i] ? named_json(ds->trees[i]) : NULL;
+    return json_object_get(ds->facts[i].decoded);
 }

@@ -25,22 +25,29 @@ typedef struct DeviceView {
     bool quiet;             /* no warning lines on stderr (tests) */
 } DeviceView;
 
-/* The selected sections of one stream, decoded once for both outputs. */
+/* What a selected section with fields gives its JSON object, from one
+ * decode; its tree is not kept (device_tree() decodes it again). */
+typedef struct DevFacts {
+    int64_t described;          /* fields-described */
+    json_object *mismatches;    /* field-mismatches */
+    json_object *decoded;       /* named fields, or NULL */
+    struct DevHeld *held;       /* fields and field-layout (device_json.h) */
+} DevFacts;
+
+/* The selected sections of one stream. */
 typedef struct DeviceSet {
     const StreamModel *m;
     const DeviceView *view;
     const char *label;      /* input label, for warnings */
     bool *selected;         /* per section */
-    VmTree **trees;         /* per section: NULL when it has no fields */
-    struct DevHeld **held;  /* per section: the tree kept for printing the
-                               JSON document (device_json.h), or NULL */
+    DevFacts *facts;        /* per section: held NULL when it has no fields */
     const char **why;       /* per section: why it has no fields */
 } DeviceSet;
 
 bool device_view_active(const DeviceView *v);
 
-/* Decodes the sections v selects and prints one warning line on stderr per
- * mismatch. */
+/* Decodes the sections v selects, one at a time, and prints one warning
+ * line on stderr per mismatch. */
 DeviceSet *device_set_new(const StreamModel *m, const DeviceView *v,
                           const char *label);
 void device_set_free(DeviceSet *ds);
@@ -58,6 +65,9 @@ json_object *device_body_head_json(const DeviceSet *ds, guint i);
 
 /* Names for hand-decoded fields ("virtio", "cpregs"), or NULL. */
 json_object *device_decoded_json(const DeviceSet *ds, guint i);
+
+/* Section i's tree, decoded again (free it), or NULL without fields. */
+VmTree *device_tree(const DeviceSet *ds, guint i);
 
 /* The human "Devices" block: one tree per selected section. */
 void device_render_human(Out *o, const DeviceSet *ds);

@@ -95,12 +95,12 @@ static void show(Hum *h, const VmField *f, const char *name, unsigned depth);
 static void show_cpregs(Hum *h, const VmField *idx, const VmField *val,
                         unsigned depth)
 {
-    const VmField *v = vmstate_first(h->t, val);
+    VmIter ik = vmstate_iter(h->t, idx), iv = vmstate_iter(h->t, val);
 
     emit(h, idx, depth, "cpregs = %u registers (cpreg_vmstate_indexes and "
          "cpreg_vmstate_values)", idx->count);
-    for (const VmField *k = vmstate_first(h->t, idx); k && v;
-         k = vmstate_next(h->t, k), v = vmstate_next(h->t, v)) {
+    for (const VmField *k, *v; (k = vmstate_iter_next(&ik)) &&
+                               (v = vmstate_iter_next(&iv));) {
         g_autofree char *name = named_cpreg_text(k->value);
         emit(h, v, depth + 1, "%s = 0x%016" G_GINT64_MODIFIER "x", name,
              v->value);
@@ -286,10 +286,15 @@ static void show_virtio(Hum *h, const VmField *f, const char *name,
 
 static bool leaf_array(const VmTree *t, const VmField *f, unsigned *width)
 {
-    const VmField *k = vmstate_first(t, f);
+    VmIter it = vmstate_iter(t, f);
+    const VmField *k = vmstate_iter_next(&it);
 
     *width = k ? k->width : 0;
-    for (; k; k = vmstate_next(t, k)) {
+    if (f->packed) {
+        return f->packed == VM_INT || f->packed == VM_UINT ||
+               f->packed == VM_BOOL;
+    }
+    for (; k; k = vmstate_iter_next(&it)) {
         if (k->first != VM_NONE || k->flags || k->width != *width ||
             (k->kind != VM_INT && k->kind != VM_UINT && k->kind != VM_BOOL)) {
             return false;
@@ -309,15 +314,17 @@ static void show_numbers(Hum *h, const VmField *f, const char *name,
     g_autofree char *prev = NULL;
     bool starred = false;
 
+    VmIter it = vmstate_iter(h->t, f);
+
     if (width == 1 && f->count > ROW_VALUES &&
-        vmstate_first(h->t, f)->kind == VM_UINT && !count) {
+        vmstate_iter_next(&it)->kind == VM_UINT && !count) {
         emit(h, f, depth, "%s = %u bytes (%s)", name, f->count, type);
         dump(h, vmstate_bytes(h->t, f), (size_t)f->size, depth + 1);
         g_ptr_array_unref(vals);
         return;
     }
-    for (const VmField *k = vmstate_first(h->t, f); k;
-         k = vmstate_next(h->t, k)) {
+    it = vmstate_iter(h->t, f);
+    for (const VmField *k; (k = vmstate_iter_next(&it));) {
         g_ptr_array_add(vals, field_value_text(h->t, k, count));
     }
     if (f->count <= 4) {
@@ -361,8 +368,9 @@ static void show_array(Hum *h, const VmField *f, const char *name,
         show_numbers(h, f, name, width, depth);
         return;
     }
-    for (const VmField *k = vmstate_first(h->t, f); k;
-         k = vmstate_next(h->t, k)) {
+    VmIter it = vmstate_iter(h->t, f);
+
+    for (const VmField *k; (k = vmstate_iter_next(&it));) {
         g_autofree char *n = g_strdup_printf("%s[%u]", name, i++);
         show(h, k, n, depth);
     }
@@ -462,7 +470,8 @@ void device_render_human(Out *o, const DeviceSet *ds)
     out_line(o, "\nDevices (%s)", ds->view->offsets
              ? "offset, size, then field" : "field = value");
     for (guint i = 0; i < ds->m->sections->len; i++) {
-        Hum h = { o, ds->trees[i], ds->view->offsets };
+        g_autoptr(VmTree) t = device_tree(ds, i);
+        Hum h = { o, t, ds->view->offsets };
 
         if (!ds->selected[i]) {
             continue;

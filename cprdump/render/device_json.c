@@ -5,7 +5,8 @@
  * custom serializer on a placeholder object), in json-c's own format, so
  * no json-c object is built per field: one object per field cost 1.4 GB
  * and 7 times the summary's time on 5,000 sections (doc/performance.md).
- * The placeholder keeps the tree and a copy of the body alive until then.
+ * The placeholder keeps the description and a copy of the body alive until
+ * then.
  */
 #include "render/device_json.h"
 
@@ -17,20 +18,24 @@
 
 struct DevHeld {
     gint refs;
-    VmTree *t;
-    uint8_t *body;          /* the tree's bytes, owned (the model is gone by
-                               the time the document is printed) */
+    json_object *desc;      /* a reference */
+    uint8_t *body;          /* a copy (the model is gone by the time the
+                               document is printed) */
+    size_t len;
+    uint64_t at;
+    VmTree *t;              /* while printing */
+    int unprinted;          /* placeholders still to print */
 };
 
-DevHeld *dev_held_new(VmTree *t)
+DevHeld *dev_held_new(const VmTree *t)
 {
     DevHeld *h = g_new0(DevHeld, 1);
 
     h->refs = 1;
-    h->t = t;
-    h->body = t->body ? g_memdup2(t->body, t->body_size ? t->body_size : 1)
-                      : NULL;
-    t->body = h->body;
+    h->desc = json_object_get(t->desc);
+    h->body = g_memdup2(t->body, t->body_size ? t->body_size : 1);
+    h->len = t->body_size;
+    h->at = t->body_offset;
     return h;
 }
 
@@ -44,8 +49,35 @@ void dev_held_unref(DevHeld *h)
 {
     if (h && g_atomic_int_dec_and_test(&h->refs)) {
         vmstate_free(h->t);
+        json_object_put(h->desc);
         g_free(h->body);
         g_free(h);
+    }
+}
+
+/* The tree, decoded when the first placeholder prints; NULL once all have
+ * printed (each prints once: out_finish() prints the document once). */
+static const VmTree *held_tree(DevHeld *h)
+{
+    if (!h->t && h->desc) {
+        h->t = vmstate_decode(h->desc, h->body, h->len, h->at);
+    }
+    return h->t;
+}
+
+/* A placeholder has been printed: after the last one the tree, the body and
+ * the description go at once. Freed here, between the sections, their
+ * memory serves the next section's decode; freed with the document, the
+ * 5,000-section stream's descriptions took 0.2 s of malloc consolidation. */
+static void held_printed(DevHeld *h)
+{
+    if (--h->unprinted <= 0) {
+        vmstate_free(h->t);
+        h->t = NULL;
+        json_object_put(h->desc);
+        h->desc = NULL;
+        g_free(h->body);
+        h->body = NULL;
     }
 }
 
@@ -90,19 +122,26 @@ static void flush(Jw *w)
     w->n = 0;
 }
 
-static void put(Jw *w, const char *s, size_t n)
+static void put_long(Jw *w, const char *s, size_t n)
+{
+    flush(w);
+    if (n > JW_BUF) {
+        if (sink) {
+            fwrite(s, 1, n, sink);
+        } else {
+            printbuf_memappend(w->pb, s, (int)n);
+        }
+        return;
+    }
+    memcpy(w->buf, s, n);
+    w->n = n;
+}
+
+static inline void put(Jw *w, const char *s, size_t n)
 {
     if (n > JW_BUF - w->n) {
-        flush(w);
-        if (n > JW_BUF) {
-            w->n = 0;
-            if (sink) {
-                fwrite(s, 1, n, sink);
-            } else {
-                printbuf_memappend(w->pb, s, (int)n);
-            }
-            return;
-        }
+        put_long(w, s, n);
+        return;
     }
     memcpy(w->buf + w->n, s, n);
     w->n += n;
@@ -110,10 +149,13 @@ static void put(Jw *w, const char *s, size_t n)
 
 #define PUT(w, lit) put((w), "" lit, sizeof(lit) - 1)
 
+static void indent_init(void);
+
 static Jw *jw_new(struct printbuf *pb, int flags)
 {
     Jw *w = g_new(Jw, 1);
 
+    indent_init();
     w->pb = pb;
     w->flags = flags;
     w->n = 0;
@@ -131,23 +173,41 @@ static bool pretty(const Jw *w)
     return w->flags & JSON_C_TO_STRING_PRETTY;
 }
 
+/* A newline and the indentation of up to INDENT_MAX levels: indent() and
+ * item() put a slice of one of these. */
+#define INDENT_MAX 128
+static char comma_spaces[2 + 2 * INDENT_MAX];
+static char comma_tabs[2 + INDENT_MAX];
+
+static void indent_init(void)
+{
+    if (!comma_spaces[0]) {
+        memset(comma_spaces, ' ', sizeof(comma_spaces));
+        memset(comma_tabs, '\t', sizeof(comma_tabs));
+        memcpy(comma_spaces, ",\n", 2);
+        memcpy(comma_tabs, ",\n", 2);
+    }
+}
+
+/* ",\n" (comma: 2 bytes, else just the indentation) and level levels. */
+static void newline_indent(Jw *w, int level, size_t comma)
+{
+    bool tab = w->flags & JSON_C_TO_STRING_PRETTY_TAB;
+    const char *src = tab ? comma_tabs : comma_spaces;
+    size_t per = tab ? 1 : 2;
+
+    put(w, src + 2 - comma, comma);
+    while (level > 0) {
+        int k = MIN(level, INDENT_MAX);
+        put(w, src + 2, (size_t)k * per);
+        level -= k;
+    }
+}
+
 static void indent(Jw *w, int level)
 {
-    static const char spaces[] = "                                "
-                                 "                                ";
-    static const char tabs[] = "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
-    size_t n;
-    bool tab;
-
-    if (!pretty(w) || level <= 0) {
-        return;
-    }
-    tab = w->flags & JSON_C_TO_STRING_PRETTY_TAB;
-    n = tab ? (size_t)level : (size_t)level * 2;
-    while (n) {
-        size_t k = MIN(n, tab ? sizeof(tabs) - 1 : sizeof(spaces) - 1);
-        put(w, tab ? tabs : spaces, k);
-        n -= k;
+    if (pretty(w) && level > 0) {
+        newline_indent(w, level, 0);
     }
 }
 
@@ -164,17 +224,19 @@ static void open_with(Jw *w, char c)
 /* Before each member or element of a container at 'level'. */
 static void item(Jw *w, int level, bool *had)
 {
-    if (*had) {
-        PUT(w, ",");
-        if (pretty(w)) {
-            PUT(w, "\n");
-        }
-    }
+    bool comma = *had;
+
     *had = true;
-    if ((w->flags & JSON_C_TO_STRING_SPACED) && !pretty(w)) {
+    if (pretty(w)) {
+        newline_indent(w, level + 1, comma ? 2 : 0);
+        return;
+    }
+    if (comma) {
+        PUT(w, ",");
+    }
+    if (w->flags & JSON_C_TO_STRING_SPACED) {
         PUT(w, " ");
     }
-    indent(w, level + 1);
 }
 
 static void close_with(Jw *w, int level, bool had, char c)
@@ -237,18 +299,20 @@ static void escaped(Jw *w, const char *s, size_t n)
 }
 
 /* Bytes json_escape_str changes: control bytes, '"', '\\' and '/' (the
- * last only without NOSLASHESCAPE); bytes from 0x80 need a UTF-8 check. */
+ * last only without NOSLASHESCAPE: 2 here); bytes from 0x80 need a UTF-8
+ * check. */
+static const uint8_t special[256] = {
+    [0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, ['/'] = 2, [0x80 ... 0xff] = 1,
+};
+
 static bool plain_ascii(const char *s, size_t *len, bool slash)
 {
+    uint8_t stop = slash ? 3 : 1;
     size_t i = 0;
 
     for (; s[i]; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\' ||
-            (c == '/' && slash)) {
-            for (; s[i]; i++) {
-            }
-            *len = i;
+        if (special[(unsigned char)s[i]] & stop) {
+            *len = i + strlen(s + i);
             return false;
         }
     }
@@ -256,17 +320,53 @@ static bool plain_ascii(const char *s, size_t *len, bool slash)
     return true;
 }
 
+/* s quoted, copied while it is scanned, when none of its bytes needs an
+ * escape or a UTF-8 check and it fits the buffer; else false and nothing
+ * written. */
+static bool quoted_fast(Jw *w, const char *s)
+{
+    uint8_t stop = w->flags & JSON_C_TO_STRING_NOSLASHESCAPE ? 1 : 3;
+    size_t room = JW_BUF - w->n;
+    char *p = w->buf + w->n;
+    size_t i = 0;
+
+    if (room < 2) {
+        return false;
+    }
+    for (; s[i]; i++) {
+        if ((special[(unsigned char)s[i]] & stop) || i + 2 >= room) {
+            return false;
+        }
+        p[1 + i] = s[i];
+    }
+    p[0] = '"';
+    p[1 + i] = '"';
+    w->n += i + 2;
+    return true;
+}
+
 static void str(Jw *w, const char *s)
 {
     size_t n;
 
-    PUT(w, "\"");
-    if (plain_ascii(s, &n, !(w->flags & JSON_C_TO_STRING_NOSLASHESCAPE))) {
-        put(w, s, n);
-    } else {
-        escaped(w, s, n);
+    if (quoted_fast(w, s)) {
+        return;
     }
-    PUT(w, "\"");
+    if (!plain_ascii(s, &n, !(w->flags & JSON_C_TO_STRING_NOSLASHESCAPE))) {
+        PUT(w, "\"");
+        escaped(w, s, n);
+        PUT(w, "\"");
+    } else if (n + 2 <= JW_BUF - w->n) {
+        char *p = w->buf + w->n;
+        p[0] = '"';
+        memcpy(p + 1, s, n);
+        p[n + 1] = '"';
+        w->n += n + 2;
+    } else {
+        PUT(w, "\"");
+        put(w, s, n);
+        PUT(w, "\"");
+    }
 }
 
 /* A string as json_text() makes it: valid UTF-8. */
@@ -274,6 +374,9 @@ static void text(Jw *w, const char *s)
 {
     size_t n;
 
+    if (quoted_fast(w, s)) {
+        return;
+    }
     if (plain_ascii(s, &n, !(w->flags & JSON_C_TO_STRING_NOSLASHESCAPE)) ||
         g_utf8_validate(s, (gssize)n, NULL)) {
         str(w, s);
@@ -379,37 +482,61 @@ static void value(Jw *w, const VmTree *t, const VmField *f, int level);
 
 /* Has an earlier member of this object the key k? Few members: compared
  * one by one; many: a hash set. */
+#define FEW_KEYS 16
+
 typedef struct Keys {
-    GPtrArray *list;        /* char * (borrowed or owned by 'owned') */
-    GHashTable *set;
-    GPtrArray *owned;
+    const char *few[FEW_KEYS];  /* the first keys (borrowed or in owned) */
+    guint hash[FEW_KEYS];
+    guint n;
+    GHashTable *set;            /* all keys, past FEW_KEYS */
+    GPtrArray *owned;           /* made on first use */
 } Keys;
 
-static bool keys_has(Keys *ks, const char *k)
+static bool keys_has(const Keys *ks, const char *k, guint h)
 {
     if (ks->set) {
         return g_hash_table_contains(ks->set, k);
     }
-    for (guint i = 0; i < ks->list->len; i++) {
-        if (!strcmp(g_ptr_array_index(ks->list, i), k)) {
+    for (guint i = 0; i < ks->n; i++) {
+        if (ks->hash[i] == h && !strcmp(ks->few[i], k)) {
             return true;
         }
     }
     return false;
 }
 
-static void keys_add(Keys *ks, const char *k)
+static void keys_add(Keys *ks, const char *k, guint h)
 {
-    if (!ks->set && ks->list->len >= 16) {
+    if (!ks->set && ks->n == FEW_KEYS) {
         ks->set = g_hash_table_new(g_str_hash, g_str_equal);
-        for (guint i = 0; i < ks->list->len; i++) {
-            g_hash_table_add(ks->set, g_ptr_array_index(ks->list, i));
+        for (guint i = 0; i < ks->n; i++) {
+            g_hash_table_add(ks->set, (gpointer)ks->few[i]);
         }
     }
     if (ks->set) {
         g_hash_table_add(ks->set, (gpointer)k);
     } else {
-        g_ptr_array_add(ks->list, (gpointer)k);
+        ks->few[ks->n] = k;
+        ks->hash[ks->n++] = h;
+    }
+}
+
+static const char *keys_own(Keys *ks, char *k)
+{
+    if (!ks->owned) {
+        ks->owned = g_ptr_array_new_with_free_func(g_free);
+    }
+    g_ptr_array_add(ks->owned, k);
+    return k;
+}
+
+static void keys_clear(Keys *ks)
+{
+    if (ks->set) {
+        g_hash_table_unref(ks->set);
+    }
+    if (ks->owned) {
+        g_ptr_array_unref(ks->owned);
     }
 }
 
@@ -430,36 +557,39 @@ static char *repeat_key(GHashTable **seen, const char *name)
 
 static const char *member_key(Keys *ks, GHashTable **seen, const char *name)
 {
+    guint h = g_str_hash(name);
     char *k;
 
-    if (!keys_has(ks, name)) {
-        keys_add(ks, name);
+    if (!keys_has(ks, name, h)) {
+        keys_add(ks, name, h);
         return name;
     }
     k = NULL;
     do {
         g_free(k);
         k = repeat_key(seen, name);
-    } while (keys_has(ks, k));
-    g_ptr_array_add(ks->owned, k);
-    keys_add(ks, k);
+        h = g_str_hash(k);
+    } while (keys_has(ks, k, h));
+    keys_add(ks, keys_own(ks, k), h);
     return k;
 }
 
 static void object(Jw *w, const VmTree *t, const VmField *f, int level)
 {
-    Keys ks = { g_ptr_array_new(), NULL, g_ptr_array_new_with_free_func(g_free) };
+    Keys ks;
     GHashTable *seen = NULL;
     bool had = false;
 
+    ks.n = 0;
+    ks.set = NULL;
+    ks.owned = NULL;
     open_with(w, '{');
     for (const VmField *k = vmstate_first(t, f); k; k = vmstate_next(t, k)) {
         /* names come from the vmdesc: keep the document valid UTF-8 */
         const char *name = k->name;
         size_t n;
         if (!plain_ascii(name, &n, false) && !g_utf8_validate(name, -1, NULL)) {
-            name = g_utf8_make_valid(name, -1);
-            g_ptr_array_add(ks.owned, (char *)name);
+            name = keys_own(&ks, g_utf8_make_valid(name, -1));
         }
         item(w, level, &had);
         key(w, member_key(&ks, &seen, name));
@@ -469,23 +599,71 @@ static void object(Jw *w, const VmTree *t, const VmField *f, int level)
     if (seen) {
         g_hash_table_unref(seen);
     }
-    if (ks.set) {
-        g_hash_table_unref(ks.set);
+    keys_clear(&ks);
+}
+
+/* Pretty output writes a row (a packed array of numbers, a field-layout
+ * entry) on one line, as json-c's spaced form does: a column of 16,384
+ * numbers (ICH9LPC's chip_config) is neither readable nor cheap. */
+static int one_line(Jw *w)
+{
+    int flags = w->flags;
+
+    if (pretty(w)) {
+        w->flags = (flags & ~(JSON_C_TO_STRING_PRETTY |
+                              JSON_C_TO_STRING_PRETTY_TAB)) |
+                   JSON_C_TO_STRING_SPACED;
     }
-    g_ptr_array_unref(ks.list);
-    g_ptr_array_unref(ks.owned);
+    return flags;
+}
+
+/* A packed array of integers or bools in the one-line form, straight from
+ * the body: what array() writes for it, without an element at a time. */
+static void packed_numbers(Jw *w, const VmTree *t, const VmField *f)
+{
+    bool spaced = w->flags & JSON_C_TO_STRING_SPACED;
+    const uint8_t *b = vmstate_bytes(t, f);
+    unsigned width = f->width;
+
+    put(w, spaced ? "[ " : "[", spaced ? 2 : 1);
+    for (uint32_t i = 0; i < f->count; i++, b += width) {
+        uint64_t v = 0;
+        for (unsigned k = 0; k < width; k++) {
+            v = v << 8 | b[k];
+        }
+        if (i) {
+            put(w, ", ", spaced ? 2 : 1);
+        }
+        if (f->packed == VM_BOOL) {
+            put(w, v ? "true" : "false", v ? 4 : 5);
+        } else if (f->packed == VM_UINT) {
+            u64(w, v);
+        } else {
+            VmField e = { .width = (uint8_t)width, .value = v };
+            s64(w, vmstate_int(&e), width);
+        }
+    }
+    put(w, spaced ? " ]" : "]", spaced ? 2 : 1);
 }
 
 static void array(Jw *w, const VmTree *t, const VmField *f, int level)
 {
+    VmIter it = vmstate_iter(t, f);
+    int flags = f->packed ? one_line(w) : w->flags;
     bool had = false;
 
+    if (f->packed == VM_UINT || f->packed == VM_INT || f->packed == VM_BOOL) {
+        packed_numbers(w, t, f);
+        w->flags = flags;
+        return;
+    }
     open_with(w, '[');
-    for (const VmField *k = vmstate_first(t, f); k; k = vmstate_next(t, k)) {
+    for (const VmField *k; (k = vmstate_iter_next(&it));) {
         item(w, level, &had);
         value(w, t, k, level + 1);
     }
     close_with(w, level, had, ']');
+    w->flags = flags;
 }
 
 static void value(Jw *w, const VmTree *t, const VmField *f, int level)
@@ -547,10 +725,16 @@ static int fields_to_string(json_object *jso, struct printbuf *pb, int level,
                             int flags)
 {
     DevHeld *h = json_object_get_userdata(jso);
+    const VmTree *t = held_tree(h);
     Jw *w = jw_new(pb, flags);
 
-    value(w, h->t, vmstate_root(h->t), level);
+    if (t) {
+        value(w, t, vmstate_root(t), level);
+    } else {
+        PUT(w, "null");
+    }
     jw_done(w);
+    held_printed(h);
     return 0;
 }
 
@@ -583,6 +767,9 @@ static uint64_t uniform_leaves(const VmTree *t, const VmField *f)
     const VmField *k = vmstate_first(t, f);
     uint64_t size = k ? k->size : 0;
 
+    if (f->packed) {
+        return f->width;
+    }
     if (f->kind != VM_ARRAY || !k) {
         return 0;
     }
@@ -594,46 +781,51 @@ static uint64_t uniform_leaves(const VmTree *t, const VmField *f)
     return size;
 }
 
-static void place(Jw *w, const VmTree *t, const VmField *k, const char *path,
-                  uint64_t esize, int level)
-{
-    bool had = false;
+/* The next member of a one-line object (never pretty: see one_line()), in
+ * json-c's spaced or plain form. */
+#define MEMBER(w, spaced, name) \
+    ((spaced) ? PUT(w, ", \"" name "\": ") : PUT(w, ",\"" name "\":"))
 
-    open_with(w, '{');
-    item(w, level, &had);
-    key(w, "path");
+static void place(Jw *w, const VmField *k, const char *path, uint64_t esize,
+                  int level)
+{
+    int flags = one_line(w);
+    bool spaced = w->flags & JSON_C_TO_STRING_SPACED;
+
+    if (spaced) {
+        PUT(w, "{ \"path\": ");
+    } else {
+        PUT(w, "{\"path\":");
+    }
     text(w, path);
-    item(w, level, &had);
-    key(w, "type");
+    MEMBER(w, spaced, "type");
     text(w, k->type);
-    item(w, level, &had);
-    key(w, "offset");
+    MEMBER(w, spaced, "offset");
     u64(w, k->offset);
-    item(w, level, &had);
-    key(w, "size");
+    MEMBER(w, spaced, "size");
     u64(w, k->size);
     if (k->kind == VM_ARRAY) {
-        item(w, level, &had);
-        key(w, "count");
+        MEMBER(w, spaced, "count");
         i64(w, k->count);
     }
     if (k->kind == VM_SUBSECTION) {
-        item(w, level, &had);
-        key(w, "version");
+        MEMBER(w, spaced, "version");
         i64(w, k->version);
     }
     if (k->flags) {
-        item(w, level, &had);
-        key(w, "flags");
+        MEMBER(w, spaced, "flags");
         flags_array(w, k->flags, level + 1);
     }
     if (esize) {
-        item(w, level, &had);
-        key(w, "element-size");
+        MEMBER(w, spaced, "element-size");
         u64(w, esize);
     }
-    (void)t;
-    close_with(w, level, had, '}');
+    if (spaced) {
+        PUT(w, " }");
+    } else {
+        PUT(w, "}");
+    }
+    w->flags = flags;
 }
 
 static void layout_walk(Jw *w, const VmTree *t, const VmField *f,
@@ -659,7 +851,7 @@ static void layout_walk(Jw *w, const VmTree *t, const VmField *f,
         }
         esize = uniform_leaves(t, k);
         item(w, level, had);
-        place(w, t, k, path->str, esize, level + 1);
+        place(w, k, path->str, esize, level + 1);
         if (!esize) {
             layout_walk(w, t, k, path, level, had);
         }
@@ -671,15 +863,19 @@ static int layout_to_string(json_object *jso, struct printbuf *pb, int level,
                             int flags)
 {
     DevHeld *h = json_object_get_userdata(jso);
+    const VmTree *t = held_tree(h);
     Jw *w = jw_new(pb, flags);
     GString *path = g_string_new(NULL);
     bool had = false;
 
     open_with(w, '[');
-    layout_walk(w, h->t, vmstate_root(h->t), path, level, &had);
+    if (t) {
+        layout_walk(w, t, vmstate_root(t), path, level, &had);
+    }
     close_with(w, level, had, ']');
     jw_done(w);
     g_string_free(path, TRUE);
+    held_printed(h);
     return 0;
 }
 
@@ -687,6 +883,7 @@ static json_object *placeholder(DevHeld *h, json_object_to_json_string_fn *fn)
 {
     json_object *j = json_object_new_object();
 
+    h->unprinted++;
     json_object_set_serializer(j, fn, held_ref(h), held_delete);
     return j;
 }

@@ -9,15 +9,19 @@
 
 #include "vmstate.h"
 
-/* A decoded tree kept alive for printing, with its own copy of the body. */
+/* What a section's "fields" and "field-layout" need at print time: its
+ * description and a copy of its body. The tree is decoded again when the
+ * first of them is printed and dropped after the last, so one section's
+ * tree is in memory at a time (doc/performance.md). */
 typedef struct DevHeld DevHeld;
 
-/* Takes t (its body is copied and t re-pointed at the copy). */
-DevHeld *dev_held_new(VmTree *t);
+/* Copies t's body and takes a reference to its description. */
+DevHeld *dev_held_new(const VmTree *t);
 void dev_held_unref(DevHeld *h);
 
 /* Placeholders printed as the section's "fields" / "field-layout" (each
- * holds a reference to h). */
+ * holds a reference to h). Each prints once: a document printed again
+ * shows them as null and []. */
 json_object *dev_json_fields(DevHeld *h);
 json_object *dev_json_layout(DevHeld *h);
 

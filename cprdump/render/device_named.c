@@ -408,10 +408,10 @@ static json_object *cpregs_json(const VmTree *t, const VmField *idx,
                                 const VmField *val)
 {
     json_object *a = json_object_new_array();
-    const VmField *v = vmstate_first(t, val);
+    VmIter ik = vmstate_iter(t, idx), iv = vmstate_iter(t, val);
 
-    for (const VmField *k = vmstate_first(t, idx); k && v;
-         k = vmstate_next(t, k), v = vmstate_next(t, v)) {
+    for (const VmField *k, *v; (k = vmstate_iter_next(&ik)) &&
+                               (v = vmstate_iter_next(&iv));) {
         json_object *e = json_object_new_object();
         ArmCpreg r;
         bool arm = arm_cpreg_decode(k->value, &r);

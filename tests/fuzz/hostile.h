@@ -1133,7 +1133,8 @@ static inline void hostile_procsnap(const uint8_t *buf, size_t len, bool render)
 static inline uint64_t hostile_vm_tiling(const VmTree *t, const VmField *f,
                                          uint64_t at, unsigned depth)
 {
-    const VmField *k = vmstate_first(t, f);
+    VmIter it = vmstate_iter(t, f);
+    const VmField *k = vmstate_iter_next(&it);
     uint64_t end = f->offset + f->size;
 
     HOSTILE_CHECK(depth < 4 * VMSTATE_DEPTH_MAX, "tree deeper than %u",
@@ -1144,13 +1145,17 @@ static inline uint64_t hostile_vm_tiling(const VmTree *t, const VmField *f,
                   "field 0x%" PRIx64 "+%" PRIu64 " leaves the body",
                   f->offset, f->size);
     HOSTILE_CHECK(f->name && f->type, "field without name or type");
+    HOSTILE_CHECK(!f->packed || (f->kind == VM_ARRAY && f->count &&
+                  f->first == VM_NONE && f->size == (uint64_t)f->count *
+                  f->width), "packed array of %u x %u bytes in %" PRIu64,
+                  f->count, f->width, f->size);
     if (!k) {
         return end;
     }
     if (f->kind == VM_SUBSECTION) {
         at += 6 + strlen(f->name);
     }
-    for (uint32_t n = 0; k; k = vmstate_next(t, k), n++) {
+    for (uint32_t n = 0; k; k = vmstate_iter_next(&it), n++) {
         HOSTILE_CHECK(vmstate_parent(t, k) == f, "child with another parent");
         at = hostile_vm_tiling(t, k, at, depth + 1);
     }

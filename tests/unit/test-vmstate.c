@@ -198,7 +198,23 @@ static void test_pci_config(void)
 /* ---- the JSON writer (cprdump/render/device_json.c) ---- */
 
 /* "fields" and "field-layout" of t, written by device_json.c, are exactly
- * what json-c itself prints for the same values, in every output form. */
+ * what json-c itself prints for the same values in its one-line forms; the
+ * pretty forms (rows on one line, device_json.c) hold the same document.
+ * Takes t. */
+static char *writer_text(const VmTree *t, int form)
+{
+    DevHeld *h = dev_held_new(t);
+    json_object *o = json_object_new_object();
+    char *text;
+
+    json_object_object_add(o, "fields", dev_json_fields(h));
+    json_object_object_add(o, "field-layout", dev_json_layout(h));
+    dev_held_unref(h);
+    text = g_strdup(json_object_to_json_string_ext(o, form));
+    json_object_put(o);
+    return text;
+}
+
 static void check_writer(VmTree *t)
 {
     static const int forms[] = {
@@ -207,22 +223,40 @@ static void check_writer(VmTree *t)
         JSON_C_TO_STRING_PLAIN, JSON_C_TO_STRING_SPACED,
         JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_PRETTY_TAB,
     };
-    DevHeld *h = dev_held_new(t);
-    json_object *o = json_object_new_object();
+    g_autofree char *plain = writer_text(t, JSON_C_TO_STRING_PLAIN);
 
-    json_object_object_add(o, "fields", dev_json_fields(h));
-    json_object_object_add(o, "field-layout", dev_json_layout(h));
-    dev_held_unref(h);
     for (size_t k = 0; k < G_N_ELEMENTS(forms); k++) {
+        /* placeholders print once: a new pair per form */
+        DevHeld *h = dev_held_new(t);
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "fields", dev_json_fields(h));
+        json_object_object_add(o, "field-layout", dev_json_layout(h));
+        dev_held_unref(h);
         g_autofree char *ours = g_strdup(json_object_to_json_string_ext(
                                              o, forms[k]));
         json_object *back = json_tokener_parse(ours);
+        bool pretty = forms[k] & JSON_C_TO_STRING_PRETTY;
         g_assert_nonnull(back);
-        g_assert_cmpstr(json_object_to_json_string_ext(back, forms[k]), ==,
-                        ours);
+        if (pretty) {
+            g_assert_cmpstr(json_object_to_json_string_ext(
+                                back, JSON_C_TO_STRING_PLAIN), ==, plain);
+            for (const char *r = ours; (r = strstr(r, "\"path\": "));
+                 r++) {
+                g_assert_true(r - ours >= 2 && !strncmp(r - 2, "{ ", 2));
+            }
+        } else {
+            g_assert_cmpstr(json_object_to_json_string_ext(back, forms[k]),
+                            ==, ours);
+        }
+        /* printed again: the placeholders are spent */
+        if (k == 0) {
+            g_assert_nonnull(strstr(json_object_to_json_string_ext(
+                o, JSON_C_TO_STRING_PLAIN), "\"fields\":null"));
+        }
         json_object_put(back);
+        json_object_put(o);
     }
-    json_object_put(o);
+    vmstate_free(t);
 }
 
 static void test_json_writer(void)
@@ -239,13 +273,29 @@ static void test_json_writer(void)
         "{\"name\":\"x\",\"type\":\"uint16\",\"size\":2},"
         "{\"name\":\"c\",\"type\":\"capability\",\"size\":4},"
         "{\"name\":\"e\",\"type\":\"struct\",\"size\":0,"
-        "\"struct\":{\"vmsd_name\":\"e\",\"version\":1,\"fields\":[]}}]}";
+        "\"struct\":{\"vmsd_name\":\"e\",\"version\":1,\"fields\":[]}},"
+        "{\"name\":\"pi\",\"type\":\"int16\",\"size\":2,\"array_len\":2},"
+        "{\"name\":\"pb\",\"type\":\"bool\",\"size\":1,\"array_len\":2},"
+        "{\"name\":\"pu\",\"type\":\"uint64\",\"size\":8,\"array_len\":1},"
+        "{\"name\":\"pf\",\"type\":\"float64\",\"size\":8,\"array_len\":1}]}";
+    /* ... then packed arrays: int16 [-2, 5], bool [true, false], a uint64
+     * above 2^53, a float64 */
     const uint8_t body[] = { 7, 0xff, 0xff, 0xff, 0xfe, 1, 0x3f, 0xf8, 0, 0,
-                             0, 0, 0, 0, 0, 2, 3, 'a', '/', 'b' };
+                             0, 0, 0, 0, 0, 2, 3, 'a', '/', 'b',
+                             0xff, 0xfe, 0, 5, 1, 0,
+                             0x80, 0, 0, 0, 0, 0, 0, 1,
+                             0x40, 0x04, 0, 0, 0, 0, 0, 0 };
     json_object *desc = json_tokener_parse(desc_text);
 
     g_assert_nonnull(desc);
-    check_writer(vmstate_decode(desc, body, sizeof(body), 0x100));
+    VmTree *t = vmstate_decode(desc, body, sizeof(body), 0x100);
+    g_assert_cmpuint(t->mismatches->len, ==, 0);
+    g_assert_cmpuint(vmstate_lookup(t, "pi")->packed, ==, VM_INT);
+    g_assert_cmpint(vmstate_int(vmstate_lookup(t, "pi[0]")), ==, -2);
+    g_assert_cmpuint(vmstate_lookup(t, "pb")->packed, ==, VM_BOOL);
+    g_assert_cmpuint(vmstate_lookup(t, "pu")->packed, ==, VM_UINT);
+    g_assert_cmpuint(vmstate_lookup(t, "pf")->packed, ==, VM_FLOAT);
+    check_writer(t);
     json_object_put(desc);
     for (guint i = 0; i < paths->len; i++) {
         StreamModel *m = load_stream(g_ptr_array_index(paths, i));
@@ -508,9 +558,9 @@ static void test_arm_cpregs(void)
     val = at(&d, "cpreg_vmstate_values");
     g_assert_cmpuint(idx->count, ==, val->count);
     g_assert_cmpuint(idx->count, ==, u(&d, "cpreg_vmstate_array_len"));
-    for (const VmField *k = vmstate_first(d.t, idx),
-         *v = vmstate_first(d.t, val); k; k = vmstate_next(d.t, k),
-         v = vmstate_next(d.t, v)) {
+    VmIter ik = vmstate_iter(d.t, idx), iv = vmstate_iter(d.t, val);
+    for (const VmField *k, *v; (k = vmstate_iter_next(&ik)) &&
+                               (v = vmstate_iter_next(&iv));) {
         g_assert_true(arm_cpreg_decode(k->value, &r));
         if (r.name && !strcmp(r.name, "SCTLR_EL1")) {
             g_assert_cmphex(v->value, ==, 0x00c50838);
@@ -632,6 +682,66 @@ static void test_types(void)
     g_assert_cmpuint(f->value, ==, 0x1234);
     g_autofree char *path = vmstate_path(t, f);
     g_assert_cmpstr(path, ==, "p.x");
+}
+
+/* A run of plain numbers is one packed node whatever its length: read
+ * through VmIter, vmstate_elem and vmstate_lookup as if its elements were
+ * nodes. A run that mixes types, or overruns, is decoded element by
+ * element. */
+static void test_packed(void)
+{
+    static const uint8_t body[] = {
+        0x00, 0x01, 0x00, 0x02, 0xff, 0xff,     /* u16 a[3] */
+        0, 0, 0, 7, 0, 0, 0, 8,                 /* r: two uint32 entries */
+        0x01, 0x00, 0x02,                       /* m: uint8 then uint16 */
+        0xde, 0xad,                             /* o: uint32 x 1, 2 left */
+    };
+    const char *json = "{\"vmsd_name\":\"t\",\"version\":1,\"fields\":["
+        "{\"name\":\"a\",\"type\":\"uint16\",\"size\":2,\"array_len\":3},"
+        "{\"name\":\"r\",\"type\":\"uint32\",\"size\":4},"
+        "{\"name\":\"r\",\"type\":\"uint32\",\"size\":4,\"index\":1},"
+        "{\"name\":\"m\",\"type\":\"uint8\",\"size\":1},"
+        "{\"name\":\"m\",\"type\":\"uint16\",\"size\":2},"
+        "{\"name\":\"o\",\"type\":\"uint32\",\"size\":4,\"array_len\":1}]}";
+    g_autoptr(VmTree) t = decode_json(json, body, sizeof(body));
+    const VmField *a = vmstate_lookup(t, "a"), *r, *m, *k;
+    VmIter it = vmstate_iter(t, a);
+    uint64_t want[] = { 1, 2, 0xffff };
+    guint n = 0;
+
+    g_assert_cmpuint(a->kind, ==, VM_ARRAY);
+    g_assert_cmpuint(a->packed, ==, VM_UINT);
+    g_assert_cmpuint(a->count, ==, 3);
+    g_assert_cmpuint(a->size, ==, 6);
+    g_assert_cmpuint(a->first, ==, VM_NONE);
+    while ((k = vmstate_iter_next(&it))) {
+        g_autofree char *path = vmstate_path(t, k);
+        g_autofree char *want_path = g_strdup_printf("a[%u]", n);
+        g_assert_cmpuint(k->kind, ==, VM_UINT);
+        g_assert_cmpuint(k->width, ==, 2);
+        g_assert_cmpuint(k->offset, ==, BASE + 2 * n);
+        g_assert_cmpuint(k->value, ==, want[n]);
+        g_assert_cmpstr(path, ==, want_path);
+        n++;
+    }
+    g_assert_cmpuint(n, ==, 3);
+    r = vmstate_lookup(t, "r");
+    g_assert_cmpuint(r->packed, ==, VM_UINT);
+    g_assert_cmpuint(r->count, ==, 2);
+    g_assert_cmpuint(vmstate_lookup(t, "r[1]")->value, ==, 8);
+    g_assert_cmpuint(vmstate_lookup(t, "r[1]")->offset, ==, BASE + 10);
+    g_assert_null(vmstate_lookup(t, "r[2]"));
+    m = vmstate_lookup(t, "m");
+    g_assert_cmpuint(m->packed, ==, 0);
+    g_assert_cmpuint(m->count, ==, 2);
+    g_assert_cmpuint(vmstate_first(t, m)->next, !=, VM_NONE);
+    /* the overrun: one mismatch, the rest undescribed, as before packing */
+    g_assert_cmpuint(t->mismatches->len, ==, 1);
+    g_assert_cmpuint(g_array_index(t->mismatches, VmMismatch, 0).offset, ==,
+                     BASE + 17);
+    g_assert_cmpuint(vmstate_lookup(t, "o")->packed, ==, 0);
+    /* root, a, r, m and its 2 elements, o and its undescribed rest */
+    g_assert_cmpuint(t->fields->len, ==, 8);
 }
 
 /* Same-name entries are one array whatever "index" says; structs carry
@@ -820,6 +930,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vmstate/json-writer", test_json_writer);
     g_test_add_func("/vmstate/arm-cpregs", test_arm_cpregs);
     g_test_add_func("/vmstate/types", test_types);
+    g_test_add_func("/vmstate/packed", test_packed);
     g_test_add_func("/vmstate/runs-and-subsections",
                     test_runs_and_subsections);
     g_test_add_func("/vmstate/mismatches", test_mismatches);
