@@ -26,6 +26,7 @@ void vmdesc_init(Vmdesc *vd)
 {
     vd->page_size = -1;
     vd->doc = NULL;         /* callers init Vmdesc on the stack */
+    vd->index = NULL;
     vd->devices = g_array_new(FALSE, TRUE, sizeof(VmdescDevice));
     g_array_set_clear_func(vd->devices, device_clear);
 }
@@ -38,6 +39,10 @@ void vmdesc_clear(Vmdesc *vd)
     }
     json_object_put(vd->doc);
     vd->doc = NULL;
+    if (vd->index) {
+        g_hash_table_unref(vd->index);
+        vd->index = NULL;
+    }
 }
 
 static uint64_t desc_size(json_object *desc);
@@ -163,11 +168,59 @@ out:
     return ok;
 }
 
-VmdescDevice *vmdesc_find(Vmdesc *vd, const char *name, uint32_t instance_id)
+/* The devices of one idstr and instance id, in JSON order; 'next' skips
+ * those already used, so that a stream of n sections is matched in O(n). */
+typedef struct VmdescRun {
+    GArray *at;             /* guint indices into devices */
+    guint next;
+} VmdescRun;
+
+static void run_free(gpointer p)
 {
+    VmdescRun *r = p;
+
+    g_array_unref(r->at);
+    g_free(r);
+}
+
+static char *index_key(const char *name, uint32_t instance_id)
+{
+    return g_strdup_printf("%u:%s", instance_id, name);
+}
+
+static GHashTable *build_index(Vmdesc *vd)
+{
+    GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                          run_free);
+
     for (guint i = 0; vd->devices && i < vd->devices->len; i++) {
         VmdescDevice *d = &g_array_index(vd->devices, VmdescDevice, i);
-        if (!d->used && d->instance_id == instance_id && !strcmp(d->name, name)) {
+        char *key = index_key(d->name, d->instance_id);
+        VmdescRun *r = g_hash_table_lookup(h, key);
+        if (!r) {
+            r = g_new0(VmdescRun, 1);
+            r->at = g_array_new(FALSE, FALSE, sizeof(guint));
+            g_hash_table_insert(h, g_strdup(key), r);
+        }
+        g_array_append_val(r->at, i);
+        g_free(key);
+    }
+    return h;
+}
+
+VmdescDevice *vmdesc_find(Vmdesc *vd, const char *name, uint32_t instance_id)
+{
+    g_autofree char *key = index_key(name, instance_id);
+    VmdescRun *r;
+
+    if (!vd->index) {
+        vd->index = build_index(vd);
+    }
+    r = g_hash_table_lookup(vd->index, key);
+    for (; r && r->next < r->at->len; r->next++) {
+        VmdescDevice *d = &g_array_index(vd->devices, VmdescDevice,
+                                         g_array_index(r->at, guint, r->next));
+        if (!d->used) {
             return d;
         }
     }

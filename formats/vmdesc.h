@@ -30,6 +30,7 @@ typedef struct Vmdesc {
     int64_t page_size;      /* "page_size", -1 when absent */
     GArray *devices;        /* VmdescDevice, JSON order */
     struct json_object *doc; /* the whole document (owned), or NULL */
+    GHashTable *index;      /* vmdesc_find(): "instance:idstr" -> VmdescRun */
 } Vmdesc;
 
 void vmdesc_init(Vmdesc *vd);

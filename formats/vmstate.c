@@ -289,17 +289,17 @@ static uint32_t add_node(Ctx *c, uint32_t parent, const char *name,
                          const char *type, uint8_t kind, size_t pos,
                          uint64_t size)
 {
-    VmField f = {
-        .name = name ? name : "?", .type = type ? type : "?", .kind = kind,
-        .parent = parent, .first = VM_NONE, .last = VM_NONE, .next = VM_NONE,
-        .offset = c->t->body_offset + pos, .size = size,
-    };
     uint32_t i = c->t->fields->len;
 
     if (c->budget) {
         c->budget--;
     }
-    g_array_append_val(c->t->fields, f);
+    g_array_set_size(c->t->fields, i + 1);
+    *node(c, i) = (VmField) {
+        .name = name ? name : "?", .type = type ? type : "?", .kind = kind,
+        .parent = parent, .first = VM_NONE, .last = VM_NONE, .next = VM_NONE,
+        .offset = c->t->body_offset + pos, .size = size,
+    };
     if (parent != VM_NONE) {
         VmField *p = node(c, parent);
         if (p->last == VM_NONE) {

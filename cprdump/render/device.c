@@ -109,11 +109,12 @@ VmTree *device_tree(const DeviceSet *ds, guint i)
     return vmstate_decode(s->desc, body, len, s->body_offset);
 }
 
-/* Keeps what the section's object needs; the tree goes, so that the next
- * section's decode reuses its memory. */
+/* Keeps what the section's object needs, and the tree for the printing
+ * while the trees kept stay under DEVICE_TREES_KEPT. */
 static void take_facts(DeviceSet *ds, guint i, VmTree *t)
 {
     DevFacts *f = &ds->facts[i];
+    size_t size = t->fields->len * sizeof(VmField);
 
     if (!ds->view->quiet) {
         warn(ds, i, t);
@@ -122,7 +123,12 @@ static void take_facts(DeviceSet *ds, guint i, VmTree *t)
     f->mismatches = mismatches_json(t);
     f->decoded = named_json(t);
     f->held = dev_held_new(t);
-    vmstate_free(t);
+    if (size <= DEVICE_TREES_KEPT - ds->kept) {
+        ds->kept += size;
+        dev_held_keep(f->held, t);
+    } else {
+        vmstate_free(t);
+    }
 }
 
 DeviceSet *device_set_new(const StreamModel *m, const DeviceView *v,

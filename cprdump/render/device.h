@@ -16,6 +16,12 @@
 #include "stream.h"
 #include "vmstate.h"
 
+/* Decoded trees kept from decoding to printing, at most (past it, a
+ * section is decoded again while it is printed): a second decode costs
+ * more than the memory on a 5,000-section stream, but memory must not grow
+ * with the stream. */
+#define DEVICE_TREES_KEPT (64u << 20)
+
 /* Bytes of an undescribed body shown when a section has no fields. */
 #define DEVICE_RAW_SHOW 256u
 
@@ -26,7 +32,7 @@ typedef struct DeviceView {
 } DeviceView;
 
 /* What a selected section with fields gives its JSON object, from one
- * decode; its tree is not kept (device_tree() decodes it again). */
+ * decode. */
 typedef struct DevFacts {
     int64_t described;          /* fields-described */
     json_object *mismatches;    /* field-mismatches */
@@ -41,6 +47,7 @@ typedef struct DeviceSet {
     const char *label;      /* input label, for warnings */
     bool *selected;         /* per section */
     DevFacts *facts;        /* per section: held NULL when it has no fields */
+    size_t kept;            /* bytes of the trees kept (DEVICE_TREES_KEPT) */
     const char **why;       /* per section: why it has no fields */
 } DeviceSet;
 

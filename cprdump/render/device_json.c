@@ -39,6 +39,12 @@ DevHeld *dev_held_new(const VmTree *t)
     return h;
 }
 
+void dev_held_keep(DevHeld *h, VmTree *t)
+{
+    h->t = t;
+    t->body = h->body;
+}
+
 static DevHeld *held_ref(DevHeld *h)
 {
     g_atomic_int_inc(&h->refs);
@@ -94,6 +100,7 @@ static void held_delete(json_object *jso, void *userdata)
 typedef struct Jw {
     struct printbuf *pb;
     int flags;
+    const char *plain_type; /* the last layout type found plain */
     size_t n;               /* bytes in buf */
     char buf[JW_BUF];       /* written to pb (or the sink) when full */
 } Jw;
@@ -158,6 +165,7 @@ static Jw *jw_new(struct printbuf *pb, int flags)
     indent_init();
     w->pb = pb;
     w->flags = flags;
+    w->plain_type = NULL;
     w->n = 0;
     return w;
 }
@@ -343,6 +351,22 @@ static bool quoted_fast(Jw *w, const char *s)
     p[1 + i] = '"';
     w->n += i + 2;
     return true;
+}
+
+/* s (n bytes) quoted, known to need no escape. */
+static void quoted_plain(Jw *w, const char *s, size_t n)
+{
+    PUT(w, "\"");
+    put(w, s, n);
+    PUT(w, "\"");
+}
+
+/* Whether str() writes s as it is. */
+static bool is_plain(const Jw *w, const char *s)
+{
+    size_t n;
+
+    return plain_ascii(s, &n, !(w->flags & JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 static void str(Jw *w, const char *s)
@@ -786,8 +810,10 @@ static uint64_t uniform_leaves(const VmTree *t, const VmField *f)
 #define MEMBER(w, spaced, name) \
     ((spaced) ? PUT(w, ", \"" name "\": ") : PUT(w, ",\"" name "\":"))
 
-static void place(Jw *w, const VmField *k, const char *path, uint64_t esize,
-                  int level)
+/* One field-layout row. path_plain: path needs no escape (layout_walk
+ * checks each name once); a type is checked once while it repeats. */
+static void place(Jw *w, const VmField *k, const GString *path,
+                  bool path_plain, uint64_t esize, int level)
 {
     int flags = one_line(w);
     bool spaced = w->flags & JSON_C_TO_STRING_SPACED;
@@ -797,9 +823,20 @@ static void place(Jw *w, const VmField *k, const char *path, uint64_t esize,
     } else {
         PUT(w, "{\"path\":");
     }
-    text(w, path);
+    if (path_plain) {
+        quoted_plain(w, path->str, path->len);
+    } else {
+        text(w, path->str);
+    }
     MEMBER(w, spaced, "type");
-    text(w, k->type);
+    if (k->type != w->plain_type && is_plain(w, k->type)) {
+        w->plain_type = k->type;
+    }
+    if (k->type == w->plain_type) {
+        quoted_plain(w, k->type, strlen(k->type));
+    } else {
+        text(w, k->type);
+    }
     MEMBER(w, spaced, "offset");
     u64(w, k->offset);
     MEMBER(w, spaced, "size");
@@ -829,12 +866,13 @@ static void place(Jw *w, const VmField *k, const char *path, uint64_t esize,
 }
 
 static void layout_walk(Jw *w, const VmTree *t, const VmField *f,
-                        GString *path, int level, bool *had)
+                        GString *path, bool plain, int level, bool *had)
 {
     int64_t idx = 0;
 
     for (const VmField *k = vmstate_first(t, f); k; k = vmstate_next(t, k)) {
         size_t keep = path->len;
+        bool k_plain = plain;
         uint64_t esize;
 
         if (f->kind == VM_ARRAY) {
@@ -848,12 +886,13 @@ static void layout_walk(Jw *w, const VmTree *t, const VmField *f,
                 g_string_append_c(path, '.');
             }
             g_string_append(path, k->name);
+            k_plain = plain && is_plain(w, k->name);
         }
         esize = uniform_leaves(t, k);
         item(w, level, had);
-        place(w, k, path->str, esize, level + 1);
+        place(w, k, path, k_plain, esize, level + 1);
         if (!esize) {
-            layout_walk(w, t, k, path, level, had);
+            layout_walk(w, t, k, path, k_plain, level, had);
         }
         g_string_truncate(path, keep);
     }
@@ -870,7 +909,7 @@ static int layout_to_string(json_object *jso, struct printbuf *pb, int level,
 
     open_with(w, '[');
     if (t) {
-        layout_walk(w, t, vmstate_root(t), path, level, &had);
+        layout_walk(w, t, vmstate_root(t), path, true, level, &had);
     }
     close_with(w, level, had, ']');
     jw_done(w);

@@ -10,14 +10,16 @@
 #include "vmstate.h"
 
 /* What a section's "fields" and "field-layout" need at print time: its
- * description and a copy of its body. The tree is decoded again when the
- * first of them is printed and dropped after the last, so one section's
- * tree is in memory at a time (doc/performance.md). */
+ * description and a copy of its body, and its tree when kept. A tree not
+ * kept is decoded again when the first of them is printed; either way it
+ * is dropped after the last (doc/performance.md). */
 typedef struct DevHeld DevHeld;
 
 /* Copies t's body and takes a reference to its description. */
 DevHeld *dev_held_new(const VmTree *t);
 void dev_held_unref(DevHeld *h);
+/* Takes t, already decoded, for the printing (then not decoded again). */
+void dev_held_keep(DevHeld *h, VmTree *t);
 
 /* Placeholders printed as the section's "fields" / "field-layout" (each
  * holds a reference to h). Each prints once: a document printed again

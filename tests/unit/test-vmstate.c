@@ -226,8 +226,11 @@ static void check_writer(VmTree *t)
     g_autofree char *plain = writer_text(t, JSON_C_TO_STRING_PLAIN);
 
     for (size_t k = 0; k < G_N_ELEMENTS(forms); k++) {
-        /* placeholders print once: a new pair per form */
+        /* placeholders print once: a new pair per form, from a kept tree
+         * (writer_text() decodes at print time) */
         DevHeld *h = dev_held_new(t);
+        dev_held_keep(h, vmstate_decode(t->desc, t->body, t->body_size,
+                                        t->body_offset));
         json_object *o = json_object_new_object();
         json_object_object_add(o, "fields", dev_json_fields(h));
         json_object_object_add(o, "field-layout", dev_json_layout(h));
