@@ -10,6 +10,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "render/device_json.h"
 #include "render/device_named.h"
 #include "render/escape.h"
 #include "render/field_text.h"
@@ -470,8 +471,10 @@ void device_render_human(Out *o, const DeviceSet *ds)
     out_line(o, "\nDevices (%s)", ds->view->offsets
              ? "offset, size, then field" : "field = value");
     for (guint i = 0; i < ds->m->sections->len; i++) {
-        g_autoptr(VmTree) t = device_tree(ds, i);
-        Hum h = { o, t, ds->view->offsets };
+        const DevHeld *held = ds->facts[i].held;
+        const VmTree *kept = held ? dev_held_kept(held) : NULL;
+        g_autoptr(VmTree) t = kept ? NULL : device_tree(ds, i);
+        Hum h = { o, kept ? kept : t, ds->view->offsets };
 
         if (!ds->selected[i]) {
             continue;

@@ -45,6 +45,11 @@ void dev_held_keep(DevHeld *h, VmTree *t)
     t->body = h->body;
 }
 
+const VmTree *dev_held_kept(const DevHeld *h)
+{
+    return h->t;
+}
+
 static DevHeld *held_ref(DevHeld *h)
 {
     g_atomic_int_inc(&h->refs);

@@ -20,6 +20,8 @@ DevHeld *dev_held_new(const VmTree *t);
 void dev_held_unref(DevHeld *h);
 /* Takes t, already decoded, for the printing (then not decoded again). */
 void dev_held_keep(DevHeld *h, VmTree *t);
+/* The tree kept, or NULL. */
+const VmTree *dev_held_kept(const DevHeld *h);
 
 /* Placeholders printed as the section's "fields" / "field-layout" (each
  * holds a reference to h). Each prints once: a document printed again
