@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * --device: selection, decoding (one section at a time) and the JSON members
- * of a selected section. The human tree is in device_human.c.
+ * --device: selection, decoding and the JSON members of a selected section.
+ * The human tree is in device_human.c.
  */
 #include "render/device.h"
 
@@ -109,25 +109,82 @@ VmTree *device_tree(const DeviceSet *ds, guint i)
     return vmstate_decode(s->desc, body, len, s->body_offset);
 }
 
+/* A section decoded: its tree and the JSON members made from it. */
+typedef struct Decoded {
+    VmTree *t;
+    json_object *mismatches;
+    json_object *decoded;
+} Decoded;
+
+static void decode_one(const DeviceSet *ds, guint i, Decoded *d)
+{
+    d->t = device_tree(ds, i);
+    d->mismatches = mismatches_json(d->t);
+    d->decoded = named_json(d->t);
+}
+
 /* Keeps what the section's object needs, and the tree for the printing
  * while the trees kept stay under DEVICE_TREES_KEPT. */
-static void take_facts(DeviceSet *ds, guint i, VmTree *t)
+static void take_facts(DeviceSet *ds, guint i, Decoded *d)
 {
     DevFacts *f = &ds->facts[i];
-    size_t size = t->fields->len * sizeof(VmField);
+    size_t size = d->t->fields->len * sizeof(VmField);
 
     if (!ds->view->quiet) {
-        warn(ds, i, t);
+        warn(ds, i, d->t);
     }
-    f->described = (int64_t)t->described;
-    f->mismatches = mismatches_json(t);
-    f->decoded = named_json(t);
-    f->held = dev_held_new(t);
+    f->described = (int64_t)d->t->described;
+    f->mismatches = d->mismatches;
+    f->decoded = d->decoded;
+    f->held = dev_held_new(d->t);
     if (size <= DEVICE_TREES_KEPT - ds->kept) {
         ds->kept += size;
-        dev_held_keep(f->held, t);
+        dev_held_keep(f->held, d->t);
     } else {
-        vmstate_free(t);
+        vmstate_free(d->t);
+    }
+}
+
+/* Sections decoded per round. With a second processor a helper thread
+ * decodes every other section of a round: decoding only reads the model
+ * and the vmdesc, and makes trees and JSON objects of its own; warnings and
+ * the kept trees are then taken in section order. */
+#define DECODE_ROUND 64u
+
+typedef struct Round {
+    const DeviceSet *ds;
+    const guint *idx;
+    guint n;
+    Decoded *out;
+} Round;
+
+static gpointer decode_odd(gpointer p)
+{
+    Round *r = p;
+
+    for (guint k = 1; k < r->n; k += 2) {
+        decode_one(r->ds, r->idx[k], &r->out[k]);
+    }
+    return NULL;
+}
+
+static void decode_round(DeviceSet *ds, const guint *idx, guint n)
+{
+    Decoded out[DECODE_ROUND] = { { 0 } };
+    Round r = { ds, idx, n, out };
+    GThread *helper = n > 1 && g_get_num_processors() > 1
+                      ? g_thread_try_new("cprdump-decode", decode_odd, &r,
+                                         NULL)
+                      : NULL;
+
+    for (guint k = 0; k < n; k += helper ? 2 : 1) {
+        decode_one(ds, idx[k], &out[k]);
+    }
+    if (helper) {
+        g_thread_join(helper);
+    }
+    for (guint k = 0; k < n; k++) {
+        take_facts(ds, idx[k], &out[k]);
     }
 }
 
@@ -135,7 +192,7 @@ DeviceSet *device_set_new(const StreamModel *m, const DeviceView *v,
                           const char *label)
 {
     DeviceSet *ds = g_new0(DeviceSet, 1);
-    guint n = m->sections->len;
+    guint n = m->sections->len, todo[DECODE_ROUND], k = 0;
 
     ds->m = m;
     ds->view = v;
@@ -147,14 +204,17 @@ DeviceSet *device_set_new(const StreamModel *m, const DeviceView *v,
         const StreamSection *s = &g_array_index(m->sections, StreamSection, i);
         size_t len = 0;
 
-        if (!selected(v, s)) {
-            continue;
+        if (selected(v, s)) {
+            ds->selected[i] = true;
+            ds->why[i] = why_no_fields(m, s, stream_section_body(m, s, &len)
+                                             != NULL);
+            if (!ds->why[i]) {
+                todo[k++] = i;
+            }
         }
-        ds->selected[i] = true;
-        ds->why[i] = why_no_fields(m, s,
-                                   stream_section_body(m, s, &len) != NULL);
-        if (!ds->why[i]) {
-            take_facts(ds, i, device_tree(ds, i));
+        if (k == DECODE_ROUND || (k && i + 1 == n)) {
+            decode_round(ds, todo, k);
+            k = 0;
         }
     }
     return ds;

@@ -53,8 +53,8 @@ typedef struct DeviceSet {
 
 bool device_view_active(const DeviceView *v);
 
-/* Decodes the sections v selects, one at a time, and prints one warning
- * line on stderr per mismatch. */
+/* Decodes the sections v selects (two at a time with a second processor)
+ * and prints one warning line on stderr per mismatch, in section order. */
 DeviceSet *device_set_new(const StreamModel *m, const DeviceView *v,
                           const char *label);
 void device_set_free(DeviceSet *ds);
