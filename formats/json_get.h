@@ -6,6 +6,10 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
+/* v as a string, or NULL when it is not one (NULL included). */
+const char *json_str_of(json_object *v);
+/* v as an integer, or dflt when it is not one (NULL included). */
+int64_t json_int_of(json_object *v, int64_t dflt);
 /* The string at key, or NULL when absent or not a string. */
 const char *json_get_str(json_object *o, const char *key);
 /* The integer at key, or dflt when absent or not an integer. */

@@ -60,18 +60,23 @@ static int find_cap(const uint8_t *cfg, uint8_t want)
     return -1;
 }
 
+uint16_t virtio_state_pci_vendor(const uint8_t *p, size_t n)
+{
+    return n >= 4 + PCI_CONFIG ? le16(p + 4) : 0;
+}
+
 static bool pci_part(Cur *c, VirtioState *s)
 {
     uint64_t v;
     const uint8_t *cfg;
     int cap;
 
+    s->vendor_id = virtio_state_pci_vendor(c->p + c->pos, c->n - c->pos);
     if (!take(c, 4, &v) || c->n - c->pos < PCI_CONFIG) {
         s->stop = "too short for a PCI device's state";
         return false;
     }
     cfg = c->p + c->pos;
-    s->vendor_id = le16(cfg);
     s->device_id = le16(cfg + 2);
     if (v != 2 || s->vendor_id != 0x1af4) {
         s->stop = "not the PCI transport (no virtio PCI config space)";

@@ -88,5 +88,8 @@ typedef struct VirtioState {
 bool virtio_state_decode(const uint8_t *p, size_t n, uint64_t at,
                          VirtioState *s);
 void virtio_state_clear(VirtioState *s);
+/* The PCI vendor id in a "virtio" field of n bytes (after its int32
+ * version_id), or 0 when the field is too short for a config space. */
+uint16_t virtio_state_pci_vendor(const uint8_t *p, size_t n);
 
 #endif

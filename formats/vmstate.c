@@ -157,18 +157,6 @@ static bool plain_number(const TypeInfo *ti, int64_t size)
             ti->kind == VM_TIMER) && size == ti->width;
 }
 
-static const char *str_of(json_object *v)
-{
-    return json_object_is_type(v, json_type_string) ? json_object_get_string(v)
-                                                    : NULL;
-}
-
-static int64_t int_of(json_object *v, int64_t dflt)
-{
-    return json_object_is_type(v, json_type_int) ? json_object_get_int64(v)
-                                                 : dflt;
-}
-
 /* One pass over the entry's members (a lookup per key cost more than the
  * decoding itself on 5,000 sections). */
 static void read_entry(json_object *f, Entry *e)
@@ -181,14 +169,14 @@ static void read_entry(json_object *f, Entry *e)
         json_object_object_foreach(f, key, v) {
             switch (key[0]) {
             case 'n':
-                e->name = strcmp(key, "name") ? e->name : str_of(v);
+                e->name = strcmp(key, "name") ? e->name : json_str_of(v);
                 break;
             case 't':
-                e->type = strcmp(key, "type") ? e->type : str_of(v);
+                e->type = strcmp(key, "type") ? e->type : json_str_of(v);
                 break;
             case 's':
                 if (!strcmp(key, "size")) {
-                    e->size = int_of(v, -1);
+                    e->size = json_int_of(v, -1);
                 } else if (!strcmp(key, "struct")) {
                     st = v;
                 }
@@ -207,7 +195,7 @@ static void read_entry(json_object *f, Entry *e)
         }
     }
     e->ti = type_info(e->type);
-    e->count = e->has_len ? int_of(len, -1) : 1;
+    e->count = e->has_len ? json_int_of(len, -1) : 1;
     if (e->ti->kind == VM_STRUCT) {
         /* the nested description: "struct" for struct, the entry itself
          * for tmp / vstruct (vmstate.md) */

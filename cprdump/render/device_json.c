@@ -646,30 +646,25 @@ static int one_line(Jw *w)
     return flags;
 }
 
-/* A packed array of integers or bools in the one-line form, straight from
- * the body: what array() writes for it, without an element at a time. */
+/* A packed array of integers or bools in the one-line form: what array()
+ * writes for it, without its per-element dispatch. */
 static void packed_numbers(Jw *w, const VmTree *t, const VmField *f)
 {
     bool spaced = w->flags & JSON_C_TO_STRING_SPACED;
-    const uint8_t *b = vmstate_bytes(t, f);
-    unsigned width = f->width;
+    VmIter it = vmstate_iter(t, f);
+    bool had = false;
 
     put(w, spaced ? "[ " : "[", spaced ? 2 : 1);
-    for (uint32_t i = 0; i < f->count; i++, b += width) {
-        uint64_t v = 0;
-        for (unsigned k = 0; k < width; k++) {
-            v = v << 8 | b[k];
-        }
-        if (i) {
+    for (const VmField *k; (k = vmstate_iter_next(&it)); had = true) {
+        if (had) {
             put(w, ", ", spaced ? 2 : 1);
         }
-        if (f->packed == VM_BOOL) {
-            put(w, v ? "true" : "false", v ? 4 : 5);
-        } else if (f->packed == VM_UINT) {
-            u64(w, v);
+        if (k->kind == VM_BOOL) {
+            put(w, k->value ? "true" : "false", k->value ? 4 : 5);
+        } else if (k->kind == VM_UINT) {
+            u64(w, k->value);
         } else {
-            VmField e = { .width = (uint8_t)width, .value = v };
-            s64(w, vmstate_int(&e), width);
+            s64(w, vmstate_int(k), k->width);
         }
     }
     put(w, spaced ? " ]" : "]", spaced ? 2 : 1);

@@ -142,7 +142,6 @@ bool named_pci_config(const VmTree *t, PciConfig *c, uint64_t *offset,
                       const char **path)
 {
     const VmField *f = named_pci_field(t);
-    VirtioState s;
     bool ok;
 
     if (f) {
@@ -154,10 +153,9 @@ bool named_pci_config(const VmTree *t, PciConfig *c, uint64_t *offset,
     if (!f) {
         return false;
     }
-    virtio_state_decode(vmstate_bytes(t, f), (size_t)f->size, f->offset, &s);
-    ok = s.vendor_id == 0x1af4 &&
+    ok = virtio_state_pci_vendor(vmstate_bytes(t, f), (size_t)f->size) ==
+         0x1af4 &&
          pci_config_decode(vmstate_bytes(t, f) + 4, (size_t)f->size - 4, c);
-    virtio_state_clear(&s);
     *offset = f->offset + 4;
     *path = f->name;
     return ok;
