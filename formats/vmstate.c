@@ -710,17 +710,6 @@ void vmstate_free(VmTree *t)
     g_free(t);
 }
 
-int64_t vmstate_int(const VmField *f)
-{
-    unsigned bits = f->width * 8u;
-
-    if (bits == 0 || bits >= 64) {
-        return (int64_t)f->value;
-    }
-    uint64_t sign = 1ull << (bits - 1);
-    return (int64_t)((f->value ^ sign) - sign);
-}
-
 double vmstate_float(const VmField *f)
 {
     double d;
@@ -732,15 +721,13 @@ double vmstate_float(const VmField *f)
 const VmField *vmstate_elem(const VmTree *t, const VmField *arr, uint32_t i,
                             VmField *buf)
 {
-    uint64_t pos = arr->offset - t->body_offset + (uint64_t)i * arr->width;
-
     *buf = (VmField) {
         .name = arr->name, .type = arr->type, .kind = arr->packed,
         .width = arr->width,
         .parent = (uint32_t)(arr - vmstate_root(t)),
         .first = VM_NONE, .last = VM_NONE, .next = VM_NONE,
         .offset = arr->offset + (uint64_t)i * arr->width, .size = arr->width,
-        .value = load_be(t->body + pos, arr->width),
+        .value = vmstate_elem_bits(t, arr, i),
     };
     return buf;
 }

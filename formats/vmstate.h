@@ -130,6 +130,20 @@ static inline const uint8_t *vmstate_bytes(const VmTree *t, const VmField *f)
     return t->body + (f->offset - t->body_offset);
 }
 
+/* The bits of element i (< arr->count) of a packed array, big-endian
+ * decoded (the VmField.value vmstate_elem would give it). */
+static inline uint64_t vmstate_elem_bits(const VmTree *t, const VmField *arr,
+                                         uint32_t i)
+{
+    const uint8_t *p = vmstate_bytes(t, arr) + (size_t)i * arr->width;
+    uint64_t v = 0;
+
+    for (unsigned k = 0; k < arr->width; k++) {
+        v = (v << 8) | p[k];
+    }
+    return v;
+}
+
 /* Element i (< arr->count) of a packed array, written to *buf. */
 const VmField *vmstate_elem(const VmTree *t, const VmField *arr, uint32_t i,
                             VmField *buf);
@@ -155,8 +169,23 @@ static inline VmIter vmstate_iter(const VmTree *t, const VmField *parent)
 
 const VmField *vmstate_iter_next(VmIter *it);
 
+/* bits of a width-byte signed number, sign-extended. */
+static inline int64_t vmstate_sext(uint64_t bits, unsigned width)
+{
+    unsigned n = width * 8u;
+
+    if (n == 0 || n >= 64) {
+        return (int64_t)bits;
+    }
+    uint64_t sign = 1ull << (n - 1);
+    return (int64_t)((bits ^ sign) - sign);
+}
+
 /* The value of a VM_INT as a signed number (sign-extended from its width). */
-int64_t vmstate_int(const VmField *f);
+static inline int64_t vmstate_int(const VmField *f)
+{
+    return vmstate_sext(f->value, f->width);
+}
 /* VM_FLOAT as a double. */
 double vmstate_float(const VmField *f);
 /* Index of an element in its array (f's parent is a VM_ARRAY), else -1. */

@@ -161,24 +161,45 @@ static inline void put(Jw *w, const char *s, size_t n)
 
 #define PUT(w, lit) put((w), "" lit, sizeof(lit) - 1)
 
+/* Where to write n more bytes (n <= JW_BUF), flushing first when the
+ * buffer has not room for them; the caller adds what it wrote to w->n. */
+static inline char *room(Jw *w, size_t n)
+{
+    if (n > JW_BUF - w->n) {
+        flush(w);
+    }
+    return w->buf + w->n;
+}
+
 static void indent_init(void);
+
+/* The writer's buffer is kept from one section to the next: a fresh
+ * 64 KiB block per section made malloc consolidate its free lists each
+ * time (a fifth of the writer's cost on 5,000 sections). Printing is on
+ * one thread. */
+static Jw *spare;
 
 static Jw *jw_new(struct printbuf *pb, int flags)
 {
-    Jw *w = g_new(Jw, 1);
+    Jw *w = spare ? spare : g_new(Jw, 1);
 
     indent_init();
     w->pb = pb;
     w->flags = flags;
     w->plain_type = NULL;
     w->n = 0;
+    spare = NULL;
     return w;
 }
 
 static void jw_done(Jw *w)
 {
     flush(w);
-    g_free(w);
+    if (spare) {
+        g_free(w);
+    } else {
+        spare = w;
+    }
 }
 
 static bool pretty(const Jw *w)
@@ -209,11 +230,12 @@ static void newline_indent(Jw *w, int level, size_t comma)
     const char *src = tab ? comma_tabs : comma_spaces;
     size_t per = tab ? 1 : 2;
 
-    put(w, src + 2 - comma, comma);
-    while (level > 0) {
-        int k = MIN(level, INDENT_MAX);
+    int k = MIN(level, INDENT_MAX);
+
+    put(w, src + 2 - comma, comma + (size_t)k * per);
+    for (level -= k; level > 0; level -= k) {
+        k = MIN(level, INDENT_MAX);
         put(w, src + 2, (size_t)k * per);
-        level -= k;
     }
 }
 
@@ -358,6 +380,33 @@ static bool quoted_fast(Jw *w, const char *s)
     return true;
 }
 
+/* quoted_fast() that also gives s's key_hash(). */
+static bool quoted_hashed(Jw *w, const char *s, guint *hash)
+{
+    uint8_t stop = w->flags & JSON_C_TO_STRING_NOSLASHESCAPE ? 1 : 3;
+    size_t room = JW_BUF - w->n;
+    char *p = w->buf + w->n;
+    guint h = 5381;
+    size_t i = 0;
+
+    if (room < 2) {
+        return false;
+    }
+    for (; s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((special[c] & stop) || i + 2 >= room) {
+            return false;
+        }
+        p[1 + i] = (char)c;
+        h = h * 33 + c;
+    }
+    p[0] = '"';
+    p[1 + i] = '"';
+    w->n += i + 2;
+    *hash = h;
+    return true;
+}
+
 /* s (n bytes) quoted, known to need no escape. */
 static void quoted_plain(Jw *w, const char *s, size_t n)
 {
@@ -415,9 +464,8 @@ static void text(Jw *w, const char *s)
     str(w, valid);
 }
 
-static void key(Jw *w, const char *k)
+static void colon(Jw *w)
 {
-    str(w, k);
     if (w->flags & JSON_C_TO_STRING_SPACED) {
         PUT(w, ": ");
     } else {
@@ -425,26 +473,51 @@ static void key(Jw *w, const char *k)
     }
 }
 
-/* Decimal digits of v at the end of buf (no printf: this runs for every
- * number of the document); returns where they start. */
-static char *decimal(char *end, uint64_t v)
+static void key(Jw *w, const char *k)
 {
-    do {
-        *--end = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    str(w, k);
+    colon(w);
+}
+
+static const char digit_pairs[201] =
+    "0001020304050607080910111213141516171819"
+    "2021222324252627282930313233343536373839"
+    "4041424344454647484950515253545556575859"
+    "6061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* The decimal digits of v (at most 20) written at p, two at a time (no
+ * printf: this runs for every number of the document); returns their end. */
+static char *decimal(char *p, uint64_t v)
+{
+    unsigned n = 1;
+
+    for (uint64_t ten = 10; n < 20 && v >= ten; ten *= 10) {
+        n++;
+    }
+    char *end = p + n, *q = end;
+    while (v >= 100) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        memcpy(q - 2, digit_pairs + 2 * v, 2);
+    } else {
+        q[-1] = (char)('0' + v);
+    }
     return end;
 }
 
 static void i64(Jw *w, int64_t v)
 {
-    char buf[24], *end = buf + sizeof(buf), *p;
+    char *start = room(w, 21), *p = start;
 
-    p = decimal(end, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
     if (v < 0) {
-        *--p = '-';
+        *p++ = '-';
     }
-    put(w, p, (size_t)(end - p));
+    p = decimal(p, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+    w->n += (size_t)(p - start);
 }
 
 /* json_u64: a number below 2^53, else a "0x..." string. */
@@ -509,45 +582,81 @@ static void hexbytes(Jw *w, const uint8_t *p, size_t n)
 
 static void value(Jw *w, const VmTree *t, const VmField *f, int level);
 
-/* Has an earlier member of this object the key k? Few members: compared
- * one by one; many: a hash set. */
-#define FEW_KEYS 16
+/* The keys of one object so far: an open-addressing set of (hash, key)
+ * at most half full, in the object's own slots until it has more than
+ * KEYS_INLINE / 2 keys. */
+#define KEYS_INLINE 16
+
+typedef struct KeySlot {
+    const char *k;              /* NULL: empty */
+    guint h;
+} KeySlot;
 
 typedef struct Keys {
-    const char *few[FEW_KEYS];  /* the first keys (borrowed or in owned) */
-    guint hash[FEW_KEYS];
-    guint n;
-    GHashTable *set;            /* all keys, past FEW_KEYS */
-    GPtrArray *owned;           /* made on first use */
+    KeySlot *slot;              /* cap of them */
+    guint cap, n;
+    GPtrArray *owned;           /* keys made here; made on first use */
+    KeySlot inline_slot[KEYS_INLINE];
 } Keys;
+
+static void keys_init(Keys *ks)
+{
+    memset(ks->inline_slot, 0, sizeof(ks->inline_slot));
+    ks->slot = ks->inline_slot;
+    ks->cap = KEYS_INLINE;
+    ks->n = 0;
+    ks->owned = NULL;
+}
+
+/* djb2, as g_str_hash */
+static guint key_hash(const char *k)
+{
+    guint h = 5381;
+
+    for (; *k; k++) {
+        h = h * 33 + (unsigned char)*k;
+    }
+    return h;
+}
+
+/* k's slot, or the empty one where it would go. */
+static KeySlot *keys_slot(const Keys *ks, const char *k, guint h)
+{
+    guint mask = ks->cap - 1;
+
+    for (guint i = h & mask;; i = (i + 1) & mask) {
+        KeySlot *s = &ks->slot[i];
+        if (!s->k || (s->h == h && !strcmp(s->k, k))) {
+            return s;
+        }
+    }
+}
 
 static bool keys_has(const Keys *ks, const char *k, guint h)
 {
-    if (ks->set) {
-        return g_hash_table_contains(ks->set, k);
-    }
-    for (guint i = 0; i < ks->n; i++) {
-        if (ks->hash[i] == h && !strcmp(ks->few[i], k)) {
-            return true;
-        }
-    }
-    return false;
+    return keys_slot(ks, k, h)->k != NULL;
 }
 
+/* k (not in ks, and valid while ks is) added. */
 static void keys_add(Keys *ks, const char *k, guint h)
 {
-    if (!ks->set && ks->n == FEW_KEYS) {
-        ks->set = g_hash_table_new(g_str_hash, g_str_equal);
-        for (guint i = 0; i < ks->n; i++) {
-            g_hash_table_add(ks->set, (gpointer)ks->few[i]);
+    if (2 * (ks->n + 1) > ks->cap) {
+        KeySlot *old = ks->slot;
+        guint n = ks->cap;
+
+        ks->cap *= 2;
+        ks->slot = g_new0(KeySlot, ks->cap);
+        for (guint i = 0; i < n; i++) {
+            if (old[i].k) {
+                *keys_slot(ks, old[i].k, old[i].h) = old[i];
+            }
+        }
+        if (old != ks->inline_slot) {
+            g_free(old);
         }
     }
-    if (ks->set) {
-        g_hash_table_add(ks->set, (gpointer)k);
-    } else {
-        ks->few[ks->n] = k;
-        ks->hash[ks->n++] = h;
-    }
+    *keys_slot(ks, k, h) = (KeySlot) { k, h };
+    ks->n++;
 }
 
 static const char *keys_own(Keys *ks, char *k)
@@ -561,8 +670,8 @@ static const char *keys_own(Keys *ks, char *k)
 
 static void keys_clear(Keys *ks)
 {
-    if (ks->set) {
-        g_hash_table_unref(ks->set);
+    if (ks->slot != ks->inline_slot) {
+        g_free(ks->slot);
     }
     if (ks->owned) {
         g_ptr_array_unref(ks->owned);
@@ -586,7 +695,7 @@ static char *repeat_key(GHashTable **seen, const char *name)
 
 static const char *member_key(Keys *ks, GHashTable **seen, const char *name)
 {
-    guint h = g_str_hash(name);
+    guint h = key_hash(name);
     char *k;
 
     if (!keys_has(ks, name, h)) {
@@ -597,7 +706,7 @@ static const char *member_key(Keys *ks, GHashTable **seen, const char *name)
     do {
         g_free(k);
         k = repeat_key(seen, name);
-        h = g_str_hash(k);
+        h = key_hash(k);
     } while (keys_has(ks, k, h));
     keys_add(ks, keys_own(ks, k), h);
     return k;
@@ -609,19 +718,28 @@ static void object(Jw *w, const VmTree *t, const VmField *f, int level)
     GHashTable *seen = NULL;
     bool had = false;
 
-    ks.n = 0;
-    ks.set = NULL;
-    ks.owned = NULL;
+    keys_init(&ks);
     open_with(w, '{');
     for (const VmField *k = vmstate_first(t, f); k; k = vmstate_next(t, k)) {
-        /* names come from the vmdesc: keep the document valid UTF-8 */
-        const char *name = k->name;
-        size_t n;
-        if (!plain_ascii(name, &n, false) && !g_utf8_validate(name, -1, NULL)) {
-            name = keys_own(&ks, g_utf8_make_valid(name, -1));
-        }
+        size_t mark;
+        guint h;
+
         item(w, level, &had);
-        key(w, member_key(&ks, &seen, name));
+        mark = w->n;
+        if (quoted_hashed(w, k->name, &h) && !keys_has(&ks, k->name, h)) {
+            keys_add(&ks, k->name, h);
+            colon(w);
+        } else {
+            /* names come from the vmdesc: keep the document valid UTF-8 */
+            const char *name = k->name;
+            size_t n;
+            w->n = mark;
+            if (!plain_ascii(name, &n, false) &&
+                !g_utf8_validate(name, -1, NULL)) {
+                name = keys_own(&ks, g_utf8_make_valid(name, -1));
+            }
+            key(w, member_key(&ks, &seen, name));
+        }
         value(w, t, k, level + 1);
     }
     close_with(w, level, had, '}');
@@ -651,20 +769,23 @@ static int one_line(Jw *w)
 static void packed_numbers(Jw *w, const VmTree *t, const VmField *f)
 {
     bool spaced = w->flags & JSON_C_TO_STRING_SPACED;
-    VmIter it = vmstate_iter(t, f);
-    bool had = false;
 
     put(w, spaced ? "[ " : "[", spaced ? 2 : 1);
-    for (const VmField *k; (k = vmstate_iter_next(&it)); had = true) {
-        if (had) {
-            put(w, ", ", spaced ? 2 : 1);
+    for (uint32_t i = 0; i < f->count; i++) {
+        uint64_t bits = vmstate_elem_bits(t, f, i);
+        if (i && spaced) {
+            PUT(w, ", ");
+        } else if (i) {
+            PUT(w, ",");
         }
-        if (k->kind == VM_BOOL) {
-            put(w, k->value ? "true" : "false", k->value ? 4 : 5);
-        } else if (k->kind == VM_UINT) {
-            u64(w, k->value);
+        if (f->packed == VM_BOOL && bits) {
+            PUT(w, "true");
+        } else if (f->packed == VM_BOOL) {
+            PUT(w, "false");
+        } else if (f->packed == VM_UINT) {
+            u64(w, bits);
         } else {
-            s64(w, vmstate_int(k), k->width);
+            s64(w, vmstate_sext(bits, f->width), f->width);
         }
     }
     put(w, spaced ? " ]" : "]", spaced ? 2 : 1);
@@ -876,11 +997,11 @@ static void layout_walk(Jw *w, const VmTree *t, const VmField *f,
         uint64_t esize;
 
         if (f->kind == VM_ARRAY) {
-            char buf[24], *end = buf + sizeof(buf), *p = decimal(end - 1,
-                                                                 (uint64_t)idx++);
-            end[-1] = ']';
-            *--p = '[';
-            g_string_append_len(path, p, end - p);
+            char buf[24], *end;
+            buf[0] = '[';
+            end = decimal(buf + 1, (uint64_t)idx++);
+            *end++ = ']';
+            g_string_append_len(path, buf, end - buf);
         } else {
             if (path->len) {
                 g_string_append_c(path, '.');
