@@ -398,6 +398,100 @@ static void test_e1000_pci(Dev *d)
     g_assert_cmpuint(c.interrupt_pin, ==, 1);
 }
 
+/* Placeholders for the full sections of m, three times over: the first
+ * three in doc["nested"]["deeper"] (printed first: the helper then writes
+ * at their level), the others in doc["sections"], with two sections of one
+ * 5 MiB buffer (longer than a text written ahead may be) in the middle. */
+static json_object *ahead_doc(StreamModel *m, json_object *big_desc,
+                              const uint8_t *big, size_t big_len)
+{
+    json_object *root = json_object_new_object();
+    json_object *arr = json_object_new_array();
+    json_object *deeper = json_object_new_array();
+    guint n = 0;
+
+    /* three times over: more sections than a helper is started for */
+    for (guint k = 0; k < 3 * m->sections->len; k++) {
+        const StreamSection *s = &g_array_index(m->sections, StreamSection,
+                                                k % m->sections->len);
+        json_object *d = stream_section_desc(m, s);
+        size_t len;
+        const uint8_t *b = stream_section_body(m, s, &len);
+        if (s->type != QEMU_VM_SECTION_FULL || !d || !b) {
+            continue;
+        }
+        for (int rep = n == 5 ? 3 : 1; rep > 0; rep--) {
+            VmTree *t = rep > 1 ? vmstate_decode(big_desc, big, big_len, 0)
+                                : vmstate_decode(d, b, len, s->body_offset);
+            DevHeld *h = dev_held_new(t);
+            json_object *o = json_object_new_object();
+            if (n % 3) {
+                dev_held_keep(h, t);
+            } else {
+                vmstate_free(t);
+            }
+            json_object_object_add(o, "fields", dev_json_fields(h));
+            json_object_object_add(o, "field-layout", dev_json_layout(h));
+            json_object_array_add(n < 3 && rep == 1 ? deeper : arr, o);
+            dev_held_unref(h);
+        }
+        n++;
+    }
+    json_object *wrap = json_object_new_object();
+    json_object_object_add(wrap, "deeper", deeper);
+    json_object_object_add(root, "nested", wrap);
+    json_object_object_add(root, "sections", arr);
+    return root;
+}
+
+/* Printed to a stream as out_finish() prints (the helper thread writing
+ * every other section ahead), a document is what json-c prints in memory. */
+static void test_writer_ahead(void)
+{
+    static const int forms[] = {
+        JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+            JSON_C_TO_STRING_NOSLASHESCAPE,
+        JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_PRETTY_TAB,
+        JSON_C_TO_STRING_PLAIN,
+    };
+    g_autofree char *path = g_build_filename(fixtures_dir(), "11.1",
+                                             "exec-pc-devices", "main.bin",
+                                             NULL);
+    StreamModel *m = load_stream(path);
+    size_t big_len = 5u << 20;
+    g_autofree uint8_t *big = g_malloc(big_len);
+    g_autofree char *big_text = g_strdup_printf(
+        "{\"name\":\"big\",\"instance_id\":0,\"vmsd_name\":\"big\","
+        "\"version\":1,\"fields\":[{\"name\":\"b\",\"type\":\"buffer\","
+        "\"size\":%zu}]}", big_len);
+    json_object *big_desc = json_tokener_parse(big_text);
+
+    for (size_t i = 0; i < big_len; i++) {
+        big[i] = (uint8_t)(i * 7);
+    }
+    for (size_t k = 0; k < G_N_ELEMENTS(forms); k++) {
+        json_object *mem = ahead_doc(m, big_desc, big, big_len);
+        json_object *streamed = ahead_doc(m, big_desc, big, big_len);
+        g_autofree char *want = g_strdup(json_object_to_json_string_ext(
+                                             mem, forms[k]));
+        g_autofree char *got = NULL;
+        size_t got_len = 0;
+        FILE *fp = open_memstream(&got, &got_len);
+
+        dev_json_sink(fp);
+        fputs(json_object_to_json_string_ext(streamed, forms[k]), fp);
+        dev_json_sink(NULL);
+        fclose(fp);
+        g_assert_cmpuint(got_len, ==, strlen(want));
+        g_assert_true(memcmp(got, want, got_len) == 0);
+        g_assert_nonnull(strstr(want, "\"mac_reg\""));
+        json_object_put(mem);
+        json_object_put(streamed);
+    }
+    json_object_put(big_desc);
+    stream_free(m);
+}
+
 static void test_pc_devices(void)
 {
     g_autofree char *path = fixture("11.1/exec-pc-devices/main.bin");
@@ -931,6 +1025,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vmstate/virtio", test_virtio);
     g_test_add_func("/vmstate/pci-config", test_pci_config);
     g_test_add_func("/vmstate/json-writer", test_json_writer);
+    g_test_add_func("/vmstate/writer-ahead", test_writer_ahead);
     g_test_add_func("/vmstate/arm-cpregs", test_arm_cpregs);
     g_test_add_func("/vmstate/types", test_types);
     g_test_add_func("/vmstate/packed", test_packed);
