@@ -244,30 +244,7 @@ static bool plain_ascii(const char *s, size_t *len, bool slash)
 
 /* s quoted, copied while it is scanned, when none of its bytes needs an
  * escape or a UTF-8 check and it fits the buffer; else false and nothing
- * written. */
-static bool quoted_fast(Jw *w, const char *s)
-{
-    uint8_t stop = w->flags & JSON_C_TO_STRING_NOSLASHESCAPE ? 1 : 3;
-    size_t room = JW_BUF - w->n;
-    char *p = w->buf + w->n;
-    size_t i = 0;
-
-    if (room < 2) {
-        return false;
-    }
-    for (; s[i]; i++) {
-        if ((special[(unsigned char)s[i]] & stop) || i + 2 >= room) {
-            return false;
-        }
-        p[1 + i] = s[i];
-    }
-    p[0] = '"';
-    p[1 + i] = '"';
-    w->n += i + 2;
-    return true;
-}
-
-/* quoted_fast() that also gives s's key_hash(). */
+ * written; *hash: its key_hash(). */
 static bool quoted_hashed(Jw *w, const char *s, guint *hash)
 {
     uint8_t stop = w->flags & JSON_C_TO_STRING_NOSLASHESCAPE ? 1 : 3;
@@ -292,6 +269,13 @@ static bool quoted_hashed(Jw *w, const char *s, guint *hash)
     w->n += i + 2;
     *hash = h;
     return true;
+}
+
+static bool quoted_fast(Jw *w, const char *s)
+{
+    guint hash;
+
+    return quoted_hashed(w, s, &hash);
 }
 
 /* s (n bytes) quoted, known to need no escape. */
