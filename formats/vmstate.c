@@ -353,16 +353,6 @@ static bool budget_ok(Ctx *c, uint64_t want, size_t pos, uint32_t at)
 
 /* ---- leaves ---- */
 
-static uint64_t load_be(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        v = (v << 8) | p[i];
-    }
-    return v;
-}
-
 /* An array of n values of width w synthesised from one field's bytes. */
 static void add_words(Ctx *c, uint32_t arr, const char *name, uint8_t kind,
                       uint8_t w, size_t pos, uint64_t n)
@@ -371,7 +361,7 @@ static void add_words(Ctx *c, uint32_t arr, const char *name, uint8_t kind,
         uint32_t i = add_node(c, arr, name, kind == VM_INT ? "int32"
                               : "uint64", kind, pos + k * w, w);
         node(c, i)->width = w;
-        node(c, i)->value = load_be(c->b + pos + k * w, w);
+        node(c, i)->value = vmstate_load_be(c->b + pos + k * w, w);
     }
 }
 
@@ -383,7 +373,7 @@ static void decode_number(Ctx *c, uint32_t i, const TypeInfo *ti, size_t pos,
     if (size == ti->width || (size && size <= 8 && ti->kind != VM_BOOL &&
                               ti->kind != VM_POINTER)) {
         f->width = (uint8_t)size;
-        f->value = load_be(c->b + pos, (size_t)size);
+        f->value = vmstate_load_be(c->b + pos, (size_t)size);
         if (size != ti->width) {
             f->flags |= VMF_ODD_SIZE;
             if (ti->kind == VM_FLOAT || ti->kind == VM_TIMER) {
@@ -620,7 +610,7 @@ static bool decode_subsection(Ctx *c, const Sub *sub, uint32_t parent,
         return false;
     }
     i = add_node(c, parent, name, "subsection", VM_SUBSECTION, *pos, 0);
-    node(c, i)->version = (uint32_t)load_be(b + 2 + len, 4);
+    node(c, i)->version = (uint32_t)vmstate_load_be(b + 2 + len, 4);
     if (node(c, i)->version != version) {
         mismatch(c, FMT_ERR_INVALID, *pos + 2 + len, i, NULL, "version %u "
                  "on the wire, %" G_GINT64_FORMAT " in the vmdesc",

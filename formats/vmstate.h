@@ -130,18 +130,24 @@ static inline const uint8_t *vmstate_bytes(const VmTree *t, const VmField *f)
     return t->body + (f->offset - t->body_offset);
 }
 
-/* The bits of element i (< arr->count) of a packed array, big-endian
- * decoded (the VmField.value vmstate_elem would give it). */
-static inline uint64_t vmstate_elem_bits(const VmTree *t, const VmField *arr,
-                                         uint32_t i)
+/* n (<= 8) bytes at p as a big-endian number. */
+static inline uint64_t vmstate_load_be(const uint8_t *p, size_t n)
 {
-    const uint8_t *p = vmstate_bytes(t, arr) + (size_t)i * arr->width;
     uint64_t v = 0;
 
-    for (unsigned k = 0; k < arr->width; k++) {
+    for (size_t k = 0; k < n; k++) {
         v = (v << 8) | p[k];
     }
     return v;
+}
+
+/* The bits of element i (< arr->count) of a packed array (the
+ * VmField.value vmstate_elem would give it). */
+static inline uint64_t vmstate_elem_bits(const VmTree *t, const VmField *arr,
+                                         uint32_t i)
+{
+    return vmstate_load_be(vmstate_bytes(t, arr) + (size_t)i * arr->width,
+                           arr->width);
 }
 
 /* Element i (< arr->count) of a packed array, written to *buf. */
