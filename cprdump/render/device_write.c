@@ -116,8 +116,7 @@ static void newline_indent(Jw *w, int level, size_t comma)
     bool tab = w->flags & JSON_C_TO_STRING_PRETTY_TAB;
     const char *src = tab ? comma_tabs : comma_spaces;
     size_t per = tab ? 1 : 2;
-
-    int k = MIN(level, INDENT_MAX);
+    int k = CLAMP(level, 0, INDENT_MAX);
 
     put(w, src + 2 - comma, comma + (size_t)k * per);
     for (level -= k; level > 0; level -= k) {
