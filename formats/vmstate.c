@@ -605,8 +605,14 @@ static bool decode_subsection(Ctx *c, const Sub *sub, uint32_t parent,
         g_autofree char *wire = g_strndup((const char *)b + 2,
                                           MIN((size_t)b[1], end - *pos - 2));
         g_autofree char *wsafe = g_strescape(wire, NULL);
-        mismatch(c, FMT_ERR_INVALID, *pos + 1, parent, name, "subsection "
-                 "\"%s\" where \"%s\" belongs", wsafe, safe);
+        if (b[1] != len) {
+            mismatch(c, FMT_ERR_INVALID, *pos + 1, parent, name, "subsection "
+                     "name of %u bytes (\"%s\") where \"%s\" (%zu) belongs",
+                     b[1], wsafe, safe, len);
+        } else {
+            mismatch(c, FMT_ERR_INVALID, *pos + 1, parent, name, "subsection "
+                     "\"%s\" where \"%s\" belongs", wsafe, safe);
+        }
         return false;
     }
     i = add_node(c, parent, name, "subsection", VM_SUBSECTION, *pos, 0);

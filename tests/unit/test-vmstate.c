@@ -930,6 +930,15 @@ static void test_mismatches(void)
         g_assert_cmpuint(mm->offset, ==, BASE + 13);
         g_assert_nonnull(strstr(mm->msg, "\"d/t\" where \"d/s\""));
     }
+    /* the right name with a wrong length byte: the lengths are shown */
+    {
+        memcpy(body + 12, "\x05\x07" "d/s" "\0\0\0\1" "\x09", 10);
+        g_autoptr(VmTree) t = decode_json(two_fields, body, 22);
+        mm = only_mismatch(t);
+        g_assert_cmpuint(mm->offset, ==, BASE + 13);
+        g_assert_cmpstr(mm->msg, ==, "subsection name of 7 bytes (\"d/s\") "
+                        "where \"d/s\" (3) belongs");
+    }
     /* bytes left before the footer */
     {
         memcpy(body + 12, "\x05\x03" "d/s" "\0\0\0\1" "\x09", 10);
