@@ -30,7 +30,9 @@ json_object *dev_json_fields(DevHeld *h);
 json_object *dev_json_layout(DevHeld *h);
 
 /* out_finish(): while the document is printed to fp, these members go to
- * fp directly (after what json-c has printed before them); NULL after. */
+ * fp directly (after what json-c has printed before them); NULL after. In
+ * between, with a second processor and 64 or more sections, a helper
+ * thread writes every other section's members ahead; NULL joins it. */
 void dev_json_sink(FILE *fp);
 
 #endif
