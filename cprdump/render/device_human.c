@@ -285,12 +285,16 @@ static void show_virtio(Hum *h, const VmField *f, const char *name,
     virtio_state_clear(&s);
 }
 
-static bool leaf_array(const VmTree *t, const VmField *f, unsigned *width)
+/* An array of integers or bools of one width: *width and *kind are its
+ * first element's. */
+static bool leaf_array(const VmTree *t, const VmField *f, unsigned *width,
+                       unsigned *kind)
 {
     VmIter it = vmstate_iter(t, f);
     const VmField *k = vmstate_iter_next(&it);
 
     *width = k ? k->width : 0;
+    *kind = k ? k->kind : 0;
     if (f->packed) {
         return f->packed == VM_INT || f->packed == VM_UINT ||
                f->packed == VM_BOOL;
@@ -307,24 +311,21 @@ static bool leaf_array(const VmTree *t, const VmField *f, unsigned *width)
 /* An array of numbers: inline when short, else rows of ROW_VALUES with the
  * first index, repeated rows collapsed to "*"; bytes as a hexdump. */
 static void show_numbers(Hum *h, const VmField *f, const char *name,
-                         unsigned width, unsigned depth)
+                         unsigned width, unsigned kind, unsigned depth)
 {
     bool count = field_countish(name);
     g_autofree char *type = text_escape(f->type);
-    GPtrArray *vals = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *vals;
     g_autofree char *prev = NULL;
     bool starred = false;
-
     VmIter it = vmstate_iter(h->t, f);
 
-    if (width == 1 && f->count > ROW_VALUES &&
-        vmstate_iter_next(&it)->kind == VM_UINT && !count) {
+    if (width == 1 && f->count > ROW_VALUES && kind == VM_UINT && !count) {
         emit(h, f, depth, "%s = %u bytes (%s)", name, f->count, type);
         dump(h, vmstate_bytes(h->t, f), (size_t)f->size, depth + 1);
-        g_ptr_array_unref(vals);
         return;
     }
-    it = vmstate_iter(h->t, f);
+    vals = g_ptr_array_new_with_free_func(g_free);
     for (const VmField *k; (k = vmstate_iter_next(&it));) {
         g_ptr_array_add(vals, field_value_text(h->t, k, count));
     }
@@ -362,11 +363,11 @@ static void show_numbers(Hum *h, const VmField *f, const char *name,
 static void show_array(Hum *h, const VmField *f, const char *name,
                        unsigned depth)
 {
-    unsigned width;
+    unsigned width, kind;
     guint i = 0;
 
-    if (leaf_array(h->t, f, &width)) {
-        show_numbers(h, f, name, width, depth);
+    if (leaf_array(h->t, f, &width, &kind)) {
+        show_numbers(h, f, name, width, kind, depth);
         return;
     }
     VmIter it = vmstate_iter(h->t, f);

@@ -51,6 +51,8 @@ static struct {
     guint cursor;           /* index of the section the main thread prints */
     guint next;             /* the next index the helper looks at */
     size_t held;            /* bytes written ahead, not yet printed */
+    guint used;             /* texts written ahead and printed in this
+                               print */
     int level, flags;       /* of the first section printed */
     bool stop, tried;
     GThread *thread;
@@ -291,6 +293,7 @@ static gpointer ahead_run(gpointer unused)
 static void ahead_start(const DevHeld *h, int level, int flags)
 {
     ahead.tried = true;
+    ahead.used = 0;
     if (g_get_num_processors() < 2 ||
         ahead.order->len - h->order < AHEAD_MIN) {
         return;
@@ -306,6 +309,11 @@ static void ahead_start(const DevHeld *h, int level, int flags)
         g_array_free(ahead.trash, TRUE);
         ahead.trash = NULL;
     }
+}
+
+guint dev_json_ahead_used(void)
+{
+    return ahead.used;
 }
 
 static void ahead_stop(void)
@@ -353,6 +361,7 @@ static GString *ahead_take(DevHeld *h, DevMember k, int level, int flags)
         text = h->text[k];
         h->text[k] = NULL;
         ahead.held -= text->len;
+        ahead.used++;
     }
     pthread_mutex_unlock(&ahead.lock);
     return text;

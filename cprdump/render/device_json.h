@@ -34,5 +34,7 @@ json_object *dev_json_layout(DevHeld *h);
  * between, with a second processor and 64 or more sections, a helper
  * thread writes every other section's members ahead; NULL joins it. */
 void dev_json_sink(FILE *fp);
+/* Members the helper wrote that the last such print used (tests). */
+guint dev_json_ahead_used(void);
 
 #endif

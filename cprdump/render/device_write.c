@@ -634,6 +634,20 @@ static int one_line(Jw *w)
     return flags;
 }
 
+/* A VM_BOOL, VM_UINT, VM_INT or VM_TIMER of width bytes, from its bits. */
+static void number(Jw *w, unsigned kind, uint64_t bits, unsigned width)
+{
+    if (kind == VM_BOOL && bits) {
+        PUT(w, "true");
+    } else if (kind == VM_BOOL) {
+        PUT(w, "false");
+    } else if (kind == VM_UINT) {
+        u64(w, bits);
+    } else {
+        s64(w, vmstate_sext(bits, width), width);
+    }
+}
+
 /* A packed array of integers or bools in the one-line form: what array()
  * writes for it, without its per-element dispatch. */
 static void packed_numbers(Jw *w, const VmTree *t, const VmField *f)
@@ -642,21 +656,12 @@ static void packed_numbers(Jw *w, const VmTree *t, const VmField *f)
 
     put(w, spaced ? "[ " : "[", spaced ? 2 : 1);
     for (uint32_t i = 0; i < f->count; i++) {
-        uint64_t bits = vmstate_elem_bits(t, f, i);
         if (i && spaced) {
             PUT(w, ", ");
         } else if (i) {
             PUT(w, ",");
         }
-        if (f->packed == VM_BOOL && bits) {
-            PUT(w, "true");
-        } else if (f->packed == VM_BOOL) {
-            PUT(w, "false");
-        } else if (f->packed == VM_UINT) {
-            u64(w, bits);
-        } else {
-            s64(w, vmstate_sext(bits, f->width), f->width);
-        }
+        number(w, f->packed, vmstate_elem_bits(t, f, i), f->width);
     }
     put(w, spaced ? " ]" : "]", spaced ? 2 : 1);
 }
@@ -694,17 +699,9 @@ static void value(Jw *w, const VmTree *t, const VmField *f, int level)
         return;
     case VM_INT:
     case VM_TIMER:
-        s64(w, vmstate_int(f), f->width);
-        return;
     case VM_UINT:
-        u64(w, f->value);
-        return;
     case VM_BOOL:
-        if (f->value) {
-            PUT(w, "true");
-        } else {
-            PUT(w, "false");
-        }
+        number(w, f->kind, f->value, f->width);
         return;
     case VM_FLOAT: {
         double d = vmstate_float(f);

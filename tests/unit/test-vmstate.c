@@ -485,6 +485,15 @@ static void test_writer_ahead(void)
         g_assert_cmpuint(got_len, ==, strlen(want));
         g_assert_true(memcmp(got, want, got_len) == 0);
         g_assert_nonnull(strstr(want, "\"mac_reg\""));
+        /* the helper did write (about half of the ~120 sections' two
+         * members, the 5 MiB buffers' fields excepted) */
+        g_test_message("form %zu: %u members written ahead", k,
+                       dev_json_ahead_used());
+        if (g_get_num_processors() > 1) {
+            g_assert_cmpuint(dev_json_ahead_used(), >, 20);
+        } else {
+            g_assert_cmpuint(dev_json_ahead_used(), ==, 0);
+        }
         json_object_put(mem);
         json_object_put(streamed);
     }
